@@ -1,0 +1,84 @@
+/**
+ * The only way a task touches a host. Local and SSH connections implement it alike,
+ * so no task knows (or cares) which one it runs over.
+ */
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then stdin is closed. */
+  input?: string | Buffer;
+  /** Fails the call with a TimeoutError (and kills the command) after this long. */
+  timeoutMs?: number;
+  env?: Readonly<Record<string, string>>;
+  cwd?: string;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FileInfo {
+  type: 'file' | 'dir' | 'link' | 'other';
+  /** Permission bits only (e.g. 0o600). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface WriteOptions {
+  /** Mode the file has from its first byte (the temp file is created with it). */
+  mode?: number;
+  /** User name or numeric id. */
+  owner?: string | number;
+  group?: string | number;
+}
+
+export interface Connection {
+  /** Inventory name of the host. */
+  readonly hostName: string;
+  readonly kind: 'local' | 'ssh';
+  /**
+   * Runs an argv (never a shell string): each element reaches the program as one argument,
+   * whatever it contains. Resolves with the exit code; rejects only on transport failure
+   * (ConnectionError) or timeout (TimeoutError).
+   */
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** File content, or null when the path does not exist. */
+  readFile(path: string): Promise<Buffer | null>;
+  /** Atomic: a temp file in the same directory, created with the final mode, then renamed. */
+  writeFile(path: string, data: string | Buffer, opts?: WriteOptions): Promise<void>;
+  /** Follows nothing: a symlink is reported as 'link'. Null when missing. */
+  stat(path: string): Promise<FileInfo | null>;
+  /** Creates the directory and its parents; no error when it exists. */
+  mkdir(path: string, opts?: { mode?: number }): Promise<void>;
+  /** No error when missing. */
+  remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BecomeSpec {
+  user: string;
+  password?: string;
+}
+
+export interface ConnectionSpec {
+  /** Inventory name. */
+  hostName: string;
+  kind: 'local' | 'ssh';
+  address?: string;
+  port?: number;
+  user?: string;
+  privateKeyFile?: string;
+  password?: string;
+  /** Defaults to ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
+  /** True by default; only an explicit inventory opt-out turns it off. */
+  hostKeyChecking?: boolean;
+  /** Accept and record an unknown (never a changed) host key. */
+  trustOnFirstUse?: boolean;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  become?: BecomeSpec;
+}

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
+import { TimeoutError } from '../errors.ts';
+import { resolveOwner } from './owner.ts';
+
+/** Child processes and the local file system. argv goes to spawn() as is: no shell. */
+export class LocalConnection implements Connection {
+  readonly kind = 'local' as const;
+  constructor(readonly hostName: string) {}
+
+  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: opts.cwd,
+        env: opts.env ? { ...process.env, ...opts.env } : process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new TimeoutError(`${argv[0]} timed out after ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
+      }
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        // A missing program is an exit code, as a shell would report it, not a transport failure.
+        resolve({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${argv[0]}: ${e.message}` });
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({
+          code: code ?? (signal ? 128 : 1),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        });
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async writeFile(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+    const tmp = join(dirname(path), `.${basename(path)}.tackle-${randomBytes(6).toString('hex')}`);
+    const mode = opts.mode ?? 0o644;
+    // 'wx' with the final mode: the secret is never readable by others, not even for a moment.
+    const handle = await fs.open(tmp, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode); // umask may have narrowed the create mode
+      if (opts.owner !== undefined || opts.group !== undefined) {
+        const { uid, gid } = await resolveOwner(this, opts.owner, opts.group);
+        await handle.chown(uid, gid);
+      }
+      await handle.sync();
+    } catch (e) {
+      await handle.close();
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    await handle.close();
+    await fs.rename(tmp, path);
+  }
+
+  async stat(path: string): Promise<FileInfo | null> {
+    try {
+      const s = await fs.lstat(path);
+      return {
+        type: s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'link' : 'other',
+        mode: s.mode & 0o7777,
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
+    await fs.mkdir(path, { recursive: true, mode: opts.mode });
+  }
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await fs.rm(path, { force: true, recursive: opts.recursive ?? false });
+  }
+
+  async close(): Promise<void> {}
+}
