@@ -1,0 +1,45 @@
+export const MAIN_HELP = `tackle: agentless, idempotent playbooks of typed tasks, over local and SSH connections.
+
+Usage:
+  tackle run PLAYBOOK [-i INVENTORY] [options]     converge the hosts
+  tackle validate PLAYBOOK [-i INVENTORY] [-e ..]  validate everything; connects to nothing
+  tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
+  tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
+  tackle --help | tackle COMMAND --help
+
+Exit codes: 0 all good, 2 a task failed, 4 a host was unreachable (wins over 2),
+5 invalid input (nothing was contacted), 99 interrupted.
+`;
+
+export const RUN_HELP = `Usage: tackle run PLAYBOOK [-i INVENTORY] [options]
+
+Runs every play of PLAYBOOK on the hosts it names. Every task checks the host's state
+first and changes only what differs, so a second run reports changed=0.
+
+Options:
+  -i, --inventory FILE     Ansible-style YAML inventory (group_vars/ and host_vars/ beside it
+                           are read). Without it: just localhost over the local connection.
+  -C, --check              Change nothing; report what would change ("changed" = would change).
+  -D, --diff               Print unified diffs of what changes (no_log and secret values masked).
+  -e, --extra-vars VARS    key=value pairs, or @FILE (YAML/JSON). Repeatable; highest precedence.
+  -l, --limit PATTERN      Only these hosts: name, group, glob (web*), a:b union, a:&b
+                           intersection, !x exclusion, @FILE (a retry file). Repeatable.
+  -t, --tags TAGS          Only tasks with one of these tags (comma-separated).
+      --skip-tags TAGS     Skip tasks with one of these tags.
+  -f, --forks N            Hosts at once (default 20). A play's own forks: wins.
+      --report FILE        Write a JSON report: per-host counts and every task result.
+      --vault-password-file FILE  Password for encrypted vars files.
+      --no-progress        Plain lines instead of the live progress display.
+  -v, --verbose            Reasons for each change, commands' details.
+  -h, --help               This help.
+
+After a run with failed or unreachable hosts, their names are written to
+.tackle-retry/PLAYBOOK.retry and the command to resume with --limit @FILE is printed.
+`;
+
+export const VALIDATE_HELP = `Usage: tackle validate PLAYBOOK [-i INVENTORY] [-e VARS]...
+
+Loads and validates the playbook, its vars files, the inventory (with group_vars/ and
+host_vars/) and extra vars against the JSON Schemas of every task. Prints every problem as
+FILE:LINE:COL: message and exits 5 when there is any; exits 0 otherwise. Connects to nothing.
+`;

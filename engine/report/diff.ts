@@ -1,0 +1,7 @@
+import { createTwoFilesPatch } from 'diff';
+import type { FileDiff } from '../task.ts';
+
+/** Unified diff text for --diff. */
+export function renderDiff(d: FileDiff): string {
+  return createTwoFilesPatch(`${d.path} (before)`, `${d.path} (after)`, d.before, d.after, undefined, undefined, { context: 3 });
+}

@@ -1,0 +1,43 @@
+import type { TaskStatus } from '../execute-task.ts';
+import type { FileDiff } from '../task.ts';
+
+/** One task's result on one host, already masked. */
+export interface HostTaskResult {
+  host: string;
+  play: string;
+  task: string;
+  type: string;
+  status: TaskStatus;
+  durationMs: number;
+  message?: string;
+  reasons: string[];
+  diff: FileDiff[];
+  ignored?: boolean;
+}
+
+export interface HostCounts {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  ignored: number;
+}
+
+/** What the runner tells whoever shows progress. Every string is already masked. */
+export interface Reporter {
+  playStart(name: string, hosts: string[]): void;
+  batchStart?(index: number, total: number, hosts: string[]): void;
+  taskStart(name: string, type: string, hosts: string[]): void;
+  hostResult(result: HostTaskResult): void;
+  taskEnd(name: string): Promise<void>;
+  /** Free-form notice (warning, rollout stopped, retry file written). */
+  notice(text: string): void;
+  /** Verbose (-v) line. */
+  verbose(host: string, text: string): void;
+  end(): Promise<void>;
+}
+
+export function emptyCounts(): HostCounts {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+}

@@ -1,0 +1,127 @@
+import { connectionSpecFor, SECRET_CONNECTION_VARS } from './connection-spec.ts';
+import { ConnectionError, formatPos, TaskError, TimeoutError } from './errors.ts';
+import { executeTask, type TaskOutcome } from './execute-task.ts';
+import type { HostSession } from './host-session.ts';
+import type { Play, TaskCall } from './model.ts';
+import type { HostTaskResult } from './report/events.ts';
+import { scopeFor, type RunContext } from './run-context.ts';
+import { evaluateCondition, renderValue } from './template.ts';
+import type { Scope } from './vars.ts';
+
+/** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
+export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext): Promise<HostTaskResult> {
+  const started = performance.now();
+  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored = false): HostTaskResult => ({
+    host: session.name,
+    play: play.name,
+    task: call.name,
+    type: call.type,
+    status: outcome.status,
+    durationMs: performance.now() - started,
+    message: outcome.message === undefined ? undefined : rc.masker.mask(outcome.message),
+    reasons: outcome.reasons.map((r) => rc.masker.mask(r)),
+    diff: outcome.diff.map((d) => ({ path: d.path, before: rc.masker.mask(d.before), after: rc.masker.mask(d.after) })),
+    ignored,
+  });
+
+  let scope: Scope;
+  try {
+    scope = scopeFor(rc, session, play);
+    if (call.when && !call.when.every((cond) => evaluateCondition(cond, scope))) {
+      register(call, session, { changed: false, skipped: true, failed: false });
+      return result({ status: 'skipped', message: 'condition false', reasons: [], diff: [] });
+    }
+  } catch (error) {
+    return failed(call, session, rc, result, error);
+  }
+
+  const attempts = 1 + (call.retries ?? 0);
+  let last: HostTaskResult | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      rc.reporter.verbose(session.name, `retrying ${call.name} (${attempt - 1}/${call.retries})`);
+      await sleep((call.delaySeconds ?? 5) * 1000);
+      scope = scopeFor(rc, session, play);
+    }
+    try {
+      const outcome = await withTimeout(call, session, () => attemptOnce(call, session, rc, scope));
+      register(call, session, { ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
+      if (call.until && !evaluateCondition(call.until, scopeFor(rc, session, play))) {
+        last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
+        continue;
+      }
+      return result(outcome);
+    } catch (error) {
+      last = failed(call, session, rc, result, error);
+      if (last.status === 'unreachable') return last;
+    }
+  }
+  return last!;
+}
+
+async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext, scope: Scope): Promise<TaskOutcome> {
+  const def = rc.registry.get(call.type);
+  if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
+  const params = renderValue(call.args, scope);
+  const problems = rc.validator.validate(def, params);
+  if (problems.length > 0) throw new TaskError(`${formatPos(call.pos)}: after templating: ${problems.join('; ')}`);
+  const record = params as Record<string, unknown>;
+  for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
+  if (call.noLog) rc.masker.add(params);
+
+  const conn = await session.connect(() => {
+    const vars = renderValue(session.host.vars, scope) as Record<string, unknown>;
+    for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
+    return connectionSpecFor(session.name, vars);
+  }, rc.openConnection);
+
+  return executeTask(def, params, conn, {
+    checkMode: rc.checkMode,
+    diffMode: rc.diffMode,
+    pending: session.pending,
+    log: (m) => rc.reporter.verbose(session.name, rc.masker.mask(m)),
+  });
+}
+
+async function withTimeout<T>(call: TaskCall, session: HostSession, fn: () => Promise<T>): Promise<T> {
+  if (!call.timeoutSeconds) return fn();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Closing the connection kills whatever hangs on it; the next task reconnects.
+      void session.close();
+      reject(new TimeoutError(`timed out after ${call.timeoutSeconds} s`));
+    }, call.timeoutSeconds! * 1000);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failed(
+  call: TaskCall,
+  session: HostSession,
+  rc: RunContext,
+  result: (o: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored?: boolean) => HostTaskResult,
+  error: unknown,
+): HostTaskResult {
+  if (error instanceof ConnectionError) {
+    return result({ status: 'unreachable', message: error.message, reasons: [], diff: [] });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  const where = text.includes(call.pos.file) ? '' : ` (task '${call.name}' at ${formatPos(call.pos)})`;
+  const message = call.noLog ? `failed; details hidden by no_log${where}` : `${text}${where}`;
+  if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) console.error(error);
+  register(call, session, { changed: false, failed: true, skipped: false, msg: rc.masker.mask(message) });
+  return result({ status: 'failed', message, reasons: [], diff: [] }, call.ignoreErrors);
+}
+
+function register(call: TaskCall, session: HostSession, value: Record<string, unknown>): void {
+  if (call.register) session.registered = { ...session.registered, [call.register]: value };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
