@@ -1,0 +1,120 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** One key line of an OpenSSH known_hosts file. */
+export interface KnownHostEntry {
+  marker?: '@revoked' | '@cert-authority';
+  /** Comma list of patterns, or a single hashed `|1|salt|hash` name. */
+  hosts: string;
+  keyType: string;
+  key: Buffer;
+}
+
+export type HostKeyVerdict =
+  | { status: 'known' }
+  | { status: 'unknown' }
+  | { status: 'changed' }
+  | { status: 'revoked' };
+
+/** How known_hosts names a host: `host` on port 22, `[host]:port` elsewhere. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** SHA256:base64 (unpadded), as `ssh-keygen -l` prints it. */
+export function fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The algorithm name at the start of an SSH public key blob (uint32 length + string). */
+export function keyBlobType(blob: Buffer): string {
+  if (blob.length < 4) return '';
+  const len = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + len).toString('latin1');
+}
+
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    const [hosts, keyType, keyB64] = fields;
+    if (!hosts || !keyType || !keyB64) continue;
+    const key = Buffer.from(keyB64, 'base64');
+    if (key.length === 0) continue;
+    entries.push({ marker, hosts, keyType, key });
+  }
+  return entries;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+function hashedNameMatches(hashed: string, name: string): boolean {
+  const [, kind, saltB64, hashB64] = hashed.split('|');
+  if (kind !== '1' || !saltB64 || !hashB64) return false;
+  const expected = Buffer.from(hashB64, 'base64');
+  const actual = createHmac('sha1', Buffer.from(saltB64, 'base64')).update(name).digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** True when the entry's host field names `name` (already in `[host]:port` form when needed). */
+export function entryMatchesHost(hosts: string, name: string): boolean {
+  if (hosts.startsWith('|')) return hashedNameMatches(hosts, name);
+  let matched = false;
+  for (const pattern of hosts.split(',')) {
+    if (pattern.startsWith('!')) {
+      if (globToRegExp(pattern.slice(1)).test(name)) return false;
+    } else if (globToRegExp(pattern).test(name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** The key entries (no markers) recorded for a host name. */
+export function keysForHost(entries: readonly KnownHostEntry[], name: string): KnownHostEntry[] {
+  return entries.filter((e) => e.marker === undefined && entryMatchesHost(e.hosts, name));
+}
+
+/**
+ * Known when some entry for the name holds exactly this key; changed when entries of the same key
+ * type exist but none matches; unknown otherwise (OpenSSH treats another key type as unknown too).
+ */
+export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, keyBlob: Buffer): HostKeyVerdict {
+  const revoked = entries.some((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
+  if (revoked) return { status: 'revoked' };
+  const candidates = keysForHost(entries, name);
+  if (candidates.some((e) => e.key.equals(keyBlob))) return { status: 'known' };
+  const type = keyBlobType(keyBlob);
+  if (candidates.some((e) => keyBlobType(e.key) === type)) return { status: 'changed' };
+  return { status: 'unknown' };
+}
+
+export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
+  try {
+    return parseKnownHosts(await fs.readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Appends `name type base64` (trust on first use); creates the file 0600 and its directory 0700. */
+export async function appendKnownHost(file: string, name: string, keyBlob: Buffer): Promise<void> {
+  await fs.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  let prefix = '';
+  try {
+    const current = await fs.readFile(file, 'utf8');
+    if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await fs.appendFile(file, `${prefix}${name} ${keyBlobType(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,220 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Connection } from '../../engine/connection.ts';
+import { SshConnection } from '../../engine/connections/ssh.ts';
+
+export interface SshTestHost {
+  name: string;
+  address: string;
+  port: number;
+}
+
+export interface SshTestHosts {
+  hosts: SshTestHost[];
+  /** Temp dir with keys, configs, pid files. */
+  dir: string;
+  /** ed25519 private key authorized for root on every host. */
+  clientKeyFile: string;
+  /** Every host's key as [address]:port. */
+  knownHostsFile: string;
+  /** SshConnection to hosts[i] (default 0) as root, host key checked. */
+  connect(i?: number): Promise<Connection>;
+  /** Inventory YAML text for these hosts (names host1..hostN), with optional extra host vars. */
+  inventoryYaml(extraHostVars?: Record<string, unknown>): string;
+  /** Kills that sshd (for unreachable tests). */
+  stopHost(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SSHD = '/usr/sbin/sshd';
+const ADDRESS = '127.0.0.1';
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function requirePrograms(): void {
+  if (!existsSync(SSHD)) throw new Error(`${SSHD} not found: install the Debian package openssh-server`);
+  if (spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error) {
+    throw new Error('ssh-keygen not found: install the Debian package openssh-client');
+  }
+}
+
+function keygen(file: string, type: 'ed25519' | 'rsa', comment: string): Promise<void> {
+  const args = ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', file];
+  return new Promise((resolve, reject) => {
+    const child = spawn('ssh-keygen', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-keygen ${args.join(' ')} failed: ${err}`))));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, ADDRESS, () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = tcpConnect({ host: ADDRESS, port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function sshdConfig(dir: string, index: number, port: number): string {
+  return [
+    `Port ${port}`,
+    `ListenAddress ${ADDRESS}`,
+    `HostKey ${join(dir, `host${index}_key`)}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    `PidFile ${join(dir, `host${index}.pid`)}`,
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'StrictModes no',
+    'UsePAM no',
+    'UseDNS no',
+    'PrintMotd no',
+    'MaxSessions 64',
+    'MaxStartups 200',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+}
+
+/** Starts one sshd; resolves once its port accepts, rejects if it exits first. */
+async function startSshd(dir: string, index: number): Promise<{ port: number; child: ChildProcess }> {
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const configFile = join(dir, `host${index}_sshd_config`);
+    writeFileSync(configFile, sshdConfig(dir, index, port));
+    // --pdeathsig: the kernel kills sshd if this test process dies without running its exit handler.
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', SSHD, '-D', '-e', '-f', configFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let exited = false;
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', () => {
+      exited = true;
+      running.delete(child);
+    });
+    running.add(child);
+    const deadline = Date.now() + 10_000;
+    while (!exited && Date.now() < deadline) {
+      if (await portAccepts(port)) return { port, child };
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    lastError = stderr.trim() || 'sshd did not start listening within 10 s';
+  }
+  throw new Error(`sshd for host${index + 1} failed to start: ${lastError}`);
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+export async function startSshHosts(n: number, opts: { hostKeyType?: 'ed25519' | 'rsa' } = {}): Promise<SshTestHosts> {
+  requirePrograms();
+  if (spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).error) {
+    throw new Error('setpriv not found: install the Debian package util-linux');
+  }
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
+  const dir = mkdtempSync(join(tmpdir(), 'tackle-sshd-'));
+  const clientKeyFile = join(dir, 'client_key');
+  const knownHostsFile = join(dir, 'known_hosts');
+  const children: (ChildProcess | undefined)[] = [];
+  try {
+    const keyType = opts.hostKeyType ?? 'ed25519';
+    await keygen(clientKeyFile, 'ed25519', 'tackle-test-client');
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKeyFile}.pub`));
+    chmodSync(join(dir, 'authorized_keys'), 0o600);
+    await Promise.all(Array.from({ length: n }, (_, i) => keygen(join(dir, `host${i}_key`), keyType, `host${i + 1}`)));
+    const started = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const s = await startSshd(dir, i);
+        children[i] = s.child;
+        return s;
+      }),
+    );
+    const hosts = started.map((s, i) => ({ name: `host${i + 1}`, address: ADDRESS, port: s.port }));
+    const knownHosts = hosts.map((h, i) => {
+      const [type, key] = readFileSync(join(dir, `host${i}_key.pub`), 'utf8').trim().split(/\s+/);
+      return `[${h.address}]:${h.port} ${type} ${key}\n`;
+    });
+    writeFileSync(knownHostsFile, knownHosts.join(''));
+
+    return {
+      hosts,
+      dir,
+      clientKeyFile,
+      knownHostsFile,
+      connect(i = 0) {
+        const h = hosts[i];
+        if (!h) throw new Error(`no test host ${i}`);
+        return SshConnection.open({
+          hostName: h.name,
+          kind: 'ssh',
+          address: h.address,
+          port: h.port,
+          user: 'root',
+          privateKeyFile: clientKeyFile,
+          knownHostsFile,
+        });
+      },
+      inventoryYaml(extraHostVars = {}) {
+        const hostVars = Object.fromEntries(
+          hosts.map((h) => [
+            h.name,
+            {
+              ansible_host: h.address,
+              ansible_port: h.port,
+              ansible_user: 'root',
+              ansible_ssh_private_key_file: clientKeyFile,
+              tackle_known_hosts_file: knownHostsFile,
+              ...extraHostVars,
+            },
+          ]),
+        );
+        return stringify({ all: { hosts: hostVars } });
+      },
+      async stopHost(i) {
+        const child = children[i];
+        if (child) await waitExit(child);
+      },
+      async stop() {
+        await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
