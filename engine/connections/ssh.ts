@@ -2,7 +2,9 @@ import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
-import { CommandError, ConnectionError, TimeoutError } from '../errors.ts';
+import { ConnectionError, TimeoutError } from '../errors.ts';
+import { run } from '../exec-helpers.ts';
+import { mkdirByExec, removeByExec } from './exec-file-ops.ts';
 import { commandLine } from '../shell-quote.ts';
 import { connectClient } from './ssh-connect.ts';
 import { resolveOwner } from './owner.ts';
@@ -162,7 +164,7 @@ export class SshConnection implements Connection {
       await sftpOps.writeNewFile(s, tmp, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'), mode, owner);
       try {
         const renamed = await sftpOps.atomicRename(s, tmp, path);
-        if (!renamed) await this.mustRun(['mv', '-f', '--', tmp, path]);
+        if (!renamed) await run(this, ['mv', '-f', '--', tmp, path]);
       } catch (e) {
         await sftpOps.unlinkQuietly(s, tmp);
         throw e;
@@ -170,18 +172,12 @@ export class SshConnection implements Connection {
     });
   }
 
-  async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
-    await this.mustRun(['mkdir', '-p', '--', path]);
-    if (opts.mode !== undefined) await this.mustRun(['chmod', '--', opts.mode.toString(8), path]);
+  mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
+    return mkdirByExec(this, path, opts);
   }
 
-  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
-    await this.mustRun(opts.recursive ? ['rm', '-rf', '--', path] : ['rm', '-f', '--', path]);
-  }
-
-  private async mustRun(argv: readonly string[]): Promise<void> {
-    const r = await this.exec(argv);
-    if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
+  remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    return removeByExec(this, path, opts);
   }
 
   async close(): Promise<void> {
