@@ -42,6 +42,9 @@ export interface Play {
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
   strategy: 'linear' | 'free';
+  /** Play-level become / become_user; inventory ansible_become* variables apply when absent. */
+  become?: boolean;
+  becomeUser?: string;
 }
 
 export interface Playbook {

@@ -1,0 +1,51 @@
+import { InputError, ValidationFailed } from './errors.ts';
+import { parseExtraVars } from './extra-vars.ts';
+import { loadInventory, localInventory } from './inventory.ts';
+import { loadPlaybookFile } from './loader/plays.ts';
+import type { Inventory, Play, Playbook } from './model.ts';
+import type { TaskDefinition } from './task.ts';
+
+export interface LoadOptions {
+  playbookFile: string;
+  /** Absent: an inventory with just "localhost" (ansible_connection local). */
+  inventoryFile?: string;
+  /** Raw -e values: "k=v k2=v2", "@file.yml" (YAML or JSON) or an inline "{map}". */
+  extraVars: string[];
+  registry: Map<string, TaskDefinition<unknown>>;
+}
+
+export interface Loaded {
+  playbook: Playbook;
+  inventory: Inventory;
+  extraVars: Record<string, unknown>;
+  /** vars_files of each play, loaded (path relative to the playbook's directory). */
+  playVarsFiles: Map<Play, Record<string, unknown>>;
+}
+
+/**
+ * Reads and validates everything before any host is contacted. Throws ValidationFailed with
+ * every problem found in every file, each as FILE:LINE:COL: message.
+ */
+export async function loadAll(opts: LoadOptions): Promise<Loaded> {
+  const problems: InputError[] = [];
+  const extraVars = parseExtraVars(opts.extraVars, problems);
+  const { plays, varsFiles } = loadPlaybookFile(opts.playbookFile, {
+    registry: opts.registry,
+    extraVars,
+    problems,
+    stack: [],
+  });
+  const inventory = opts.inventoryFile ? loadInventory(opts.inventoryFile, problems) : localInventory();
+  if (problems.length > 0) throw new ValidationFailed(sortProblems(problems));
+  return { playbook: { file: opts.playbookFile, plays }, inventory, extraVars, playVarsFiles: varsFiles };
+}
+
+/** Files in the order they were first mentioned; within a file, by position. */
+export function sortProblems(problems: InputError[]): InputError[] {
+  const fileOrder = new Map<string, number>();
+  for (const p of problems) if (!fileOrder.has(p.pos.file)) fileOrder.set(p.pos.file, fileOrder.size);
+  const unique = [...new Map(problems.map((p) => [p.message, p])).values()];
+  return unique.sort(
+    (a, b) => fileOrder.get(a.pos.file)! - fileOrder.get(b.pos.file)! || a.pos.line - b.pos.line || a.pos.col - b.pos.col,
+  );
+}

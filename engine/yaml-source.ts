@@ -1,0 +1,141 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { InputError, type SourcePos } from './errors.ts';
+
+/** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** Bounds "billion laughs" alias expansion. */
+export const MAX_ALIAS_COUNT = 1000;
+
+export type PathSegment = string | number;
+
+/** One parsed YAML file: its value, its problems, and positions of any node by path. */
+export class YamlSource {
+  readonly problems: InputError[] = [];
+  /** undefined when the file could not be read or turned into a value at all. */
+  readonly value: unknown;
+
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document | undefined,
+    private readonly lines: LineCounter,
+    problems: InputError[],
+    value: unknown,
+  ) {
+    this.problems.push(...problems);
+    this.value = value;
+  }
+
+  /** Reads and parses; never throws for bad input (problems are collected instead). */
+  static read(file: string, displayName = file): YamlSource {
+    const lines = new LineCounter();
+    const start: SourcePos = { file: displayName, line: 1, col: 1 };
+    let text: string;
+    try {
+      const size = statSync(file).size;
+      if (size > MAX_FILE_BYTES) {
+        return new YamlSource(displayName, undefined, lines, [new InputError(start, `file is too large (${size} bytes; at most ${MAX_FILE_BYTES})`)], undefined);
+      }
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      return new YamlSource(displayName, undefined, lines, [new InputError(start, `cannot read file: ${reason}`)], undefined);
+    }
+    return YamlSource.parse(text, displayName, lines);
+  }
+
+  static parse(text: string, file: string, lines = new LineCounter()): YamlSource {
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true });
+    const problems: InputError[] = [];
+    const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
+    for (const err of doc.errors) {
+      problems.push(new InputError(posAt(err.pos[0]), `YAML syntax error: ${err.message.split(' at line ')[0]}`));
+    }
+    let value: unknown;
+    try {
+      // A document with syntax errors still has a partial tree: use what it has.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const alias = firstAliasOffset(doc);
+      const message = error instanceof ReferenceError && /alias/i.test(error.message)
+        ? `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}); refusing the document`
+        : `cannot read YAML: ${(error as Error).message}`;
+      problems.push(new InputError(posAt(alias ?? 0), message));
+      value = undefined;
+    }
+    return new YamlSource(file, doc, lines, problems, value);
+  }
+
+  get ok(): boolean {
+    return this.problems.length === 0;
+  }
+
+  pos(offset: number | undefined): SourcePos {
+    if (offset === undefined || !this.doc) return { file: this.file, line: 1, col: 1 };
+    return { file: this.file, ...this.lines.linePos(offset) };
+  }
+
+  /** The node at a path of map keys and sequence indexes; undefined when absent. */
+  node(path: readonly PathSegment[]): Node | undefined {
+    let node: unknown = this.doc?.contents ?? undefined;
+    for (const seg of path) {
+      node = this.resolve(node);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+        node = pair?.value ?? undefined;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+      } else return undefined;
+    }
+    return (this.resolve(node) as Node | undefined) ?? undefined;
+  }
+
+  /** The key node of `key` inside the map at `path`. */
+  keyNode(path: readonly PathSegment[], key: string): Node | undefined {
+    const map = path.length === 0 ? this.resolve(this.doc?.contents) : this.node(path);
+    if (!isMap(map)) return undefined;
+    const pair = map.items.find((p) => keyOf(p.key) === key);
+    return pair && (isScalar(pair.key) || isMap(pair.key) || isSeq(pair.key)) ? pair.key : undefined;
+  }
+
+  /** Position of the deepest existing node along `path` (the node itself when it exists). */
+  posOf(path: readonly PathSegment[]): SourcePos {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.resolve(this.doc?.contents) : this.node(path.slice(0, n));
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return this.pos(range[0]);
+    }
+    return this.pos(0);
+  }
+
+  posOfKey(path: readonly PathSegment[], key: string): SourcePos {
+    const node = this.keyNode(path, key);
+    return node?.range ? this.pos(node.range[0]) : this.posOf(path);
+  }
+
+  error(path: readonly PathSegment[], message: string): InputError {
+    return new InputError(this.posOf(path), message);
+  }
+
+  private resolve(node: unknown): unknown {
+    let n = node;
+    for (let guard = 0; isAlias(n) && this.doc && guard < 100; guard++) n = n.resolve(this.doc);
+    return n;
+  }
+}
+
+function keyOf(key: unknown): string | undefined {
+  return isScalar(key) ? String(key.value) : undefined;
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
