@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Connection } from '../../engine/connection.ts';
 import writeConfig from '../../tasks/writeConfig.ts';
-import { localConnection, runTask, tempDir } from '../helpers/task-harness.ts';
-// TEMP until test/helpers/connections.ts lands
-const CONNECTION_KINDS = ['local'] as const;
-const openTestConnection = async (_kind: string) => localConnection();
+import { runTask, tempDir } from '../helpers/task-harness.ts';
+import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 
 const QUAY_CONFIG = `# Quay configuration (3.2.2)
 SERVER_HOSTNAME: quay-server.example.com
@@ -41,12 +39,13 @@ const modeOf = (path: string) => statSync(path).mode & 0o7777;
 for (const kind of CONNECTION_KINDS) {
   describe(`writeConfig over ${kind}`, () => {
     let conn: Connection;
+    let close: () => Promise<void>;
     let dir: string;
     before(async () => {
-      conn = await openTestConnection(kind);
+      ({ conn, close } = await openTestConnection(kind));
       dir = tempDir();
     });
-    after(async () => conn.close());
+    after(async () => close());
 
     test('writes YAML content once, then reports ok; hand edits and mode drift are corrected', async () => {
       const path = join(dir, 'clair.yaml');
