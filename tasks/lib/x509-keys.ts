@@ -1,0 +1,61 @@
+/** Key types, async key generation (libuv pool, never the event loop) and key inspection. */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { JsonSchema } from '../../engine/task.ts';
+
+export const KEY_TYPES = ['rsa2048', 'rsa4096', 'ec-p256'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+export const keyTypeSchema = (defaultType: KeyType): JsonSchema => ({
+  type: 'string',
+  enum: [...KEY_TYPES],
+  default: defaultType,
+  description: `Key algorithm and size: rsa2048, rsa4096 or ec-p256 (default ${defaultType}).`,
+});
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** A new private key as PKCS#8 PEM ("BEGIN PRIVATE KEY"), as openssl genpkey writes it. */
+export async function generatePrivateKeyPem(type: KeyType): Promise<string> {
+  const pair =
+    type === 'ec-p256'
+      ? await generateKeyPairAsync('ec', { namedCurve: 'P-256' })
+      : await generateKeyPairAsync('rsa', { modulusLength: type === 'rsa4096' ? 4096 : 2048 });
+  return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** The key, or null when the text is not a private key node can read. */
+export function parsePrivateKey(pem: string | Buffer): KeyObject | null {
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    return null;
+  }
+}
+
+/** "rsa2048", "ec-p256", or a description of a key type this task does not make (e.g. "rsa3072", "ed25519"). */
+export function keyTypeOf(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') return `rsa${details.modulusLength ?? '?'}`;
+  if (key.asymmetricKeyType === 'ec') return details.namedCurve === 'prime256v1' ? 'ec-p256' : `ec-${details.namedCurve ?? '?'}`;
+  return key.asymmetricKeyType ?? 'unknown';
+}
+
+/** SubjectPublicKeyInfo DER of a public key, or of a private key's public half. */
+export function spkiDer(key: KeyObject): Buffer {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return pub.export({ type: 'spki', format: 'der' });
+}
+
+export function publicKeysEqual(a: KeyObject, b: KeyObject): boolean {
+  return spkiDer(a).equals(spkiDer(b));
+}
+
+/** SHA-256 of the public key (SPKI DER), hex with colons: identifies a key without revealing it. */
+export function publicKeyFingerprint(key: KeyObject): string {
+  return colonHex(createHash('sha256').update(spkiDer(key)).digest());
+}
+
+export function colonHex(bytes: Buffer): string {
+  return (bytes.toString('hex').toUpperCase().match(/../g) ?? []).join(':');
+}
