@@ -1,4 +1,4 @@
-import { describe, test, before } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import trustCA, { type TrustCAParams } from '../../tasks/trustCA.ts';
 import { localConnection, runTask, tempDir } from '../helpers/task-harness.ts';
 import { TaskError } from '../../engine/errors.ts';
+import type { Connection } from '../../engine/connection.ts';
+import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 
 function requireProgram(program: string, debianPackage: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
   assert.ok(found, `${program} is missing: install the Debian package ${debianPackage}`);
 }
 
-const conn = localConnection();
 const REGISTRIES = ['quay-server.example.com', 'quay-server.example.com:8443'];
 let work: string;
 let caPath: string;
@@ -51,12 +52,16 @@ before(() => {
   serverCert = join(work, 'server.cert');
 });
 
-describe('trustCA on a Debian sysroot', () => {
+for (const kind of CONNECTION_KINDS) describe(`trustCA on a Debian sysroot over ${kind}`, () => {
+  let conn: Connection;
+  let close: () => Promise<void>;
   let root: string;
   let params: TrustCAParams;
   let bundle: string;
   let storeFile: string;
-  before(() => {
+  after(async () => close?.());
+  before(async () => {
+    ({ conn, close } = await openTestConnection(kind));
     root = makeDebianRoot();
     params = { caFile: caPath, registries: REGISTRIES, sysroot: root };
     bundle = join(root, 'etc/ssl/certs/ca-certificates.crt');
@@ -133,6 +138,7 @@ describe('trustCA on a Debian sysroot', () => {
 });
 
 describe('trustCA store selection', () => {
+  const conn = localConnection();
   test('RHEL-like os-release: anchors path, update reported as skipped', async () => {
     const root = tempDir('tackle-trust-rhel-');
     mkdirSync(join(root, 'etc'));
