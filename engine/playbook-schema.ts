@@ -111,6 +111,8 @@ export interface SchemaProblem {
   /** Set when the position should be the key itself (an unknown field), not its value. */
   key?: string;
   message: string;
+  /** A required field is absent (may only echo a syntax error that cut the map short). */
+  missing?: boolean;
 }
 
 export interface DescribeOptions {
@@ -178,7 +180,7 @@ function describeError(e: ErrorObject, opts: DescribeOptions): SchemaProblem {
       return { path, key, message: `unknown field '${full}' ${opts.where}${suggestion(key, known)}` };
     }
     case 'required':
-      return { path, message: `missing required field '${showPath([...path, String(params.missingProperty)])}' ${opts.where}` };
+      return { path, missing: true, message: `missing required field '${showPath([...path, String(params.missingProperty)])}' ${opts.where}` };
     case 'type':
       return { path, message: `${field} must be ${String(params.type).split(',').join(' or ')}` };
     case 'enum':

@@ -12,6 +12,8 @@ export type PathSegment = string | number;
 /** One parsed YAML file: its value, its problems, and positions of any node by path. */
 export class YamlSource {
   readonly problems: InputError[] = [];
+  /** Offsets of YAML syntax errors: nodes around them may be cut short. */
+  private readonly syntaxErrorOffsets: number[];
   /** undefined when the file could not be read or turned into a value at all. */
   readonly value: unknown;
 
@@ -21,7 +23,9 @@ export class YamlSource {
     private readonly lines: LineCounter,
     problems: InputError[],
     value: unknown,
+    syntaxErrorOffsets: number[] = [],
   ) {
+    this.syntaxErrorOffsets = syntaxErrorOffsets;
     this.problems.push(...problems);
     this.value = value;
   }
@@ -63,11 +67,20 @@ export class YamlSource {
       problems.push(new InputError(posAt(alias ?? 0), message));
       value = undefined;
     }
-    return new YamlSource(file, doc, lines, problems, value);
+    return new YamlSource(file, doc, lines, problems, value, doc.errors.map((e) => e.pos[0]));
   }
 
   get ok(): boolean {
     return this.problems.length === 0;
+  }
+
+  /**
+   * True when a syntax error falls inside the node at `path`: the parser may have cut it short,
+   * so "missing X" complaints about it would only echo the syntax error.
+   */
+  truncated(path: readonly PathSegment[]): boolean {
+    const range = (this.node(path) as { range?: [number, number, number] } | undefined)?.range;
+    return !!range && this.syntaxErrorOffsets.some((o) => o >= range[0] && o <= range[2]);
   }
 
   pos(offset: number | undefined): SourcePos {

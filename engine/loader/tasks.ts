@@ -38,6 +38,7 @@ function tagList(v: unknown): string[] {
 export function reportSchemaProblems(src: YamlSource, base: readonly PathSegment[], problems: SchemaProblem[], out: InputError[]): void {
   for (const p of problems) {
     const path = [...base, ...p.path];
+    if (p.missing && src.truncated(path)) continue;
     out.push(new InputError(p.key !== undefined ? src.posOfKey(path, p.key) : src.posOf(path), p.message));
   }
 }
@@ -71,7 +72,7 @@ export function parseTask(
       : `unknown ${what} key '${key}'${suggestion(key, [...commonKeys, ...(typeKeys.length ? [] : taskNames)])}`;
     out.push(new InputError(src.posOfKey(path, key), message));
   }
-  if (typeKeys.length === 0 && unknown.length === 0) {
+  if (typeKeys.length === 0 && unknown.length === 0 && !src.truncated(path)) {
     out.push(src.error(path, `${what}${label} has no task type (a key such as ${taskNames.slice(0, 3).map((n) => `'${n}'`).join(', ')})`));
   }
   if (typeKeys.length > 1) {
