@@ -75,12 +75,14 @@ async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext,
     return connectionSpecFor(session.name, vars);
   }, rc.openConnection);
 
-  return executeTask(def, params, conn, {
+  const outcome = await executeTask(def, params, conn, {
     checkMode: rc.checkMode,
     diffMode: rc.diffMode,
     pending: session.pending,
     log: (m) => rc.reporter.verbose(session.name, rc.masker.mask(m)),
   });
+  for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
+  return outcome;
 }
 
 async function withTimeout<T>(call: TaskCall, session: HostSession, fn: () => Promise<T>): Promise<T> {

@@ -60,6 +60,8 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   readonly schema: JsonSchema;
   /** Parameter names whose values are secret: masked in output, diffs and reports. */
   readonly secretParams?: readonly string[];
+  /** Keys of check/change `data` (what `register:` sees) whose values are secret. */
+  readonly secretData?: readonly string[];
   /** Paths this task writes, for check-mode dependency tracking. */
   outputs?(params: P): string[];
   /** Paths this task reads that an earlier task may produce. */
