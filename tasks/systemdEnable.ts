@@ -61,10 +61,15 @@ export default defineTask<SystemdEnableParams>({
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Container name (podman run --name); the unit is container-NAME.service.' },
       image: { type: 'string', minLength: 1, description: 'Image to run, as for podmanRun.' },
-      command: { type: 'array', items: { type: 'string' }, description: 'Arguments after the image (the container command), one list item per argument.' },
+      command: {
+        type: ['string', 'array'],
+        items: { type: 'string' },
+        description: 'The container command after the image, as for podmanRun: a list is passed as is; a string is split into words with shell quoting rules (nothing is expanded).',
+      },
       entrypoint: {
-        oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-        description: 'Overrides the image entrypoint (--entrypoint); a list is passed in podman\'s JSON-array form.',
+        type: ['string', 'array'],
+        items: { type: 'string' },
+        description: 'Overrides the image entrypoint (--entrypoint, in podman\'s JSON-array form), as for podmanRun: a list as is, a string split with shell quoting rules.',
       },
       env: { ...SCALAR_MAP, description: 'Environment variables (-e KEY=VALUE), written in key order.' },
       ports: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Published ports (-p), e.g. "80:8080".' },

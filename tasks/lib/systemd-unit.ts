@@ -3,9 +3,12 @@
  * byte-stably: no timestamp, no version, keys in a fixed order.
  */
 
+import { argList } from './podman-words.ts';
+
 export interface ContainerSpec {
   image: string;
-  command?: string[];
+  /** A string is split with shell quoting rules, as podmanRun does. */
+  command?: string | string[];
   entrypoint?: string | string[];
   env?: Record<string, string | number | boolean>;
   ports?: string[];
@@ -74,7 +77,8 @@ function sortedEntries(map: Record<string, string | number | boolean> | undefine
 export function podmanRunGroups(c: ContainerSpec): string[][] {
   const groups: string[][] = [];
   if (c.entrypoint !== undefined) {
-    groups.push(['--entrypoint', typeof c.entrypoint === 'string' ? c.entrypoint : JSON.stringify(c.entrypoint)]);
+    // The JSON-array form, as podmanRun passes it: podman then runs it without a shell.
+    groups.push(['--entrypoint', JSON.stringify(argList(c.entrypoint))]);
   }
   if (c.user !== undefined) groups.push(['--user', c.user]);
   if (c.network !== undefined) groups.push(['--network', c.network]);
@@ -83,7 +87,7 @@ export function podmanRunGroups(c: ContainerSpec): string[][] {
   for (const [k, v] of sortedEntries(c.env)) groups.push(['-e', `${k}=${v}`]);
   for (const [k, v] of sortedEntries(c.labels)) groups.push(['--label', `${k}=${v}`]);
   if (c.extraArgs?.length) groups.push(c.extraArgs);
-  groups.push([c.image, ...(c.command ?? [])]);
+  groups.push([c.image, ...(c.command !== undefined ? argList(c.command) : [])]);
   return groups;
 }
 

@@ -9,6 +9,7 @@ import { quoteExecArg, renderContainerUnit } from '../../tasks/lib/systemd-unit.
 import type { Connection } from '../../engine/connection.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 import { localConnection, runTask, tempDir } from '../helpers/task-harness.ts';
+import { ParamValidator } from '../../engine/param-validator.ts';
 
 function requireProgram(program: string, debianPackage: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
@@ -277,5 +278,23 @@ describe('systemd command-line quoting', () => {
   test('no running systemd here is detected as offline', async () => {
     const systemd = await openSystemd(localConnection(), '/');
     assert.equal(systemd.offlineReason !== null, !existsSync('/run/systemd/system'));
+  });
+});
+
+describe('systemdEnable parameters', () => {
+  test('schema: every field described, podmanRun-style values accepted, mistakes refused', () => {
+    const props = systemdEnable.schema['properties'] as Record<string, { description?: string }>;
+    for (const [key, prop] of Object.entries(props)) assert.ok(prop.description, `${key} has no description`);
+    const validator = new ParamValidator();
+    assert.deepEqual(validator.validate(systemdEnable, { ...quayParams('/'), command: 'serve --port 80', entrypoint: '/bin/sh -c' }), []);
+    assert.equal(validator.validate(systemdEnable, { ...quayParams('/'), imag: 'x' }).length, 1);
+    assert.equal(validator.validate(systemdEnable, { ...quayParams('/'), after: ['clair'] }).length, 1);
+    assert.equal(validator.validate(systemdEnable, { ...quayParams('/'), podmanPath: '/opt/my podman' }).length, 1);
+  });
+
+  test('a command string is split like podmanRun splits it', () => {
+    const text = renderContainerUnit({ name: 'x', container: { image: 'i', command: `serve --title 'a b'`, entrypoint: '/bin/sh -c' } });
+    const argv = parseExecLine(setting(text, 'ExecStart'), 'container-x.service');
+    assert.deepEqual(argv.slice(-6), ['--entrypoint', '["/bin/sh","-c"]', 'i', 'serve', '--title', 'a b']);
   });
 });

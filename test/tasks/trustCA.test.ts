@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import trustCA, { type TrustCAParams } from '../../tasks/trustCA.ts';
 import { localConnection, runTask, tempDir } from '../helpers/task-harness.ts';
 import { TaskError } from '../../engine/errors.ts';
+import { ParamValidator } from '../../engine/param-validator.ts';
 import type { Connection } from '../../engine/connection.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 
@@ -174,5 +175,17 @@ describe('trustCA store selection', () => {
     const missing = join(work, 'not-yet.pem');
     const out = await runTask(trustCA, { caFile: missing, sysroot: root }, conn, { check: true, pending: new Set([missing]) });
     assert.equal(out.status, 'changed');
+  });
+});
+
+describe('trustCA parameters', () => {
+  test('schema: every field described, mistakes refused', () => {
+    const props = trustCA.schema['properties'] as Record<string, { description?: string }>;
+    for (const [key, prop] of Object.entries(props)) assert.ok(prop.description, `${key} has no description`);
+    const validator = new ParamValidator();
+    assert.deepEqual(validator.validate(trustCA, { caFile: '/x/ca.pem', registries: ['quay-server.example.com:8443', '[::1]:5000'] }), []);
+    assert.ok(validator.validate(trustCA, { caFile: '/x/ca.pem', caPem: 'x' }).length > 0, 'caFile and caPem together');
+    assert.ok(validator.validate(trustCA, { caFile: '/x/ca.pem', registries: ['../etc'] }).length > 0, 'path in a registry');
+    assert.ok(validator.validate(trustCA, { caFile: '/x/ca.pem', name: 'a/b' }).length > 0, 'slash in name');
   });
 });
