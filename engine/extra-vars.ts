@@ -1,22 +1,27 @@
 import { resolve } from 'node:path';
 import { InputError } from './errors.ts';
 import { readVarsMap } from './inventory.ts';
-import { YamlSource } from './yaml-source.ts';
+import { YamlSource, type ReadOptions } from './yaml-source.ts';
 
 /**
  * -e values: "k=v k2='a b'" (values stay strings, as in Ansible), "@file.yml" (YAML or JSON map),
  * or an inline YAML/JSON map "{k: 1}". Later -e values win.
  */
-export function parseExtraVars(values: readonly string[], problems: InputError[], baseDir = process.cwd()): Record<string, unknown> {
+export function parseExtraVars(
+  values: readonly string[],
+  problems: InputError[],
+  baseDir = process.cwd(),
+  opts: ReadOptions = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   values.forEach((raw, i) => {
     const label = `-e #${i + 1}`;
     const text = raw.trim();
     if (text.startsWith('@')) {
       const file = resolve(baseDir, text.slice(1));
-      Object.assign(out, readVarsMap(file, problems, text.slice(1)));
+      Object.assign(out, readVarsMap(file, problems, text.slice(1), opts));
     } else if (text.startsWith('{')) {
-      const src = YamlSource.parse(text, label);
+      const src = YamlSource.parse(text, label, undefined, opts);
       problems.push(...src.problems);
       if (src.ok && (typeof src.value !== 'object' || src.value === null || Array.isArray(src.value))) {
         problems.push(src.error([], 'an inline -e value must be a map'));

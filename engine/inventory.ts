@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 import type { Inventory, InventoryHost } from './model.ts';
 import { INVENTORY_SCHEMA, suggestion, validateAgainst, type SchemaProblem } from './playbook-schema.ts';
-import { YamlSource, type PathSegment } from './yaml-source.ts';
+import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
 
 /** Ansible-compatible YAML inventory, plus group_vars/ and host_vars/ beside it. */
 
@@ -66,7 +66,7 @@ function inventoryMessage(p: SchemaProblem, root: unknown): string {
 }
 
 /** Reads group_vars/NAME(.yml|.yaml|.json)? and group_vars/NAME/*; same for host_vars. */
-function varsFilesFor(baseDir: string, kind: 'group_vars' | 'host_vars', name: string, problems: InputError[]): Obj[] {
+function varsFilesFor(baseDir: string, kind: 'group_vars' | 'host_vars', name: string, problems: InputError[], opts: ReadOptions): Obj[] {
   const dir = join(baseDir, kind);
   const files: string[] = [];
   for (const ext of ['', '.yml', '.yaml', '.json']) {
@@ -80,12 +80,12 @@ function varsFilesFor(baseDir: string, kind: 'group_vars' | 'host_vars', name: s
       if (/\.(ya?ml|json)$/.test(entry) && statSync(f).isFile()) files.push(f);
     }
   }
-  return files.map((f) => readVarsMap(f, problems));
+  return files.map((f) => readVarsMap(f, problems, f, opts));
 }
 
 /** A YAML file that must hold a map of variables (vars_files, group_vars, host_vars, -e @file). */
-export function readVarsMap(file: string, problems: InputError[], displayName = file): Obj {
-  const src = YamlSource.read(file, displayName);
+export function readVarsMap(file: string, problems: InputError[], displayName = file, opts: ReadOptions = {}): Obj {
+  const src = YamlSource.read(file, displayName, opts);
   problems.push(...src.problems);
   if (src.value === undefined || src.value === null) return {};
   if (!isObj(src.value)) {
@@ -95,8 +95,8 @@ export function readVarsMap(file: string, problems: InputError[], displayName = 
   return src.value;
 }
 
-export function loadInventory(file: string, problems: InputError[]): Inventory {
-  const src = YamlSource.read(file);
+export function loadInventory(file: string, problems: InputError[], opts: ReadOptions = {}): Inventory {
+  const src = YamlSource.read(file, file, opts);
   problems.push(...src.problems);
   const root = src.value ?? {};
   for (const p of validateAgainst(INVENTORY_SCHEMA, root, { where: 'in the inventory', skipTemplated: false })) {
@@ -171,7 +171,7 @@ export function loadInventory(file: string, problems: InputError[]): Inventory {
   const baseDir = dirname(file);
   const groupFiles = new Map<string, Obj[]>();
   const filesOfGroup = (g: string): Obj[] => {
-    if (!groupFiles.has(g)) groupFiles.set(g, varsFilesFor(baseDir, 'group_vars', g, problems));
+    if (!groupFiles.has(g)) groupFiles.set(g, varsFilesFor(baseDir, 'group_vars', g, problems, opts));
     return groupFiles.get(g)!;
   };
 
@@ -182,7 +182,7 @@ export function loadInventory(file: string, problems: InputError[]): Inventory {
     for (const g of memberOf) Object.assign(vars, groups.get(g)?.vars);
     for (const g of memberOf) for (const f of filesOfGroup(g)) Object.assign(vars, f);
     Object.assign(vars, hostVars.get(name));
-    for (const f of varsFilesFor(baseDir, 'host_vars', name, problems)) Object.assign(vars, f);
+    for (const f of varsFilesFor(baseDir, 'host_vars', name, problems, opts)) Object.assign(vars, f);
     hosts.set(name, { name, vars, groups: memberOf });
   }
   return { file, hosts, groups: groupMap };

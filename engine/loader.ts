@@ -12,6 +12,8 @@ export interface LoadOptions {
   /** Raw -e values: "k=v k2=v2", "@file.yml" (YAML or JSON) or an inline "{map}". */
   extraVars: string[];
   registry: Map<string, TaskDefinition<unknown>>;
+  /** Opens Ansible Vault files (whole-file or inline `!vault`) in vars files, inventory and -e @file. */
+  vaultPassword?: string;
 }
 
 export interface Loaded {
@@ -28,14 +30,16 @@ export interface Loaded {
  */
 export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const problems: InputError[] = [];
-  const extraVars = parseExtraVars(opts.extraVars, problems);
+  const read = { vaultPassword: opts.vaultPassword };
+  const extraVars = parseExtraVars(opts.extraVars, problems, process.cwd(), read);
   const { plays, varsFiles } = loadPlaybookFile(opts.playbookFile, {
     registry: opts.registry,
     extraVars,
     problems,
     stack: [],
+    read,
   });
-  const inventory = opts.inventoryFile ? loadInventory(opts.inventoryFile, problems) : localInventory();
+  const inventory = opts.inventoryFile ? loadInventory(opts.inventoryFile, problems, read) : localInventory();
   if (problems.length > 0) throw new ValidationFailed(sortProblems(problems));
   return { playbook: { file: opts.playbookFile, plays }, inventory, extraVars, playVarsFiles: varsFiles };
 }

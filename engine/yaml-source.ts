@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, type SourcePos } from './errors.ts';
+import { isVaultText, vaultDecrypt } from './vault.ts';
 
 /** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -8,6 +9,13 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 export const MAX_ALIAS_COUNT = 1000;
 
 export type PathSegment = string | number;
+
+export interface ReadOptions {
+  /** Decrypts whole-file Ansible Vault files and inline `!vault |` values. */
+  vaultPassword?: string;
+}
+
+const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file';
 
 /** One parsed YAML file: its value, its problems, and positions of any node by path. */
 export class YamlSource {
@@ -31,7 +39,7 @@ export class YamlSource {
   }
 
   /** Reads and parses; never throws for bad input (problems are collected instead). */
-  static read(file: string, displayName = file): YamlSource {
+  static read(file: string, displayName = file, opts: ReadOptions = {}): YamlSource {
     const lines = new LineCounter();
     const start: SourcePos = { file: displayName, line: 1, col: 1 };
     let text: string;
@@ -45,15 +53,40 @@ export class YamlSource {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
       return new YamlSource(displayName, undefined, lines, [new InputError(start, `cannot read file: ${reason}`)], undefined);
     }
-    return YamlSource.parse(text, displayName, lines);
+    if (isVaultText(text)) {
+      const fail = (detail: string): YamlSource => new YamlSource(displayName, undefined, lines, [new InputError(start, detail)], undefined);
+      if (opts.vaultPassword === undefined) return fail(`the file ${NO_VAULT_PASSWORD}`);
+      try {
+        text = vaultDecrypt(text, opts.vaultPassword, displayName);
+      } catch (error) {
+        return fail((error as Error).message);
+      }
+    }
+    return YamlSource.parse(text, displayName, lines, opts);
   }
 
-  static parse(text: string, file: string, lines = new LineCounter()): YamlSource {
-    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true });
+  static parse(text: string, file: string, lines = new LineCounter(), opts: ReadOptions = {}): YamlSource {
+    const vaultTag = {
+      tag: '!vault',
+      resolve(value: string, onError: (message: string) => void): string {
+        if (opts.vaultPassword === undefined) {
+          onError(`this value ${NO_VAULT_PASSWORD}`);
+          return '';
+        }
+        try {
+          return vaultDecrypt(value, opts.vaultPassword, file);
+        } catch (error) {
+          onError((error as Error).message);
+          return '';
+        }
+      },
+    };
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag] });
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
     for (const err of doc.errors) {
-      problems.push(new InputError(posAt(err.pos[0]), `YAML syntax error: ${err.message.split(' at line ')[0]}`));
+      const detail = err.message.split(' at line ')[0];
+      problems.push(new InputError(posAt(err.pos[0]), err.code === 'TAG_RESOLVE_FAILED' ? detail! : `YAML syntax error: ${detail}`));
     }
     let value: unknown;
     try {

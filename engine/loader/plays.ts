@@ -5,7 +5,7 @@ import type { Play, SerialSpec, TaskCall } from '../model.ts';
 import { PLAY_SCHEMA, suggestion, validateAgainst } from '../playbook-schema.ts';
 import { hasTemplate, renderString } from '../template.ts';
 import { VarScope } from '../vars.ts';
-import { YamlSource, type PathSegment } from '../yaml-source.ts';
+import { YamlSource, type PathSegment, type ReadOptions } from '../yaml-source.ts';
 import { isObj, kindOf, parseTask, reportSchemaProblems, toList, type Registry } from './tasks.ts';
 
 export interface LoadedPlays {
@@ -19,13 +19,14 @@ interface Context {
   problems: InputError[];
   /** Absolute paths of playbooks being loaded, against import cycles. */
   stack: string[];
+  read: ReadOptions;
 }
 
 const PLAY_KEYS = Object.keys(PLAY_SCHEMA.properties as object);
 
 export function loadPlaybookFile(file: string, ctx: Context): LoadedPlays {
   const result: LoadedPlays = { plays: [], varsFiles: new Map() };
-  const src = YamlSource.read(file);
+  const src = YamlSource.read(file, file, ctx.read);
   ctx.problems.push(...src.problems);
   if (src.value === undefined) return result;
   if (!Array.isArray(src.value)) {
@@ -154,7 +155,7 @@ function loadVarsFiles(src: YamlSource, path: PathSegment[], spec: unknown, play
     }
     const file = join(dirname(src.file), name);
     const before = ctx.problems.length;
-    const vars = readVarsMap(file, ctx.problems);
+    const vars = readVarsMap(file, ctx.problems, file, ctx.read);
     for (let k = before; k < ctx.problems.length; k++) {
       const p = ctx.problems[k]!;
       if (p.pos.file === file && p.detail.startsWith('cannot read file')) ctx.problems[k] = new InputError(src.posOf(at), `vars file ${file}: ${p.detail}`);

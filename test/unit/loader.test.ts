@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationFailed } from '../../engine/errors.ts';
 import { loadAll, type Loaded } from '../../engine/loader.ts';
+import { vaultEncrypt } from '../../engine/vault.ts';
 import { MAX_FILE_BYTES } from '../../engine/yaml-source.ts';
 import { fakeRegistry, writeTree } from './fixture-files.ts';
 
@@ -342,6 +343,39 @@ describe('validation errors, each with FILE:LINE:COL', () => {
       'site.yml:1:20: cannot read file: file not found: ' + 'missing.yml',
       "second.yml:3:28: unknown field 'mod' in writeFile (did you mean 'mode'?)",
     ]);
+  });
+});
+
+describe('Ansible Vault', () => {
+  const files = (): Record<string, string> => ({
+    'site.yml': '- hosts: all\n  vars_files: [secret.yml]\n  vars:\n    token: !vault |\n' +
+      vaultEncrypt('t0ken', 'pw').trimEnd().split('\n').map((l) => '      ' + l).join('\n') + '\n',
+    'secret.yml': vaultEncrypt('db_password: s3cret\n', 'pw'),
+  });
+
+  test('whole-file vault vars files and inline !vault values open with the password', async () => {
+    const dir = writeTree(files());
+    const loaded = await loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultPassword: 'pw' });
+    const play = loaded.playbook.plays[0]!;
+    assert.deepEqual(loaded.playVarsFiles.get(play), { db_password: 's3cret' });
+    assert.equal(play.vars.token, 't0ken');
+  });
+
+  test('without the password, or with a wrong one, each encrypted place is a problem with its position', async () => {
+    const dir = writeTree(files());
+    const problems = async (vaultPassword?: string): Promise<string[]> =>
+      loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultPassword }).then(
+        () => assert.fail('expected ValidationFailed'),
+        (e: unknown) => (e as ValidationFailed).problems.map((p) => p.message.split(dir + '/').join('')),
+      );
+    assert.deepEqual(await problems(), [
+      'site.yml:4:12: this value is encrypted with Ansible Vault: pass --vault-password-file',
+      'secret.yml:1:1: the file is encrypted with Ansible Vault: pass --vault-password-file',
+    ]);
+    const wrong = await problems('nope');
+    assert.equal(wrong.length, 2);
+    assert.match(wrong[0]!, /^site\.yml:4:12: .*wrong vault password/);
+    assert.match(wrong[1]!, /^secret\.yml:1:1: .*wrong vault password/);
   });
 });
 
