@@ -53,7 +53,12 @@ export default defineTask<QuayMirrorParams>({
       token: { type: 'string', minLength: 1, description: 'OAuth access token with org:admin, repo:admin and repo:create scopes, e.g. quayUser\'s registered token. Secret.' },
       namespace: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{1,254}$', description: 'Organization that holds the mirrored repository; created when missing.' },
       namespaceEmail: { type: 'string', minLength: 3, description: 'E-mail for a new organization (needed only when Quay has FEATURE_MAILING on).' },
-      repository: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.\\-/]*$', description: 'Repository name, usually the same as the external one (e.g. quay-rhel8); created private when missing, then set to the MIRROR state.' },
+      repository: {
+        type: 'string',
+        pattern: '^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$',
+        description:
+          'Repository name, usually the same as the external one (e.g. quay-rhel8; a nested name like quay/quay-rhel8 needs FEATURE_EXTENDED_REPOSITORY_NAMES). Created private when missing, then set to the MIRROR state.',
+      },
       description: { type: 'string', default: '', description: 'Description given to a repository this task creates (an existing one is left alone).' },
       externalReference: { type: 'string', minLength: 1, pattern: '^\\S+$', description: 'The external repository to mirror, without tag, e.g. registry.redhat.io/quay/quay-rhel8.' },
       tags: {
@@ -102,7 +107,7 @@ export default defineTask<QuayMirrorParams>({
     if (tagProblem) throw new TaskError(`tags: ${tagProblem}`);
     const client = await QuayClient.create(p, p.token);
     const ns = seg(p.namespace);
-    const repoPath = `/api/v1/repository/${ns}/${seg(p.repository)}`;
+    const repoPath = repositoryPath(p);
     const reasons: string[] = [];
     const plan: MirrorPlan = { createOrg: false, createRobot: false, createRepo: false, setMirrorState: false, mirror: null, syncNow: p.syncNow ?? false };
 
@@ -135,7 +140,7 @@ export default defineTask<QuayMirrorParams>({
     const plan = result.state as MirrorPlan;
     const client = await QuayClient.create(p, p.token);
     const ns = seg(p.namespace);
-    const repoPath = `/api/v1/repository/${ns}/${seg(p.repository)}`;
+    const repoPath = repositoryPath(p);
     const done: string[] = [];
     if (plan.createOrg) {
       const body = { name: p.namespace, ...(p.namespaceEmail ? { email: p.namespaceEmail } : {}) };
@@ -167,6 +172,11 @@ export default defineTask<QuayMirrorParams>({
     return { message: done.join('; ') };
   },
 });
+
+/** Extended repository names keep their slashes in the API path. */
+function repositoryPath(p: QuayMirrorParams): string {
+  return `/api/v1/repository/${seg(p.namespace)}/${p.repository.split('/').map(seg).join('/')}`;
+}
 
 function robotShort(p: QuayMirrorParams): string {
   return p.robot ?? 'mirror';

@@ -178,6 +178,10 @@ describe('quayMirror', () => {
     for (const [name, prop] of Object.entries(schema.properties)) assert.ok(prop.description, `${name} has no description`);
     const validator = new ParamValidator();
     assert.match(validator.validate(quayMirror as unknown as TaskDefinition<unknown>, { ...params(), tagz: [] }).join('\n'), /unknown field 'tagz'/);
+    const def = quayMirror as unknown as TaskDefinition<unknown>;
+    assert.deepEqual(validator.validate(def, { ...params(), repository: 'quay/quay-rhel8' }), []);
+    assert.notDeepEqual(validator.validate(def, { ...params(), repository: 'quay//rhel8' }), []);
+    assert.notDeepEqual(validator.validate(def, { ...params(), syncStartDate: '2024-01-01 00:00' }), []);
   });
 
   test('the fake, like Quay, rejects an unknown rule_kind and a bad state', async () => {
