@@ -1,0 +1,183 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Connection } from '../../engine/connection.ts';
+import { TaskError } from '../../engine/errors.ts';
+import podmanRun, { type PodmanRunParams } from '../../tasks/podmanRun.ts';
+import { runTask, tempDir } from '../helpers/task-harness.ts';
+import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
+import {
+  buildBusyboxImage,
+  containersNamed,
+  ensurePodmanTestConfig,
+  freePort,
+  httpGet,
+  inspectContainerJson,
+  podmanCli,
+  removeContainers,
+  uniqueName,
+} from '../helpers/podman.ts';
+
+/** httpd in the foreground of a shell that exits on SIGTERM, so stops take milliseconds. */
+const HTTPD = ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"];
+
+const envOf = (list: readonly string[] | null | undefined) =>
+  Object.fromEntries((list ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+
+for (const kind of CONNECTION_KINDS) {
+  describe(`podmanRun over ${kind}`, () => {
+    let conn: Connection;
+    let close: () => Promise<void>;
+    let image: string;
+    let imageId: string;
+    let dir: string;
+    const names: string[] = [];
+    const nameFor = (label: string) => {
+      const n = uniqueName(label);
+      names.push(n);
+      return n;
+    };
+
+    before(async () => {
+      await ensurePodmanTestConfig();
+      ({ conn, close } = await openTestConnection(kind));
+      image = await buildBusyboxImage('tackle-test-web');
+      imageId = (await podmanCli('image', 'inspect', '--format', '{{.Id}}', image)).trim();
+      dir = tempDir();
+      mkdirSync(join(dir, 'www'));
+      mkdirSync(join(dir, 'data'));
+      writeFileSync(join(dir, 'www', 'index.html'), `served over ${kind}\n`);
+    });
+    after(async () => {
+      await removeContainers(...names);
+      await close();
+    });
+
+    test('creates as specified, serves, then is never recreated; drift and env changes are repaired', async () => {
+      const name = nameFor('web');
+      const port = await freePort();
+      const params: PodmanRunParams = {
+        name,
+        image,
+        command: HTTPD,
+        env: { FOO: 'bar', DB_PASSWORD: 'sekret value' },
+        ports: [`127.0.0.1:${port}:8080`],
+        volumes: [`${dir}/www:/www:Z`, `${dir}/data:/data:ro`],
+        restart: 'always',
+        labels: { app: 'web' },
+      };
+
+      const first = await runTask(podmanRun, params, conn);
+      assert.equal(first.status, 'changed', first.message);
+      assert.deepEqual(first.reasons, ['container missing']);
+      const c = await inspectContainerJson(name);
+      assert.equal(c.Image, imageId);
+      assert.equal(c.State.Running, true);
+      assert.deepEqual(c.Config.Cmd, HTTPD);
+      assert.equal(envOf(c.Config.Env).FOO, 'bar');
+      assert.equal(envOf(c.Config.Env).DB_PASSWORD, 'sekret value');
+      assert.equal((await podmanCli('port', name)).trim(), `8080/tcp -> 127.0.0.1:${port}`);
+      const mounts = Object.fromEntries((c.Mounts ?? []).map((m) => [m.Destination, m]));
+      assert.equal(mounts['/www']?.Source, `${dir}/www`);
+      assert.equal(mounts['/www']?.RW, true);
+      assert.equal(mounts['/data']?.RW, false);
+      // Z leaves no trace in inspect without SELinux; podman was asked for it.
+      assert.ok(c.Config.CreateCommand?.includes(`${dir}/www:/www:Z`), c.Config.CreateCommand?.join(' '));
+      assert.ok(!c.Config.CreateCommand?.join(' ').includes('sekret'), 'env values stay off the command line');
+      assert.equal(c.HostConfig.RestartPolicy?.Name, 'always');
+      assert.equal(c.Config.Labels?.app, 'web');
+      assert.deepEqual(await httpGet(`http://127.0.0.1:${port}/index.html`), { status: 200, body: `served over ${kind}\n` });
+
+      const second = await runTask(podmanRun, params, conn);
+      assert.equal(second.status, 'ok', second.reasons.join('; '));
+      assert.equal((await inspectContainerJson(name)).Id, c.Id);
+
+      // The same spec written differently (explicit defaults, trailing slash) still matches.
+      const sameSpec = { ...params, ports: [`127.0.0.1:${port}:8080/tcp`], volumes: [`${dir}/www/:/www:Z`, `${dir}/data:/data:ro`] };
+      assert.equal((await runTask(podmanRun, sameSpec, conn)).status, 'ok');
+
+      const probes: [Partial<PodmanRunParams>, string][] = [
+        [{ ports: [`${port}:8080`] }, `port 8080 differs (${port}:8080/tcp wanted, 127.0.0.1:${port}:8080/tcp found)`],
+        [{ volumes: [`${dir}/www:/www:z`, `${dir}/data:/data:ro`] }, 'volume /www options differ (z wanted, Z found)'],
+        [{ volumes: [`${dir}/www:/www:Z`, `${dir}/data:/data`] }, 'volume /data should be writable'],
+        [{ labels: { app: 'db' } }, 'label app differs'],
+        [{ restart: 'no' }, 'restart policy differs (no wanted, always found)'],
+        [{ command: 'sh -c true' }, 'command differs'],
+      ];
+      for (const [change, reason] of probes) {
+        const r = await runTask(podmanRun, { ...params, ...change }, conn, { check: true });
+        assert.equal(r.status, 'changed');
+        assert.deepEqual(r.reasons, [reason]);
+      }
+
+      const newEnv = { ...params, env: { FOO: 'baz', DB_PASSWORD: 'sekret value' } };
+      const checked = await runTask(podmanRun, newEnv, conn, { check: true, diff: true });
+      assert.equal(checked.status, 'changed');
+      assert.deepEqual(checked.reasons, ['env FOO differs']);
+      assert.match(checked.diff[0]!.before, /env: FOO=bar\n/);
+      assert.match(checked.diff[0]!.after, /env: FOO=baz\n/);
+      assert.doesNotMatch(checked.diff[0]!.after, /sekret/);
+      assert.equal((await inspectContainerJson(name)).Id, c.Id, '--check changed nothing');
+
+      const recreated = await runTask(podmanRun, newEnv, conn);
+      assert.equal(recreated.status, 'changed');
+      assert.deepEqual(recreated.reasons, ['env FOO differs']);
+      const c2 = await inspectContainerJson(name);
+      assert.notEqual(c2.Id, c.Id);
+      assert.equal(envOf(c2.Config.Env).FOO, 'baz');
+      assert.equal((await runTask(podmanRun, newEnv, conn)).status, 'ok');
+
+      await podmanCli('stop', name);
+      const restarted = await runTask(podmanRun, newEnv, conn);
+      assert.deepEqual([restarted.status, restarted.reasons], ['changed', ['not running']]);
+      const c3 = await inspectContainerJson(name);
+      assert.equal(c3.Id, c2.Id, 'a stopped, matching container is started, not recreated');
+      assert.equal(c3.State.Running, true);
+
+      await podmanCli('rm', '-f', '-t', '0', name);
+      const back = await runTask(podmanRun, newEnv, conn);
+      assert.deepEqual([back.status, back.reasons], ['changed', ['container missing']]);
+      assert.equal((await inspectContainerJson(name)).State.Running, true);
+      assert.deepEqual(await httpGet(`http://127.0.0.1:${port}/index.html`), { status: 200, body: `served over ${kind}\n` });
+
+      const before = await inspectContainerJson(name);
+      const bounce = await runTask(podmanRun, { ...newEnv, state: 'restarted' }, conn);
+      assert.deepEqual([bounce.status, bounce.reasons], ['changed', ['restart requested']]);
+      const after = await inspectContainerJson(name);
+      assert.equal(after.Id, before.Id);
+      assert.notEqual(after.State.StartedAt, before.State.StartedAt);
+      assert.equal(after.State.Running, true);
+
+      const gone = await runTask(podmanRun, { name, state: 'absent' }, conn);
+      assert.equal(gone.status, 'changed');
+      assert.deepEqual(await containersNamed(name), []);
+      assert.equal((await runTask(podmanRun, { name, state: 'absent' }, conn)).status, 'ok');
+    });
+
+    test('--check creates nothing; stopped creates without starting', async () => {
+      const name = nameFor('chk');
+      const params: PodmanRunParams = { name, image, command: HTTPD };
+      const checked = await runTask(podmanRun, params, conn, { check: true });
+      assert.deepEqual([checked.status, checked.reasons], ['changed', ['container missing']]);
+      assert.deepEqual(await containersNamed(name), []);
+
+      const stopped = await runTask(podmanRun, { ...params, state: 'stopped' }, conn);
+      assert.equal(stopped.status, 'changed');
+      assert.equal((await inspectContainerJson(name)).State.Status, 'created');
+      assert.equal((await runTask(podmanRun, { ...params, state: 'stopped' }, conn)).status, 'ok');
+    });
+
+    test('pull never with a missing image fails; a container that dies at once is reported with its logs', async () => {
+      await assert.rejects(
+        runTask(podmanRun, { name: nameFor('nopull'), image: 'localhost/tackle-test-no-such-image:1', pull: 'never' }, conn),
+        (e: unknown) => e instanceof TaskError && /not present .* pull is "never"/.test(e.message),
+      );
+      const name = nameFor('dies');
+      await assert.rejects(
+        runTask(podmanRun, { name, image, command: ['sh', '-c', 'echo broken config >&2; exit 3'] }, conn),
+        (e: unknown) => e instanceof TaskError && /exit code 3/.test(e.message) && /broken config/.test(e.message),
+      );
+    });
+  });
+}
