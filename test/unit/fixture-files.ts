@@ -40,3 +40,19 @@ export function fakeRegistry(): Map<string, TaskDefinition<unknown>> {
     })],
   ]);
 }
+
+/** genCA with the shape of the real task (dir + subject.CN), for the shared acceptance fixture. */
+export function acceptanceRegistry(): Map<string, TaskDefinition<unknown>> {
+  return new Map([
+    ['genCA', fakeTask('genCA', {
+      type: 'object',
+      properties: {
+        dir: { type: 'string', minLength: 1 },
+        subject: { type: 'object', properties: { CN: { type: 'string' } }, required: ['CN'], additionalProperties: false },
+        days: { type: 'integer', minimum: 1 },
+      },
+      required: ['dir', 'subject'],
+      additionalProperties: false,
+    })],
+  ]);
+}

@@ -7,7 +7,7 @@ import { ValidationFailed } from '../../engine/errors.ts';
 import { loadAll, type Loaded } from '../../engine/loader.ts';
 import { vaultEncrypt } from '../../engine/vault.ts';
 import { MAX_FILE_BYTES } from '../../engine/yaml-source.ts';
-import { fakeRegistry, writeTree } from './fixture-files.ts';
+import { acceptanceRegistry, fakeRegistry, writeTree } from './fixture-files.ts';
 
 const registry = fakeRegistry();
 
@@ -387,7 +387,7 @@ describe('acceptance: one run reports a syntax error, an unknown task type, a mi
       playbookFile: join(base, 'site.yml'),
       inventoryFile: join(base, 'inventory.yml'),
       extraVars: [],
-      registry,
+      registry: acceptanceRegistry(),
     }).then(
       () => assert.fail('expected ValidationFailed'),
       (e: unknown) => e,
