@@ -9,8 +9,9 @@ export function expiryProblem(notAfter: Date, renewBeforeDays: number, now = Dat
   const left = notAfter.getTime() - now;
   if (left <= 0) return `expired on ${notAfter.toISOString()}`;
   if (left < renewBeforeDays * DAY_MS) {
-    const days = Math.floor(left / DAY_MS);
-    return `expires in ${days} day${days === 1 ? '' : 's'} (renewBefore ${renewBeforeDays})`;
+    const days = Math.round(left / DAY_MS);
+    const when = days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : `${Math.ceil(left / 3_600_000)} h`;
+    return `expires in ${when} (renewBefore ${renewBeforeDays})`;
   }
   return null;
 }
