@@ -13,6 +13,7 @@ import { ProgressReporter } from './report/progress.ts';
 import { renderRecap } from './report/recap.ts';
 import { runPlaybook } from './runner.ts';
 import { SecretMasker } from './secrets.ts';
+import { readVaultPassword } from './cli-vault.ts';
 import { loadTaskRegistry } from './task-registry.ts';
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
@@ -80,7 +81,7 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
     inventoryFile: values.inventory,
     extraVars: values['extra-vars'],
     registry,
-    vaultPasswordFile: values['vault-password-file'],
+    vaultPassword: values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined,
   });
   const limit = await resolveLimit(loaded, values.limit);
 

@@ -17,6 +17,7 @@ export default defineTask<QuayUserParams>({
   name: 'quayUser',
   summary: "Creates Quay's first user through POST /api/v1/user/initialize and registers its API token.",
   secretParams: ['password'],
+  secretData: ['token'],
   schema: {
     type: 'object',
     additionalProperties: false,
