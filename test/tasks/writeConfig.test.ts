@@ -2,14 +2,16 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import type { Connection } from '../../engine/connection.ts';
 import writeConfig from '../../tasks/writeConfig.ts';
+import { unifiedDiff } from '../../tasks/lib/text-diff.ts';
 import { runTask, tempDir } from '../helpers/task-harness.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 
 const QUAY_CONFIG = `# Quay configuration (3.2.2)
-SERVER_HOSTNAME: quay-server.example.com
+SERVER_HOSTNAME: "quay-server.example.com" # public name
 SETUP_COMPLETE: true
 # hand-added, not managed by tackle
 FOO: bar # mine
@@ -20,6 +22,8 @@ DISTRIBUTED_STORAGE_CONFIG:
 `;
 
 const SCANNER = {
+  SERVER_HOSTNAME: 'quay-server.example.com',
+  PREFERRED_URL_SCHEME: 'https',
   SUPER_USERS: ['quayadmin'],
   FEATURE_SECURITY_SCANNER: true,
   SECURITY_SCANNER_V4_ENDPOINT: 'http://quay-server.example.com:8081',
@@ -33,6 +37,20 @@ const CLAIR = {
   auth: { psk: { key: 'MTU5YzA4Y2ZkNzJoMQ==', iss: ['quay'] } },
   matcher: { run: '', migrations: true },
 };
+
+/** The unified diff, applied by the real `patch`, turns before into after. */
+function assertPatchApplies(dir: string, before: string, after: string): void {
+  const diff = unifiedDiff('config.yaml', before, after);
+  assert.match(diff, /^\+SECURITY_SCANNER_V4_PSK: MTU5YzA4Y2ZkNzJoMQ==$/m);
+  assert.doesNotMatch(diff, /^-(?!--)/m, 'the merge only adds lines');
+  const original = join(dir, 'patch-before');
+  const result = join(dir, 'patch-after');
+  writeFileSync(original, before);
+  const r = spawnSync('patch', ['-s', '-o', result, original], { input: diff, encoding: 'utf8' });
+  if (r.error) throw new Error('patch not found: install the Debian package patch');
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(readFileSync(result, 'utf8'), after);
+}
 
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
 
@@ -106,15 +124,18 @@ for (const kind of CONNECTION_KINDS) {
       assert.match(text, /^FOO: bar # mine$/m);
       assert.match(text, /^# hand-added, not managed by tackle$/m);
       assert.match(text, /^# Quay configuration \(3\.2\.2\)$/m);
+      assert.match(text, /^SERVER_HOSTNAME: "quay-server\.example\.com" # public name$/m, 'an equal value is left as written');
       const value = parse(text) as Record<string, unknown>;
       assert.deepEqual(value['SUPER_USERS'], ['quayadmin']);
       assert.equal(value['FEATURE_SECURITY_SCANNER'], true);
       assert.equal(value['SECURITY_SCANNER_V4_ENDPOINT'], 'http://quay-server.example.com:8081');
       assert.equal(value['SECURITY_SCANNER_V4_PSK'], 'MTU5YzA4Y2ZkNzJoMQ==');
       assert.equal(value['SERVER_HOSTNAME'], 'quay-server.example.com');
+      assert.equal(value['PREFERRED_URL_SCHEME'], 'https');
       assert.deepEqual(value['DISTRIBUTED_STORAGE_CONFIG'], { default: ['LocalStorage', { storage_path: '/datastorage/registry' }] });
       assert.equal(first.diff[0]?.before, QUAY_CONFIG);
       assert.equal(first.diff[0]?.after, text);
+      assertPatchApplies(dir, QUAY_CONFIG, text);
 
       assert.equal((await runTask(writeConfig, params, conn)).status, 'ok');
 
