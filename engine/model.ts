@@ -32,6 +32,8 @@ export interface Play {
   name: string;
   hosts: string;
   pos: SourcePos;
+  /** Lowest precedence (below the inventory), like an Ansible role's defaults. */
+  defaults: Record<string, unknown>;
   vars: Record<string, unknown>;
   varsFiles: string[];
   tasks: TaskCall[];

@@ -14,6 +14,7 @@ export const PLAY_SCHEMA: JsonSchema = {
   properties: {
     name: { type: 'string' },
     hosts: stringOrList,
+    defaults: { type: ['object', 'null'] },
     vars: { type: ['object', 'null'] },
     vars_files: stringOrList,
     tasks: { type: ['array', 'null'] },

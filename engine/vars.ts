@@ -89,7 +89,7 @@ export function magicVars(host: InventoryHost, inventory: Inventory, play: Play)
 }
 
 /**
- * Precedence, low to high: inventory (already merged per host), play vars, play vars_files,
+ * Precedence, low to high: play defaults, inventory (already merged per host), play vars, play vars_files,
  * registered results, extra vars; magic variables cannot be overridden.
  */
 export function buildHostScope(args: {
@@ -101,6 +101,7 @@ export function buildHostScope(args: {
   extraVars: Record<string, unknown>;
 }): VarScope {
   return VarScope.fromLayers([
+    { vars: args.play.defaults },
     { vars: args.host.vars },
     { vars: args.play.vars },
     { vars: args.playVarsFiles },

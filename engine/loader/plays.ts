@@ -99,6 +99,7 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
     name: typeof raw.name === 'string' && raw.name ? raw.name : hosts,
     hosts,
     pos: src.posOf(path),
+    defaults: isObj(raw.defaults) ? raw.defaults : {},
     vars,
     varsFiles: toList(raw.vars_files),
     tasks,

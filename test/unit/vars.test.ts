@@ -6,9 +6,9 @@ import { localInventory } from '../../engine/inventory.ts';
 import { renderString, UndefinedVariableError } from '../../engine/template.ts';
 import { buildHostScope, RecursiveVariableError, VarScope } from '../../engine/vars.ts';
 
-function play(vars: Record<string, unknown>): Play {
+function play(vars: Record<string, unknown>, defaults: Record<string, unknown> = {}): Play {
   return {
-    name: 'p', hosts: 'all', pos: { file: join('/srv', 'books', 'site.yml'), line: 1, col: 3 }, vars, varsFiles: [],
+    name: 'p', hosts: 'all', pos: { file: join('/srv', 'books', 'site.yml'), line: 1, col: 3 }, defaults, vars, varsFiles: [],
     tasks: [], handlers: [], tags: [], anyErrorsFatal: false, strategy: 'linear',
   };
 }
@@ -16,18 +16,20 @@ function play(vars: Record<string, unknown>): Play {
 describe('variable precedence', () => {
   const inventory = localInventory();
   const host: InventoryHost = { ...inventory.hosts.get('localhost')!, vars: { ansible_connection: 'local', level: 'inventory', inv_only: 1 } };
-  const scopeWith = (layers: { play?: object; files?: object; registered?: object; extra?: object }) =>
+  const scopeWith = (layers: { defaults?: object; play?: object; files?: object; registered?: object; extra?: object }) =>
     buildHostScope({
       host,
       inventory,
-      play: play({ ...(layers.play ?? {}) }),
+      play: play({ ...(layers.play ?? {}) }, { ...(layers.defaults ?? {}) }),
       playVarsFiles: { ...(layers.files ?? {}) },
       registered: { ...(layers.registered ?? {}) },
       extraVars: { ...(layers.extra ?? {}) },
     });
 
-  test('inventory < play vars < vars_files < registered < extra vars', () => {
+  test('play defaults < inventory < play vars < vars_files < registered < extra vars', () => {
     assert.equal(scopeWith({}).lookup('level'), 'inventory');
+    assert.equal(scopeWith({ defaults: { level: 'default' } }).lookup('level'), 'inventory');
+    assert.equal(scopeWith({ defaults: { only_default: 'd' } }).lookup('only_default'), 'd');
     assert.equal(scopeWith({ play: { level: 'play' } }).lookup('level'), 'play');
     assert.equal(scopeWith({ play: { level: 'play' }, files: { level: 'file' } }).lookup('level'), 'file');
     assert.equal(scopeWith({ files: { level: 'file' }, registered: { level: 'reg' } }).lookup('level'), 'reg');
