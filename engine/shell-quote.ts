@@ -41,8 +41,11 @@ export function envPrefix(env: Readonly<Record<string, string>> | undefined): st
   return ['env', '--', ...entries.map(([k, v]) => `${k}=${v}`)];
 }
 
-/** The full remote command line for argv with optional env and cwd, every part quoted. */
+/**
+ * The full remote command line for argv with optional env and cwd, every part quoted. The
+ * program is exec'd so it keeps the shell's pid (and its process group, which a timeout kills).
+ */
 export function commandLine(argv: readonly string[], opts: { env?: Readonly<Record<string, string>>; cwd?: string } = {}): string {
-  const line = quoteArgv([...envPrefix(opts.env), ...argv]);
+  const line = `exec ${quoteArgv([...envPrefix(opts.env), ...argv])}`;
   return opts.cwd === undefined ? line : `cd -- ${quoteArg(opts.cwd)} && ${line}`;
 }

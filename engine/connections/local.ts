@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from './owner.ts';
+import { assertValidArgv } from '../shell-quote.ts';
 
 /** Child processes and the local file system. argv goes to spawn() as is: no shell. */
 export class LocalConnection implements Connection {
@@ -13,6 +14,7 @@ export class LocalConnection implements Connection {
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
+      assertValidArgv(argv); // a NUL byte would otherwise surface as spawn's untyped TypeError
       const child = spawn(argv[0]!, argv.slice(1), {
         cwd: opts.cwd,
         env: opts.env ? { ...process.env, ...opts.env } : process.env,

@@ -17,6 +17,40 @@ const MAX_EXEC_CHANNELS = 8;
 /** Exit code for a command killed by a signal, as a shell reports it. */
 const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15 };
 
+type ChannelInternals = {
+  outgoing?: { id?: number; state?: string };
+  _client?: { _protocol?: { signal(id: number, name: string): void } };
+};
+
+/**
+ * Sends an SSH "signal" request (OpenSSH kills the command's process group). ssh2's own
+ * channel.signal() refuses once stdin was ended, which every exec does, so this goes one level down.
+ */
+function signalChannel(channel: ClientChannel, name: string): void {
+  const ch = channel as unknown as ChannelInternals;
+  const id = ch.outgoing?.id;
+  const protocol = ch._client?._protocol;
+  const state = ch.outgoing?.state;
+  if (id === undefined || !protocol || (state !== 'open' && state !== 'eof')) return;
+  try {
+    protocol.signal(id, name);
+  } catch {
+    // Closing the channel below still ends the call.
+  }
+}
+
+const PID_PREFIX = 'tackle-pid:';
+const ANNOUNCE_PID = `printf '${PID_PREFIX}%s\\n' "$$" >&2;`;
+
+function announcedPid(stderr: string): number | undefined {
+  const m = new RegExp(`^${PID_PREFIX}(\\d+)\\n`).exec(stderr);
+  return m ? Number(m[1]) : undefined;
+}
+
+function stripPidLine(stderr: string): string {
+  return stderr.startsWith(PID_PREFIX) ? stderr.slice(stderr.indexOf('\n') + 1) : stderr;
+}
+
 /** One ssh2 connection per host, kept open for the run: commands over exec channels, files over one SFTP session. */
 export class SshConnection implements Connection {
   readonly kind = 'ssh' as const;
@@ -50,8 +84,10 @@ export class SshConnection implements Connection {
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const line = commandLine(argv, opts);
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
+    // With a timeout the shell first reports its pid (= process group, sshd runs each command in
+    // its own session), so the whole group can be killed: OpenSSH ignores signal requests on root logins.
+    const line = timeoutMs ? `${ANNOUNCE_PID} ${commandLine(argv, opts)}` : commandLine(argv, opts);
     this.checkAlive();
     const release = await this.channels.acquire();
     try {
@@ -64,8 +100,10 @@ export class SshConnection implements Connection {
   private runLine(line: string, program: string, input: string | Buffer | undefined, timeoutMs: number | undefined): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       let settled = false;
+      let timedOut = false;
       let channel: ClientChannel | undefined;
       let timer: NodeJS.Timeout | undefined;
+      const errOut: Buffer[] = [];
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -77,11 +115,15 @@ export class SshConnection implements Connection {
       this.onDrop.add(onDrop);
       if (timeoutMs) {
         timer = setTimeout(() => {
-          finish(() => reject(new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`)));
-          if (channel) {
-            channel.signal('KILL');
-            channel.close();
-          }
+          timedOut = true;
+          const pid = announcedPid(Buffer.concat(errOut).toString('utf8'));
+          const ch = channel;
+          const error = new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`);
+          if (ch) signalChannel(ch, 'KILL');
+          void this.killGroup(pid).finally(() => {
+            ch?.close();
+            finish(() => reject(error));
+          });
         }, timeoutMs);
       }
       this.client.exec(line, (err, ch) => {
@@ -90,12 +132,11 @@ export class SshConnection implements Connection {
           return;
         }
         if (settled) {
-          ch.close(); // timed out before the channel opened
+          ch.close();
           return;
         }
         channel = ch;
         const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
         let code: number | undefined;
         ch.on('data', (d: Buffer) => out.push(d));
         ch.stderr.on('data', (d: Buffer) => errOut.push(d));
@@ -103,19 +144,31 @@ export class SshConnection implements Connection {
           code = exitCode ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);
         });
         ch.on('close', () => {
-          if (code === undefined) {
+          if (timedOut) return; // the timeout path rejects once the group is killed
+          const exit = code;
+          if (exit === undefined) {
             finish(() => reject(new ConnectionError(this.hostName, `${program} ended without an exit status (connection lost?)`)));
             return;
           }
-          const exit = code;
-          finish(() =>
-            resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') }),
-          );
+          let stderr = Buffer.concat(errOut).toString('utf8');
+          if (timeoutMs) stderr = stripPidLine(stderr);
+          finish(() => resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr }));
         });
         ch.on('error', () => {}); // 'close' follows and decides
         ch.end(input ?? '');
       });
     });
+  }
+
+  /** TERM first (sudo passes it on to a command it runs as another user), then KILL. */
+  private async killGroup(pid: number | undefined): Promise<void> {
+    if (pid === undefined || this.dropped !== undefined) return;
+    const script = [
+      'kill -TERM "-$1" 2>/dev/null || exit 0',
+      'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$1" 2>/dev/null || exit 0; done',
+      'kill -KILL "-$1" 2>/dev/null; exit 0',
+    ].join('\n');
+    await this.runLine(commandLine(['sh', '-c', script, 'tackle-kill', String(pid)]), 'kill', undefined, 5000).catch(() => {});
   }
 
   private sftp(): Promise<SFTPWrapper> {

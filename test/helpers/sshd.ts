@@ -45,8 +45,10 @@ function requirePrograms(): void {
   }
 }
 
-function keygen(file: string, type: 'ed25519' | 'rsa', comment: string): Promise<void> {
-  const args = ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', file];
+type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
+
+function keygen(file: string, type: KeyType, comment: string): Promise<void> {
+  const args = ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : type === 'ecdsa' ? ['-b', '256'] : []), '-N', '', '-C', comment, '-f', file];
   return new Promise((resolve, reject) => {
     const child = spawn('ssh-keygen', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -139,7 +141,7 @@ function waitExit(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startSshHosts(n: number, opts: { hostKeyType?: 'ed25519' | 'rsa' } = {}): Promise<SshTestHosts> {
+export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshTestHosts> {
   requirePrograms();
   if (spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).error) {
     throw new Error('setpriv not found: install the Debian package util-linux');
