@@ -100,13 +100,12 @@ export default defineTask<DirectoryParams>({
       plan.chown = uid !== -1 || gid !== -1;
       if (wantedAcl) plan.acl = { wanted: wantedAcl, modify: wantedAcl, remove: [], removeDefaults: false, reasons: [] };
     } else {
+      const currentAcl = wantedAcl ? await readAcl(conn, p.path) : undefined;
       if (mode !== undefined) {
-        // With an ACL, the group bits of stat() are the mask; the owning group is compared as group:: below.
-        const compared = wantedAcl ? 0o7707 : 0o7777;
-        if ((info.mode & compared) !== (mode & compared)) {
-          reasons.push(`mode ${formatMode(info.mode)}, want ${formatMode(mode)}`);
-          plan.chmod = true;
-        }
+        const shown = displayedMode(info.mode, currentAcl);
+        if (shown !== mode) reasons.push(`mode ${formatMode(shown)}, want ${formatMode(mode)}`);
+        // With an ACL, the group bits of stat() are the mask; the owning group's entry is set by setfacl.
+        plan.chmod = (info.mode & (currentAcl ? 0o7707 : 0o7777)) !== (mode & (currentAcl ? 0o7707 : 0o7777));
       }
       if ((uid !== -1 && info.uid !== uid) || (gid !== -1 && info.gid !== gid)) {
         reasons.push(`owner ${info.uid}:${info.gid}, want ${uid === -1 ? info.uid : uid}:${gid === -1 ? info.gid : gid}`);
@@ -115,14 +114,15 @@ export default defineTask<DirectoryParams>({
         reasons.push('owner differs beneath');
         plan.chown = true;
       }
-      if (wantedAcl) {
-        const current = await readAcl(conn, p.path);
-        const aclPlan = planAcl(current, wantedAcl, p.aclExclusive ?? false);
+      if (wantedAcl && currentAcl) {
+        const implied = new Set(mode === undefined ? [] : ['access:user:', 'access:group:', 'access:other:']);
+        for (const spec of p.acl ?? []) implied.delete(aclKey(parseAclEntry(spec)));
+        const aclPlan = planAcl(currentAcl, wantedAcl, p.aclExclusive ?? false, implied);
         // chmod rewrites the mask of an extended ACL: re-apply the entries after it.
         if (plan.chmod && aclPlan.modify.length === 0) aclPlan.modify = wantedAcl;
         plan.acl = { wanted: wantedAcl, ...aclPlan };
         reasons.push(...aclPlan.reasons);
-        return result(p.path, plan, reasons, current);
+        return result(p.path, plan, reasons, currentAcl);
       }
     }
     return result(p.path, plan, reasons, undefined);

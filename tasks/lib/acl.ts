@@ -106,18 +106,25 @@ export interface AclPlan {
  * Compares as setfacl would leave things: every wanted entry present with its permission set,
  * and not narrowed by the mask (setfacl -m recomputes the mask unless one is given explicitly).
  */
-export function planAcl(current: readonly AclEntry[], wanted: readonly AclEntry[], exclusive: boolean): AclPlan {
+export function planAcl(
+  current: readonly AclEntry[],
+  wanted: readonly AclEntry[],
+  exclusive: boolean,
+  /** Keys whose drift another reason already reports (e.g. the owner/group/other entries a mode implies). */
+  quiet: ReadonlySet<string> = new Set(),
+): AclPlan {
   const byKey = new Map(current.map((e) => [aclKey(e), e]));
   const reasons: string[] = [];
   let needModify = false;
   for (const want of wanted) {
     const have = byKey.get(aclKey(want));
-    const label = formatAclEntry({ ...want, perms: 0 }).slice(0, -4);
+    const label = aclLabel(want);
+    const silent = quiet.has(aclKey(want));
     if (!have) {
-      reasons.push(`ACL ${label} missing`);
+      if (!silent) reasons.push(`ACL ${label} missing`);
       needModify = true;
     } else if (have.perms !== want.perms) {
-      reasons.push(`ACL ${label} is ${formatPerms(have.perms)}, want ${formatPerms(want.perms)}`);
+      if (!silent) reasons.push(`ACL ${label} is ${formatPerms(have.perms)}, want ${formatPerms(want.perms)}`);
       needModify = true;
     } else if (isMaskedClass(want) && !explicitMask(wanted, want.scope)) {
       const mask = byKey.get(`${want.scope}:mask:`);
@@ -137,6 +144,11 @@ export function planAcl(current: readonly AclEntry[], wanted: readonly AclEntry[
   if (removeDefaults) reasons.push('default ACL present, none wanted');
   for (const e of remove) reasons.push(`ACL ${formatAclEntry(e)} not wanted`);
   return { modify: needModify || remove.length > 0 ? [...wanted] : [], remove, removeDefaults, reasons };
+}
+
+/** `user:26`, `other::`, `default:group:wheel`: an entry without its permissions. */
+function aclLabel(e: AclEntry): string {
+  return `${e.scope === 'default' ? 'default:' : ''}${e.tag}:${e.qualifier}${e.qualifier ? '' : ':'}`;
 }
 
 function isMaskedClass(e: AclEntry): boolean {

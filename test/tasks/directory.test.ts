@@ -104,6 +104,13 @@ for (const kind of CONNECTION_KINDS) {
       assert.ok(entries(path).includes('mask::rwx'));
       assert.ok(entries(path).includes('group::r-x'));
       assert.equal((await runTask(directory, params, conn)).status, 'ok');
+
+      chmodSync(path, 0o2755);
+      const modeDrift = await runTask(directory, params, conn);
+      assert.deepEqual(modeDrift.reasons, ['mode 02755, want 02750', 'ACL mask r-x narrows user:26 (rwx)']);
+      assert.ok(entries(path).includes('other::---'));
+      assert.ok(entries(path).includes('mask::rwx'));
+      assert.equal((await runTask(directory, params, conn)).status, 'ok');
     });
 
     test('aclExclusive removes unlisted entries; without it they are kept', async () => {
