@@ -4,6 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
+import { parseVolumeSpec } from '../../tasks/lib/podman-mounts.ts';
+import { comparePorts, parsePortSpec } from '../../tasks/lib/podman-ports.ts';
+import { splitWords } from '../../tasks/lib/podman-words.ts';
 import podmanRun, { type PodmanRunParams } from '../../tasks/podmanRun.ts';
 import { runTask, tempDir } from '../helpers/task-harness.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
@@ -24,6 +27,30 @@ const HTTPD = ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"
 
 const envOf = (list: readonly string[] | null | undefined) =>
   Object.fromEntries((list ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+
+describe('podmanRun spec normalisation', () => {
+  test('ports: defaults, IPv6, ranges, and a wanted port without host port matches any', () => {
+    assert.deepEqual(parsePortSpec('5433:5432'), parsePortSpec('0.0.0.0:5433:5432/tcp'));
+    assert.deepEqual(parsePortSpec('[::1]:80:8080/udp'), [{ hostIp: '::1', hostPort: '80', containerPort: '8080', protocol: 'udp' }]);
+    assert.deepEqual(parsePortSpec('8000-8001:80-81').map((p) => `${p.hostPort}>${p.containerPort}`), ['8000>80', '8001>81']);
+    assert.deepEqual(comparePorts(parsePortSpec('8080'), parsePortSpec('34567:8080')), []);
+    assert.deepEqual(comparePorts(parsePortSpec('80:8080'), [...parsePortSpec('80:8080'), ...parsePortSpec('81:8080')]), [
+      'port 8080 differs (81:8080/tcp not wanted)',
+    ]);
+    assert.throws(() => parsePortSpec('80:8080/icmp'), TaskError);
+  });
+
+  test('volumes and command strings', () => {
+    assert.deepEqual(parseVolumeSpec('/srv/quay/config/:/conf/stack:Z'), {
+      kind: 'bind', source: '/srv/quay/config', destination: '/conf/stack', readOnly: false, options: ['Z'],
+    });
+    assert.deepEqual(parseVolumeSpec('pgdata:/var/lib/pgsql/data:z,ro').options, ['z']);
+    assert.throws(() => parseVolumeSpec('./config:/conf'), TaskError);
+    assert.deepEqual(splitWords(`config  secret`), ['config', 'secret']);
+    assert.deepEqual(splitWords(String.raw`sh -c 'echo "$X"' "a \"b\"" c\ d`), ['sh', '-c', 'echo "$X"', 'a "b"', 'c d']);
+    assert.throws(() => splitWords(`echo 'open`), TaskError);
+  });
+});
 
 for (const kind of CONNECTION_KINDS) {
   describe(`podmanRun over ${kind}`, () => {
@@ -166,6 +193,39 @@ for (const kind of CONNECTION_KINDS) {
       assert.equal(stopped.status, 'changed');
       assert.equal((await inspectContainerJson(name)).State.Status, 'created');
       assert.equal((await runTask(podmanRun, { ...params, state: 'stopped' }, conn)).status, 'ok');
+    });
+
+    test('network, user, entrypoint, stop timeout and a named volume match on the next run', async () => {
+      const name = nameFor('net');
+      const volume = `${name}-vol`;
+      const params: PodmanRunParams = {
+        name,
+        image,
+        entrypoint: ['/bin/sh', '-c'],
+        // A string is split with shell quoting: this is one argument.
+        command: `"trap 'exit 0' TERM; sleep 600 & wait"`,
+        network: 'host',
+        user: '65534:65534',
+        stopTimeout: 3,
+        volumes: [`${volume}:/state`],
+        state: 'stopped',
+      };
+      try {
+        assert.equal((await runTask(podmanRun, params, conn)).status, 'changed');
+        const c = await inspectContainerJson(name);
+        assert.equal(c.HostConfig.NetworkMode, 'host');
+        assert.equal(c.Config.User, '65534:65534');
+        assert.equal(c.Config.StopTimeout, 3);
+        assert.deepEqual(c.Config.Cmd, ["trap 'exit 0' TERM; sleep 600 & wait"]);
+        assert.equal((c.Mounts ?? []).find((m) => m.Destination === '/state')?.Name, volume);
+        const again = await runTask(podmanRun, params, conn);
+        assert.equal(again.status, 'ok', again.reasons.join('; '));
+        const other = await runTask(podmanRun, { ...params, network: 'podman', user: '0' }, conn, { check: true });
+        assert.deepEqual(other.reasons, ['network differs (podman wanted, host found)', 'user differs']);
+      } finally {
+        await removeContainers(name);
+        await podmanCli('volume', 'rm', '--force', volume);
+      }
     });
 
     test('pull never with a missing image fails; a container that dies at once is reported with its logs', async () => {
