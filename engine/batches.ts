@@ -3,27 +3,33 @@ import type { SerialSpec } from './model.ts';
 /**
  * Splits hosts into rollout batches the way Ansible's `serial` does: a count, a percentage
  * of the play's hosts, or a list of them (the last size repeats); every batch has at least 1 host.
+ * A size of 0 (or an empty list) puts all remaining hosts in one batch.
  */
 export function computeBatches(hosts: readonly string[], serial: SerialSpec | undefined): string[][] {
-  if (serial === undefined || hosts.length === 0) return hosts.length ? [hosts.slice()] : [];
-  const sizes = (Array.isArray(serial) ? serial : [serial]).map((s) => batchSize(s, hosts.length));
+  if (hosts.length === 0) return [];
+  const specs = serial === undefined ? [] : Array.isArray(serial) ? serial : [serial];
+  if (specs.length === 0) return [hosts.slice()];
+  const sizes = specs.map((s) => batchSize(s, hosts.length));
   const batches: string[][] = [];
   let i = 0;
   let k = 0;
   while (i < hosts.length) {
     const size = sizes[Math.min(k, sizes.length - 1)]!;
-    batches.push(hosts.slice(i, i + size));
-    i += size;
+    const end = size <= 0 ? hosts.length : i + size;
+    batches.push(hosts.slice(i, end));
+    i = end;
     k++;
   }
   return batches;
 }
 
-function batchSize(spec: number | string, total: number): number {
-  if (typeof spec === 'number') return Math.max(1, Math.floor(spec));
+/** Hosts per batch for one serial entry; 0 means "all the rest". Percentages are of the play's hosts, rounded down, at least 1. */
+export function batchSize(spec: number | string, total: number): number {
+  if (typeof spec === 'number') return spec <= 0 ? 0 : Math.max(1, Math.floor(spec));
   const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(spec);
   if (m) return Math.max(1, Math.floor((Number(m[1]) / 100) * total));
-  return Math.max(1, Math.floor(Number(spec)) || 1);
+  const n = Math.floor(Number(spec));
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** Runs fn over items with at most `limit` in flight; results keep the items' order. */
