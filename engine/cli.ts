@@ -126,16 +126,18 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
   return EXIT.ok;
 }
 
-/** --limit values (each a pattern or @FILE) to a host set; undefined when not limited. */
+/**
+ * --limit values to a host set; undefined when not limited. Every value (a pattern, or @FILE with
+ * one pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
+ */
 async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<string> | undefined> {
   if (limits.length === 0) return undefined;
-  const hosts = new Set<string>();
+  const terms: string[] = [];
   for (const limit of limits) {
-    const patterns = limit.startsWith('@')
-      ? (await readFile(limit.slice(1), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean)
-      : [limit];
-    for (const p of patterns) for (const h of selectHosts(loaded.inventory, p)) hosts.add(h);
+    if (!limit.startsWith('@')) terms.push(limit);
+    else terms.push(...(await readFile(limit.slice(1), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
   }
+  const hosts = new Set(selectHosts(loaded.inventory, terms.join(':')));
   if (hosts.size === 0) {
     throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);
   }

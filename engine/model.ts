@@ -7,8 +7,8 @@ export interface TaskCall {
   name: string;
   /** The typed-task key, e.g. "genCA". */
   type: string;
-  /** Raw parameters; templated per host just before the task runs. */
-  args: Record<string, unknown>;
+  /** Raw parameters (a map, or one template that yields a map); templated per host just before the task runs. */
+  args: Record<string, unknown> | string;
   pos: SourcePos;
   when?: string[];
   tags: string[];

@@ -65,7 +65,10 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
       const forks = play.forks ?? opts.forks;
 
       for (const [index, batch] of batches.entries()) {
-        if (rc.interrupted.value) break;
+        if (rc.interrupted.value) {
+          rc.reporter.notice(`INTERRUPTED in play '${play.name}': no new task was started. Hosts of later batches left untouched: ${batches.slice(index).flat().join(', ')}`);
+          break;
+        }
         rc.reporter.batchStart?.(index, batches.length, batch);
         const batchSessions = batch.map((h) => sessions.get(h)!).filter((s) => s.state === 'active');
         for (const s of batchSessions) s.notified.clear();
@@ -116,17 +119,22 @@ async function runLinear(rc: RunContext, play: Play, tasks: TaskCall[], batch: H
   return undefined;
 }
 
-/** Free: each host runs through the tasks at its own pace. */
+/**
+ * Free: each host runs through the tasks at its own pace. Once the batch's failures call for a stop,
+ * no host starts another task (tasks already running finish).
+ */
 async function runFree(rc: RunContext, play: Play, tasks: TaskCall[], batch: HostSession[], forks: number, record: Record_): Promise<string | undefined> {
+  let stop: string | undefined;
   await mapLimit(batch, forks, async (s) => {
     for (const task of tasks) {
-      if (s.state !== 'active' || rc.interrupted.value) return;
+      if (s.state !== 'active' || rc.interrupted.value || stop) return;
       const r = await runTaskOnHost(task, play, s, rc);
       record(r, s);
       if (r.status === 'changed') for (const n of task.notify) s.notified.add(n);
+      stop ??= stopReason(play, batch);
     }
   });
-  return stopReason(play, batch);
+  return stop ?? stopReason(play, batch);
 }
 
 /** Notified handlers run once per host, in definition order, on hosts that have not failed. */

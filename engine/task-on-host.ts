@@ -1,3 +1,4 @@
+import type { Connection } from './connection.ts';
 import { connectionSpecFor, SECRET_CONNECTION_VARS } from './connection-spec.ts';
 import { ConnectionError, formatPos, TaskError, TimeoutError } from './errors.ts';
 import { executeTask, type TaskOutcome } from './execute-task.ts';
@@ -6,7 +7,7 @@ import type { Play, TaskCall } from './model.ts';
 import type { HostTaskResult } from './report/events.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { evaluateCondition, renderValue } from './template.ts';
-import type { Scope } from './vars.ts';
+import { stripOmitted, type Scope } from './vars.ts';
 
 /** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
 export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext): Promise<HostTaskResult> {
@@ -44,7 +45,7 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
       scope = scopeFor(rc, session, play);
     }
     try {
-      const outcome = await withTimeout(call, session, () => attemptOnce(call, session, rc, scope));
+      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, session, rc, scope, deadline));
       register(call, session, { ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
       if (call.until && !evaluateCondition(call.until, scopeFor(rc, session, play))) {
         last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
@@ -59,10 +60,13 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
   return last!;
 }
 
-async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext, scope: Scope): Promise<TaskOutcome> {
+async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined): Promise<TaskOutcome> {
   const def = rc.registry.get(call.type);
   if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
-  const params = renderValue(call.args, scope);
+  const params = stripOmitted(renderValue(call.args, scope));
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new TaskError(`${formatPos(call.pos)}: parameters of '${call.type}' must template to a map, got ${Array.isArray(params) ? 'a list' : typeof params}`);
+  }
   const problems = rc.validator.validate(def, params);
   if (problems.length > 0) throw new TaskError(`${formatPos(call.pos)}: after templating: ${problems.join('; ')}`);
   const record = params as Record<string, unknown>;
@@ -75,7 +79,7 @@ async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext,
     return connectionSpecFor(session.name, vars);
   }, rc.openConnection);
 
-  const outcome = await executeTask(def, params, conn, {
+  const outcome = await executeTask(def, params, deadline === undefined ? conn : withDeadline(conn, deadline), {
     checkMode: rc.checkMode,
     diffMode: rc.diffMode,
     pending: session.pending,
@@ -85,21 +89,46 @@ async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext,
   return outcome;
 }
 
-async function withTimeout<T>(call: TaskCall, session: HostSession, fn: () => Promise<T>): Promise<T> {
-  if (!call.timeoutSeconds) return fn();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Closing the connection kills whatever hangs on it; the next task reconnects.
-      void session.close();
-      reject(new TimeoutError(`timed out after ${call.timeoutSeconds} s`));
-    }, call.timeoutSeconds! * 1000);
-  });
-  try {
-    return await Promise.race([fn(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** How long a timed-out task waits for its command to be killed on the host before the connection is dropped. */
+const KILL_GRACE_MS = 3000;
+
+/**
+ * Runs fn under the task's `timeout`. Commands get the remaining time as their own timeout, so the
+ * connection kills them on the host (a dropped SSH connection would leave them running). Whatever is
+ * still in flight after a short grace is cut off by closing the connection; the next task reconnects.
+ */
+async function withTimeout<T>(call: TaskCall, session: HostSession, fn: (deadline: number | undefined) => Promise<T>): Promise<T> {
+  if (!call.timeoutSeconds) return fn(undefined);
+  const ms = call.timeoutSeconds * 1000;
+  const work = fn(Date.now() + ms);
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  if (await Promise.race([settled, sleep(ms).then(() => false)])) return work;
+  await Promise.race([settled, sleep(KILL_GRACE_MS)]);
+  await session.close();
+  throw new TimeoutError(`timed out after ${call.timeoutSeconds} s`);
+}
+
+/** The connection with every command limited to the time left before `deadline`. */
+function withDeadline(conn: Connection, deadline: number): Connection {
+  const left = (): number => {
+    const ms = deadline - Date.now();
+    if (ms <= 0) throw new TimeoutError('timed out');
+    return ms;
+  };
+  return {
+    hostName: conn.hostName,
+    kind: conn.kind,
+    exec: async (argv, opts = {}) => conn.exec(argv, { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, left()) }),
+    readFile: (path) => conn.readFile(path),
+    writeFile: (path, data, opts) => conn.writeFile(path, data, opts),
+    stat: (path) => conn.stat(path),
+    mkdir: (path, opts) => conn.mkdir(path, opts),
+    remove: (path, opts) => conn.remove(path, opts),
+    close: () => conn.close(),
+  };
 }
 
 function failed(

@@ -78,8 +78,21 @@ export class VarScope implements Scope {
   }
 }
 
+/** The value of `omit`: a parameter that templates to it is left out, as if not written. */
+export const OMIT = '__tackle_omit_parameter__';
+
+/** Drops map entries whose value is OMIT (at any depth), so `x: "{{ y | default(omit) }}"` can vanish. */
+export function stripOmitted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(stripOmitted);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== OMIT).map(([k, v]) => [k, stripOmitted(v)]));
+  }
+  return value;
+}
+
 export function magicVars(host: InventoryHost, inventory: Inventory, play: Play): Record<string, unknown> {
   return {
+    omit: OMIT,
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),

@@ -88,11 +88,10 @@ export function parseTask(
   if (!type) return undefined;
   const def = registry.get(type)!;
   let params = raw[type] ?? {};
-  if (!isObj(params)) {
-    const templated = typeof params === 'string' && hasTemplate(params);
-    out.push(src.error([...path, type], templated
-      ? `parameters of '${type}' must be written as a map; a template can only fill single fields`
-      : `parameters of '${type}' must be a map of fields, not ${kindOf(params)}`));
+  if (typeof params === 'string' && hasTemplate(params)) {
+    // A whole parameter map from a variable (shared container specs): validated after templating.
+  } else if (!isObj(params)) {
+    out.push(src.error([...path, type], `parameters of '${type}' must be a map of fields or one template, not ${kindOf(params)}`));
     params = {};
   } else {
     reportSchemaProblems(src, [...path, type], validateAgainst(def.schema, params, { where: `in ${type}`, skipTemplated: true }), out);
@@ -103,7 +102,7 @@ export function parseTask(
   const call: TaskCall = {
     name,
     type,
-    args: params as Obj,
+    args: params as Obj | string,
     pos: src.posOf(path),
     tags: tagList(raw.tags),
     notify: toList(raw.notify),

@@ -1,6 +1,7 @@
 import { Listr } from 'listr2';
 import type { HostTaskResult, Reporter } from './events.ts';
 import { renderDiff } from './diff.ts';
+import { CheckSummary } from './check-summary.ts';
 
 interface Pending {
   resolve(r: HostTaskResult): void;
@@ -18,10 +19,14 @@ export class ProgressReporter implements Reporter {
     private readonly opts: { diff: boolean; verbose: boolean; checkMode: boolean },
   ) {}
 
+  private readonly summary = new CheckSummary();
+
   playStart(name: string, hosts: string[]): void {
+    this.summary.playStart(name);
     this.out(`\nPLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`);
   }
   batchStart(index: number, total: number, hosts: string[]): void {
+    this.summary.batchStart(index, total, hosts);
     if (total > 1) this.out(`-- batch ${index + 1}/${total}: ${hosts.join(', ')}`);
   }
 
@@ -56,6 +61,7 @@ export class ProgressReporter implements Reporter {
   }
 
   hostResult(r: HostTaskResult): void {
+    this.summary.hostResult(r);
     if (!this.current) return;
     if (this.opts.diff) for (const d of r.diff) this.current.diffs.push(`[${r.host}]\n${renderDiff(d)}`);
     this.current.pending.get(r.host)?.resolve(r);
@@ -74,7 +80,9 @@ export class ProgressReporter implements Reporter {
   verbose(host: string, text: string): void {
     if (this.opts.verbose) this.out(`    [${host}] ${text}`);
   }
-  async end(): Promise<void> {}
+  async end(): Promise<void> {
+    if (this.opts.checkMode) for (const line of this.summary.lines()) this.out(line);
+  }
 
   private hostLine(r: HostTaskResult): string {
     const status = r.status === 'changed' && this.opts.checkMode ? 'would change' : r.status;

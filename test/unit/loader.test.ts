@@ -190,7 +190,7 @@ describe('validation errors, each with FILE:LINE:COL', () => {
       "site.yml:11:18: field 'keyType' must be one of: rsa, ecdsa",
       "site.yml:13:9: missing required field 'path' in genCA",
       "site.yml:16:15: field 'mode' must match the pattern ^0[0-7]{3}$",
-      "site.yml:17:18: parameters of 'writeFile' must be a map of fields, not a string",
+      "site.yml:17:18: parameters of 'writeFile' must be a map of fields or one template, not a string",
     ]);
   });
 

@@ -81,3 +81,10 @@ describe('lazy resolution', () => {
     assert.equal(s.lookup('a'), 'x!');
   });
 });
+
+describe('omit', () => {
+  test('a parameter that templates to omit is left out, at any depth', async () => {
+    const { OMIT, stripOmitted } = await import('../../engine/vars.ts');
+    assert.deepEqual(stripOmitted({ a: 1, b: OMIT, c: { d: OMIT, e: [1, OMIT, 2] } }), { a: 1, c: { e: [1, 2] } });
+  });
+});
