@@ -1,10 +1,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
+import { CommandError } from '../../engine/errors.ts';
+import { registryOf, withTargetTempDir, writeAuthFile } from '../../tasks/lib/podman-secrets.ts';
 import podmanImage from '../../tasks/podmanImage.ts';
 import { runTask, tempDir } from '../helpers/task-harness.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
@@ -84,3 +86,34 @@ for (const kind of CONNECTION_KINDS) {
     });
   });
 }
+
+describe('podmanImage registry credentials', () => {
+  test('auth file: 0600 in a private temp dir, for the image registry, removed afterwards', async () => {
+    const conn = (await openTestConnection('local')).conn;
+    let seen = '';
+    await withTargetTempDir(conn, async (dir) => {
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      seen = await writeAuthFile(conn, dir, 'registry.example.com:8443/quay/quay-rhel8:v3.7.0', { username: 'u', password: 'p:w' });
+      assert.equal(statSync(seen).mode & 0o777, 0o600);
+      const auths = (JSON.parse(readFileSync(seen, 'utf8')) as { auths: Record<string, { auth: string }> }).auths;
+      assert.deepEqual(Object.keys(auths), ['registry.example.com:8443']);
+      assert.equal(Buffer.from(auths['registry.example.com:8443']!.auth, 'base64').toString(), 'u:p:w');
+    });
+    assert.equal(existsSync(seen), false);
+    assert.equal(registryOf('library/postgres:15'), 'docker.io');
+    assert.equal(registryOf('localhost/quay:1'), 'localhost');
+  });
+
+  test('an unreachable registry fails the pull', async () => {
+    await ensurePodmanTestConfig();
+    const conn = (await openTestConnection('local')).conn;
+    await assert.rejects(
+      runTask(podmanImage, { name: '127.0.0.1:1/tackle/none:1', registryAuth: { username: 'u', password: 'hunter2-secret' } }, conn),
+      (e: unknown) =>
+        e instanceof CommandError &&
+        e.argv.includes('pull') &&
+        e.argv.includes('--authfile') &&
+        !e.argv.join(' ').includes('hunter2-secret'),
+    );
+  });
+});

@@ -132,7 +132,8 @@ for (const kind of CONNECTION_KINDS) {
         [{ restart: 'no' }, 'restart policy differs (no wanted, always found)'],
         [{ command: 'sh -c true' }, 'command differs'],
       ];
-      for (const [change, reason] of probes) {
+      // Normalisation does not depend on the transport: probed once, over local.
+      for (const [change, reason] of kind === 'local' ? probes : []) {
         const r = await runTask(podmanRun, { ...params, ...change }, conn, { check: true });
         assert.equal(r.status, 'changed');
         assert.deepEqual(r.reasons, [reason]);
