@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,10 @@ export interface SshTestHosts {
   inventoryYaml(extraHostVars?: Record<string, unknown>): string;
   /** Kills that sshd (for unreachable tests). */
   stopHost(i: number): Promise<void>;
+  /** Kills that sshd and every session it serves (their commands too), as if the machine went down. */
+  crashHost(i: number): Promise<void>;
+  /** Starts that host's sshd again: same port, same host key. */
+  restartHost(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,11 +107,11 @@ function sshdConfig(dir: string, index: number, port: number): string {
   ].join('\n');
 }
 
-/** Starts one sshd; resolves once its port accepts, rejects if it exits first. */
-async function startSshd(dir: string, index: number): Promise<{ port: number; child: ChildProcess }> {
+/** Starts one sshd (on `fixedPort`, or a free one); resolves once its port accepts, rejects if it exits first. */
+async function startSshd(dir: string, index: number, fixedPort?: number): Promise<{ port: number; child: ChildProcess }> {
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const configFile = join(dir, `host${index}_sshd_config`);
     writeFileSync(configFile, sshdConfig(dir, index, port));
     // --pdeathsig: the kernel kills sshd if this test process dies without running its exit handler.
@@ -133,6 +137,32 @@ async function startSshd(dir: string, index: number): Promise<{ port: number; ch
   throw new Error(`sshd for host${index + 1} failed to start: ${lastError}`);
 }
 
+/** Every process below `pid` (children, their children, ...), read from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
 function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -155,7 +185,9 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } =
     const keyType = opts.hostKeyType ?? 'ed25519';
     await keygen(clientKeyFile, 'ed25519', 'tackle-test-client');
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKeyFile}.pub`));
-    chmodSync(join(dir, 'authorized_keys'), 0o600);
+    // sshd reads authorized_keys as the logging-in user: let non-root test users reach it (keys stay 0600).
+    chmodSync(dir, 0o711);
+    chmodSync(join(dir, 'authorized_keys'), 0o644);
     await Promise.all(Array.from({ length: n }, (_, i) => keygen(join(dir, `host${i}_key`), keyType, `host${i + 1}`)));
     const started = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
@@ -208,6 +240,27 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } =
       async stopHost(i) {
         const child = children[i];
         if (child) await waitExit(child);
+      },
+      async crashHost(i) {
+        const child = children[i];
+        if (!child) return;
+        // Sessions are forked from the listener; collect them before killing it orphans them.
+        const sessions = child.pid === undefined ? [] : descendants(child.pid);
+        await waitExit(child);
+        for (const pid of sessions) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      },
+      async restartHost(i) {
+        const h = hosts[i];
+        if (!h) throw new Error(`no test host ${i}`);
+        const old = children[i];
+        if (old) await waitExit(old);
+        children[i] = (await startSshd(dir, i, h.port)).child;
       },
       async stop() {
         await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));
