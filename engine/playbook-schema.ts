@@ -15,6 +15,7 @@ export const PLAY_SCHEMA: JsonSchema = {
     name: { type: 'string' },
     hosts: stringOrList,
     defaults: { type: ['object', 'null'] },
+    defaults_files: stringOrList,
     vars: { type: ['object', 'null'] },
     vars_files: stringOrList,
     tasks: { type: ['array', 'null'] },

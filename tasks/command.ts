@@ -62,7 +62,7 @@ export default defineTask<CommandParams>({
         enum: ['always', 'never'],
         default: 'always',
         description:
-          '`always`: the task is changed whenever the command runs. `never`: a read-only query, run in check() and reported ok. In check mode the command itself never runs (only the guards are evaluated).',
+          '`always`: the task is changed whenever the command runs; in check mode it does not run (only the guards are evaluated). `never`: a read-only query (e.g. a probe whose result later tasks use): it runs in check mode too and is always reported ok.',
       },
       timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds before the command is killed (no limit when omitted).' },
     },
@@ -74,17 +74,12 @@ export default defineTask<CommandParams>({
     const argv = commandArgv(p);
     const skip = await skipReason(ctx.conn, p, ctx.pendingChange.bind(ctx));
     if (skip) return { changed: false, reasons: [skip], data: { skipped: true, reason: skip } };
-    if (ctx.checkMode) {
-      const reason = `would run: ${argv.join(' ')}`;
-      return p.changedWhen === 'never'
-        ? { changed: false, reasons: ['check mode: not run'], data: { skipped: true, reason: 'check mode: not run' } }
-        : { changed: true, reasons: [reason] };
-    }
+    // A declared read-only query runs in check mode too, so later tasks can use its result.
     if (p.changedWhen === 'never') {
       const ran = await runCommand(ctx.conn, argv, p);
       return { changed: false, reasons: ['ran (changedWhen: never)'], data: { ...ran } };
     }
-    return { changed: true, reasons: [`runs: ${argv.join(' ')}`] };
+    return { changed: true, reasons: [`${ctx.checkMode ? 'would run' : 'runs'}: ${argv.join(' ')}`] };
   },
 
   async change(ctx) {

@@ -99,7 +99,8 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
     name: typeof raw.name === 'string' && raw.name ? raw.name : hosts,
     hosts,
     pos: src.posOf(path),
-    defaults: isObj(raw.defaults) ? raw.defaults : {},
+    // defaults_files first, the play's own defaults over them; both below the inventory.
+    defaults: { ...loadVarsFiles(src, path, raw.defaults_files, {}, ctx, 'defaults_files'), ...(isObj(raw.defaults) ? raw.defaults : {}) },
     vars,
     varsFiles: toList(raw.vars_files),
     tasks,
@@ -139,12 +140,19 @@ function checkNotify(src: YamlSource, path: PathSegment[], raw: Record<string, u
   }
 }
 
-function loadVarsFiles(src: YamlSource, path: PathSegment[], spec: unknown, playVars: Record<string, unknown>, ctx: Context): Record<string, unknown> {
+function loadVarsFiles(
+  src: YamlSource,
+  path: PathSegment[],
+  spec: unknown,
+  playVars: Record<string, unknown>,
+  ctx: Context,
+  key: 'vars_files' | 'defaults_files' = 'vars_files',
+): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   const items = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? spec : [];
   items.forEach((item, i) => {
     if (typeof item !== 'string') return;
-    const at = typeof spec === 'string' ? [...path, 'vars_files'] : [...path, 'vars_files', i];
+    const at = typeof spec === 'string' ? [...path, key] : [...path, key, i];
     let name = item;
     if (hasTemplate(item)) {
       try {

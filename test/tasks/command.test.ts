@@ -126,8 +126,11 @@ for (const kind of CONNECTION_KINDS) {
       assert.equal(existsSync(probe), true, 'the unless probe runs in check mode');
       assert.equal(existsSync(marker), false, 'the command does not');
 
-      const query = await runTask(command, { argv: ['touch', marker], changedWhen: 'never' as const }, conn, { check: true });
+      // A declared read-only query runs in check mode too, so later tasks can use its result.
+      const query = await runTask(command, { argv: ['sh', '-c', 'echo probed; exit 1'], okCodes: [0, 1], changedWhen: 'never' as const }, conn, { check: true });
       assert.equal(query.status, 'ok');
+      assert.equal(query.data['stdout'], 'probed');
+      assert.equal(query.data['rc'], 1);
       assert.equal(existsSync(marker), false);
 
       const pendingRemoves = join(dir, 'created-later');
