@@ -19,11 +19,16 @@ export interface PodmanCallOptions {
 export const PULL_TIMEOUT_MS = 30 * 60_000;
 const CALL_TIMEOUT_MS = 5 * 60_000;
 
+/** Exit 127 also comes from a command not found inside a container (podman exec), so the message decides. */
+function podmanMissing(stderr: string, path: string): boolean {
+  return [': not found', ': command not found', ': spawn', ': No such file'].some((tail) => stderr.includes(`${path}${tail}`));
+}
+
 /** Runs `podman ARGS...`; a missing podman is a TaskError naming the package. */
 export async function podman(p: Podman, args: readonly string[], opts: PodmanCallOptions = {}): Promise<ExecResult> {
   const argv = [p.path, ...args];
   const result = await p.conn.exec(argv, { input: opts.input, timeoutMs: opts.timeoutMs ?? CALL_TIMEOUT_MS });
-  if (result.code === 127) {
+  if (result.code === 127 && podmanMissing(result.stderr, p.path)) {
     throw new TaskError(`${p.path} not found on ${p.conn.hostName} (install the podman package)`);
   }
   if (!(opts.okCodes ?? [0]).includes(result.code)) throw new CommandError(argv, result.code, result.stderr);

@@ -88,6 +88,14 @@ for (const kind of CONNECTION_KINDS) {
         runTask(podmanExec, { container, argv: ['sh', '-c', 'echo nope >&2; exit 4'] }, conn),
         (e: unknown) => e instanceof CommandError && e.code === 4 && /nope/.test(e.message),
       );
+      await assert.rejects(
+        runTask(podmanExec, { container, argv: ['no-such-command'] }, conn),
+        (e: unknown) => e instanceof CommandError && e.code === 127,
+      );
+      await assert.rejects(
+        runTask(podmanExec, { container, argv: ['true'], podmanPath: 'no-such-podman' }, conn),
+        (e: unknown) => e instanceof TaskError && /no-such-podman not found .*install the podman package/.test(e.message),
+      );
       const missing = uniqueName('absent');
       await assert.rejects(
         runTask(podmanExec, { container: missing, argv: ['true'] }, conn),
