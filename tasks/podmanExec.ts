@@ -119,12 +119,14 @@ export default defineTask<PodmanExecParams>({
       env: {
         type: 'object',
         additionalProperties: { type: ['string', 'number', 'boolean'] },
-        description: 'Extra environment variables for the command (and the unless probe).',
+        description:
+          'Extra environment variables for the command (and the unless probe), passed as podman exec -e: visible in process listings while it runs, so give long-lived secrets to the container (podmanRun env) instead.',
       },
       stdin: { type: 'string', description: "Text fed to the command's standard input." },
       podmanPath: podmanPathSchema,
     },
   },
+  secretParams: ['env', 'stdin'],
   inputs: (p) => [pendingContainerKey(p.container)],
   check,
   change,
