@@ -7,6 +7,15 @@ import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from './owner.ts';
 import { assertValidArgv } from '../shell-quote.ts';
 
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Child processes and the local file system. argv goes to spawn() as is: no shell. */
 export class LocalConnection implements Connection {
   readonly kind = 'local' as const;
@@ -19,13 +28,15 @@ export class LocalConnection implements Connection {
         cwd: opts.cwd,
         env: opts.env ? { ...process.env, ...opts.env } : process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group, so a timeout kills what it started too (and sudo's command, which sudo cannot pass SIGKILL on to).
+        detached: true,
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
       if (opts.timeoutMs) {
         timer = setTimeout(() => {
-          child.kill('SIGKILL');
+          killGroup(child.pid);
           reject(new TimeoutError(`${argv[0]} timed out after ${opts.timeoutMs} ms`));
         }, opts.timeoutMs);
       }
