@@ -127,6 +127,10 @@ async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult> {
     return { changed: true, reasons: ['container exists'], state: plan, diff: [{ path: diffPath, before, after: 'state: absent\n' }] };
   }
   if (!p.image) throw new TaskError(`podmanRun ${p.name}: image is required unless state is absent`);
+  // podman silently discards them, and the comparison would then recreate on every run.
+  if (p.ports?.length && /^(host|none|container:|ns:)/.test(p.network ?? '')) {
+    throw new TaskError(`podmanRun ${p.name}: ports cannot be published with network ${p.network}`);
+  }
 
   const image = await resolveImage(ctx, pm, p.image);
   const desired = desiredOf(p, p.image, image.info);

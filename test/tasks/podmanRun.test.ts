@@ -223,6 +223,10 @@ for (const kind of CONNECTION_KINDS) {
         assert.equal(again.status, 'ok', again.reasons.join('; '));
         const other = await runTask(podmanRun, { ...params, network: 'podman', user: '0' }, conn, { check: true });
         assert.deepEqual(other.reasons, ['network differs (podman wanted, host found)', 'user differs']);
+        await assert.rejects(
+          runTask(podmanRun, { ...params, ports: ['8080:8080'] }, conn, { check: true }),
+          (e: unknown) => e instanceof TaskError && /ports cannot be published with network host/.test(e.message),
+        );
       } finally {
         await removeContainers(name);
         await podmanCli('volume', 'rm', '--force', volume);
