@@ -117,6 +117,7 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error & { level?: string }) => {
       client.removeListener('ready', onReady);
+      client.on('error', () => {}); // ssh2 may report the teardown too; the first error is the answer
       client.destroy();
       if (hostKeyProblem) return reject(hostKeyProblem);
       if (err.level === 'client-authentication') {

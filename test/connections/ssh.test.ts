@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import type { Connection } from '../../engine/connection.ts';
 import { ConnectionError, TimeoutError } from '../../engine/errors.ts';
 import { openConnection } from '../../engine/connections/index.ts';
@@ -198,6 +199,24 @@ describe('SshConnection against a real sshd', () => {
       (e: unknown) => e instanceof ConnectionError && /ghost: cannot connect to 127\.0\.0\.1:1/.test(e.message),
     );
     assert.ok(Date.now() - started < 2000);
+  });
+
+  test('a server that never answers the handshake hits the connect timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as { port: number }).port;
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        openConnection({ hostName: 'mute', kind: 'ssh', address: '127.0.0.1', port, user: 'root', privateKeyFile: hosts.clientKeyFile, knownHostsFile: hosts.knownHostsFile, connectTimeoutMs: 500 }),
+        (e: unknown) => e instanceof ConnectionError && /mute: timed out connecting to 127\.0\.0\.1:\d+/.test(e.message),
+      );
+      assert.ok(Date.now() - started < 3000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
   });
 
   test('a key the server does not accept is an authentication ConnectionError', async () => {
