@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import genCA, { type GenCaParams } from '../../tasks/genCA.ts';
 import { ParamValidator } from '../../engine/param-validator.ts';
@@ -195,6 +195,27 @@ for (const kind of CONNECTION_KINDS) {
         assert.equal((await runTask(genCA, params(dir, { pathlen: 0 }), conn)).status, 'ok');
       });
 
+      test('owner and group are set from the first write and drift is corrected', async () => {
+        const dir = tempDir();
+        const uid = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+        const gid = Number(spawnSync('getent', ['group', 'nogroup'], { encoding: 'utf8' }).stdout.split(':')[2]);
+        assert.ok(uid > 0 && gid > 0, 'user nobody and group nogroup exist (Debian base-passwd)');
+        const owned = params(dir, { owner: 'nobody', group: 'nogroup' });
+        assert.equal((await runTask(genCA, owned, conn)).status, 'changed');
+        for (const f of ['rootCA.key', 'rootCA.pem']) {
+          assert.equal(statSync(join(dir, f)).uid, uid, f);
+          assert.equal(statSync(join(dir, f)).gid, gid, f);
+        }
+        assert.equal((await runTask(genCA, owned, conn)).status, 'ok');
+        chownSync(join(dir, 'rootCA.key'), 0, gid);
+        const key = readFileSync(join(dir, 'rootCA.key'));
+        const out = await runTask(genCA, owned, conn);
+        assert.deepEqual(out.reasons, [`rootCA.key owner 0 -> ${uid}`]);
+        assert.equal(statSync(join(dir, 'rootCA.key')).uid, uid);
+        assert.equal(statSync(join(dir, 'rootCA.key')).mode & 0o777, 0o600);
+        assert.deepEqual(readFileSync(join(dir, 'rootCA.key')), key);
+      });
+
       test('ec-p256: new key when the key type changes', async () => {
         const dir = tempDir();
         await runTask(genCA, params(dir), conn);
@@ -210,6 +231,25 @@ for (const kind of CONNECTION_KINDS) {
     });
   }
 }
+
+describe('genCA backend choice', () => {
+  test('a target in FIPS mode gets the openssl backend when none is asked for', async () => {
+    const local = localConnection();
+    // The same local host, except that its kernel reports FIPS mode.
+    const fips: Connection = Object.create(local, {
+      readFile: {
+        value: (path: string) => (path === '/proc/sys/crypto/fips_enabled' ? Promise.resolve(Buffer.from('1\n')) : local.readFile(path)),
+      },
+    });
+    const dir = tempDir();
+    const out = await runTask(genCA, { dir, subject: { CN: 'FIPS CA' }, keyType: 'ec-p256' }, fips);
+    assert.match(out.message ?? '', /new CA \(openssl\)/);
+    const plain = await runTask(genCA, { dir: tempDir(), subject: { CN: 'CA' }, keyType: 'ec-p256' }, local);
+    const fipsFile = '/proc/sys/crypto/fips_enabled';
+    const fipsOn = existsSync(fipsFile) && readFileSync(fipsFile, 'utf8').trim() === '1';
+    assert.match(plain.message ?? '', fipsOn ? /\(openssl\)/ : /\(js\)/);
+  });
+});
 
 describe('genCA rsa4096 (local, js)', () => {
   test('a 4096-bit CA', async () => {
