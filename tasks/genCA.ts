@@ -4,8 +4,8 @@ import { TaskError } from '../engine/errors.ts';
 import { defineTask, type FileDiff } from '../engine/task.ts';
 import { backendSchema, selectBackend, type BackendName } from './lib/x509-backend.ts';
 import { randomSerial } from './lib/x509-build.ts';
-import { KEY_MODE, PUBLIC_MODE, installFile, inDir, ownershipSchema, permissionProblems, readFileState, type FileState } from './lib/x509-files.ts';
-import { keyTypeOf, keyTypeSchema, parsePrivateKey, publicKeyFingerprint, publicKeysEqual, type KeyType } from './lib/x509-keys.ts';
+import { KEY_MODE, PUBLIC_MODE, installFile, inDir, ownershipSchema, permissionProblems, readFileState } from './lib/x509-files.ts';
+import { judgeExistingKey, keyTypeSchema, publicKeyFingerprint, publicKeysEqual, type KeyType } from './lib/x509-keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './lib/x509-names.ts';
 import { parseCertificateChain, type ParsedCertificate } from './lib/x509-parse.ts';
 import { CA_KEY_USAGE } from './lib/x509-profiles.ts';
@@ -67,13 +67,6 @@ function resolve(params: GenCaParams): Resolved {
 }
 
 /** Why the key on disk cannot be kept, or null when it can. */
-function keyProblem(file: FileState, key: KeyObject | null, wanted: KeyType): string | null {
-  if (!file.content) return `missing: ${file.path}`;
-  if (!key) return `key unreadable: ${file.path}`;
-  if (keyTypeOf(key) !== wanted) return `key type differs: ${keyTypeOf(key)} -> ${wanted}`;
-  return null;
-}
-
 function certProblems(cert: ParsedCertificate, extraCerts: number, key: KeyObject | null, p: Resolved): string[] {
   const out: string[] = [];
   if (key && !publicKeysEqual(key, cert.publicKey)) out.push('key does not match certificate');
@@ -118,9 +111,7 @@ export default defineTask<GenCaParams>({
   async check(ctx) {
     const p = resolve(ctx.params);
     const [keyFile, certFile] = await Promise.all([readFileState(ctx.conn, p.keyFile), readFileState(ctx.conn, p.certFile)]);
-    const key = keyFile.content ? parsePrivateKey(keyFile.content) : null;
-    const keyIssue = keyProblem(keyFile, key, p.keyType);
-    const keptKey = keyIssue ? null : key;
+    const { key: keptKey, problem: keyIssue } = judgeExistingKey(p.keyFile, keyFile.content, p.keyType);
 
     const chain = certFile.content ? parseCertificateChain(certFile.content.toString('utf8')) : null;
     const cert = chain?.[0] ?? null;

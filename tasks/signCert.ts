@@ -7,7 +7,7 @@ import { pemEncode } from './lib/pem.ts';
 import { backendSchema, selectBackend, type BackendName } from './lib/x509-backend.ts';
 import { OID, randomSerial } from './lib/x509-build.ts';
 import { KEY_MODE, PUBLIC_MODE, inDir, installFile, ownershipSchema, permissionProblems, readFileState, type FileState } from './lib/x509-files.ts';
-import { keyTypeOf, keyTypeSchema, parsePrivateKey, publicKeyFingerprint, publicKeysEqual, type KeyType } from './lib/x509-keys.ts';
+import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeyFingerprint, publicKeysEqual, type KeyType } from './lib/x509-keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './lib/x509-names.ts';
 import { parseCertificateChain, parseCsr, type ParsedCertificate } from './lib/x509-parse.ts';
 import { SERVER_KEY_USAGE } from './lib/x509-profiles.ts';
@@ -112,13 +112,6 @@ async function loadCa(conn: Connection, p: Resolved): Promise<Ca | { missing: bo
   return { keyPem: keyPem.toString('utf8'), cert };
 }
 
-function keyProblem(file: FileState, key: KeyObject | null, wanted: KeyType): string | null {
-  if (!file.content) return `missing: ${file.path}`;
-  if (!key) return `key unreadable: ${file.path}`;
-  if (keyTypeOf(key) !== wanted) return `key type differs: ${keyTypeOf(key)} -> ${wanted}`;
-  return null;
-}
-
 function leafProblems(leaf: ParsedCertificate, ca: ParsedCertificate, key: KeyObject | null, p: Resolved): string[] {
   const out: string[] = [];
   if (!leaf.issuerName.equals(ca.subjectName) || !leaf.x509.verify(ca.publicKey)) out.push(`not signed by the CA at ${p.caCertFile}`);
@@ -207,9 +200,7 @@ export default defineTask<SignCertParams>({
     }
 
     const [keyFile, csrFile, certFile] = await Promise.all([p.keyFile, p.csrFile, p.certFile].map((f) => readFileState(ctx.conn, f)));
-    const key = keyFile.content ? parsePrivateKey(keyFile.content) : null;
-    const keyIssue = keyProblem(keyFile!, key, p.keyType);
-    const keptKey = keyIssue ? null : key;
+    const { key: keptKey, problem: keyIssue } = judgeExistingKey(p.keyFile, keyFile!.content, p.keyType);
 
     const chain = certFile!.content ? parseCertificateChain(certFile!.content.toString('utf8')) : null;
     const leaf = chain?.[0] ?? null;

@@ -1,6 +1,7 @@
 /** Key types, async key generation (libuv pool, never the event loop) and key inspection. */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
 
 export const KEY_TYPES = ['rsa2048', 'rsa4096', 'ec-p256'] as const;
@@ -58,4 +59,21 @@ export function publicKeyFingerprint(key: KeyObject): string {
 
 export function colonHex(bytes: Buffer): string {
   return (bytes.toString('hex').toUpperCase().match(/../g) ?? []).join(':');
+}
+
+export type KeyJudgement = { key: KeyObject; problem: null } | { key: null; problem: string };
+
+/**
+ * The key on disk when it can be kept, else why a new one is made (missing, other type).
+ * A file that is there but unreadable (encrypted, not a key) is a TaskError: it is never overwritten.
+ */
+export function judgeExistingKey(path: string, content: Buffer | null, wanted: KeyType): KeyJudgement {
+  if (!content || content.toString('utf8').trim() === '') return { key: null, problem: `missing: ${path}` };
+  const key = parsePrivateKey(content);
+  if (!key) {
+    const encrypted = /ENCRYPTED/.test(content.toString('latin1'));
+    throw new TaskError(`${path} is ${encrypted ? 'an encrypted key' : 'not a private key this task can read'}; fix or remove it (it is not overwritten)`);
+  }
+  const type = keyTypeOf(key);
+  return type === wanted ? { key, problem: null } : { key: null, problem: `key type differs: ${type} -> ${wanted}` };
 }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import genCA, { type GenCaParams } from '../../tasks/genCA.ts';
+import { TaskError } from '../../engine/errors.ts';
 import { ParamValidator } from '../../engine/param-validator.ts';
 import type { Connection } from '../../engine/connection.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
@@ -248,6 +249,22 @@ describe('genCA backend choice', () => {
     const fipsFile = '/proc/sys/crypto/fips_enabled';
     const fipsOn = existsSync(fipsFile) && readFileSync(fipsFile, 'utf8').trim() === '1';
     assert.match(plain.message ?? '', fipsOn ? /\(openssl\)/ : /\(js\)/);
+  });
+});
+
+describe('genCA never overwrites a key it cannot read', () => {
+  test('an encrypted CA key is a task error and stays as it is', async () => {
+    const dir = tempDir();
+    const keyFile = join(dir, 'rootCA.key');
+    const made = openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes256', '-pass', 'pass:secret', '-out', keyFile);
+    assert.equal(made.code, 0, made.out);
+    const before = readFileSync(keyFile);
+    await assert.rejects(
+      runTask(genCA, { dir, subject: SUBJECT }, localConnection()),
+      (e: unknown) => e instanceof TaskError && e.message.includes(`${keyFile} is an encrypted key`),
+    );
+    assert.deepEqual(readFileSync(keyFile), before);
+    assert.ok(!existsSync(join(dir, 'rootCA.pem')));
   });
 });
 
