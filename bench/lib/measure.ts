@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** GNU time (Debian package `time`): its %M is the kernel's peak RSS of the largest process waited for. */
+export const GNU_TIME = '/usr/bin/time';
+const SAMPLE_MS = 50;
+const PAGE_KB = 4;
+
+export interface Measured {
+  code: number;
+  stdout: string;
+  stderr: string;
+  wallSeconds: number;
+  /** Peak of the summed RSS of the process tree, sampled every 50 ms. */
+  sampledTreeMb: number;
+  /** Peak RSS of the largest single process (GNU time %M), when GNU time is installed. */
+  largestProcessMb: number | null;
+  /** Most processes seen at once in the tree. */
+  maxProcesses: number;
+}
+
+export interface MeasureOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /**
+   * Processes outside the tree that still belong to the run, recognised by this text in their
+   * command line: ssh ControlPersist masters detach from ansible-playbook but serve it.
+   */
+  alsoCount?: string;
+}
+
+interface ProcEntry {
+  ppid: number;
+  rssKb: number;
+}
+
+function readProcessTable(): Map<number, ProcEntry> {
+  const table = new Map<number, ProcEntry>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      const rssPages = Number(fields[21]);
+      table.set(Number(name), { ppid, rssKb: rssPages * PAGE_KB });
+    } catch {
+      // The process exited between readdir and read.
+    }
+  }
+  return table;
+}
+
+function commandLineHas(pid: number, text: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** Sum of RSS over `root`'s descendants (not root itself: it is the GNU time wrapper or the tool). */
+function sampleTree(root: number, includeRoot: boolean, alsoCount: string | undefined): { kb: number; count: number } {
+  const table = readProcessTable();
+  const children = new Map<number, number[]>();
+  for (const [pid, e] of table) {
+    const list = children.get(e.ppid) ?? [];
+    list.push(pid);
+    children.set(e.ppid, list);
+  }
+  const members = new Set<number>();
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    for (const child of children.get(pid) ?? []) {
+      if (!members.has(child)) {
+        members.add(child);
+        stack.push(child);
+      }
+    }
+  }
+  if (includeRoot) members.add(root);
+  if (alsoCount) {
+    for (const pid of table.keys()) if (!members.has(pid) && commandLineHas(pid, alsoCount)) members.add(pid);
+  }
+  let kb = 0;
+  for (const pid of members) kb += table.get(pid)?.rssKb ?? 0;
+  return { kb, count: members.size };
+}
+
+/** Runs argv to completion, timing it and tracking the controller-side memory it uses. */
+export function runMeasured(argv: string[], opts: MeasureOptions): Promise<Measured> {
+  const useTime = existsSync(GNU_TIME);
+  const timeFile = join(opts.cwd, `.maxrss-${process.pid}-${Date.now()}`);
+  const full = useTime ? [GNU_TIME, '-f', '%M', '-o', timeFile, ...argv] : argv;
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(full[0]!, full.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let peakKb = 0;
+    let maxProcesses = 0;
+    const sample = () => {
+      if (child.pid === undefined) return;
+      const s = sampleTree(child.pid, !useTime, opts.alsoCount);
+      peakKb = Math.max(peakKb, s.kb);
+      maxProcesses = Math.max(maxProcesses, s.count);
+    };
+    const timer = setInterval(sample, SAMPLE_MS);
+    sample();
+    child.on('error', (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      let largestProcessMb: number | null = null;
+      if (useTime && existsSync(timeFile)) {
+        const kb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+        if (Number.isFinite(kb)) largestProcessMb = kb / 1024;
+        rmSync(timeFile, { force: true });
+      }
+      resolve({ code: code ?? -1, stdout, stderr, wallSeconds, sampledTreeMb: peakKb / 1024, largestProcessMb, maxProcesses });
+    });
+  });
+}
+
+/** The number reported as peak controller memory: never below what one process alone reached. */
+export function peakControllerMb(m: Measured): number {
+  return Math.max(m.sampledTreeMb, m.largestProcessMb ?? 0);
+}

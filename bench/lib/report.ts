@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import type { RunMode } from './checks.ts';
+
+export const TOOLS = ['tackle', 'ansible'] as const;
+export type Tool = (typeof TOOLS)[number];
+
+export interface RunResult {
+  wallSeconds: number;
+  peakControllerMb: number;
+  sampledTreeMb: number;
+  largestProcessMb: number | null;
+  maxProcesses: number;
+}
+
+export interface ToolResult {
+  tool: Tool;
+  hosts: number;
+  runs: Record<RunMode, RunResult>;
+  /** The most any of its three runs used. */
+  peakControllerMb: number;
+}
+
+export interface MachineFacts {
+  nproc: number;
+  cpuModel: string;
+  memTotalGb: number;
+  memFreeGbAtStart: number;
+  loadAverageAtStart: number[];
+  node: string;
+  ansible: string | null;
+}
+
+export interface StartupCost {
+  /** `node -e 0`: the floor any node program pays. */
+  nodeSeconds: number;
+  /** `node bin/tackle.js run --help`: node + tsx + loading the CLI. */
+  tackleHelpSeconds: number;
+  /** `ansible-playbook --version`. */
+  ansibleVersionSeconds: number | null;
+}
+
+export interface BenchResult {
+  date: string;
+  command: string;
+  hosts: number;
+  tasksPerHost: { tackle: number; ansibleModuleCalls: number };
+  memoryMethod: string;
+  machine: MachineFacts;
+  startup: StartupCost;
+  results: ToolResult[];
+  /** Ansible / tackle, per run and for memory; absent without both tools. */
+  ratios?: Record<RunMode | 'memory', number>;
+  targets: { name: string; met: boolean; detail: string }[];
+}
+
+export function machineFacts(ansible: string | null): MachineFacts {
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // cpus() is the fallback.
+  }
+  const gb = (b: number) => Math.round((b / 2 ** 30) * 10) / 10;
+  return {
+    nproc,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memTotalGb: gb(totalmem()),
+    memFreeGbAtStart: gb(freemem()),
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    node: process.version,
+    ansible,
+  };
+}
+
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+
+export function formatTable(r: BenchResult): string {
+  const header = ['tool', 'hosts', 'cold s', 'warm s', 'check s', 'peak MB'];
+  const rows = r.results.map((t) => [t.tool, String(t.hosts), fixed(t.runs.cold.wallSeconds), fixed(t.runs.warm.wallSeconds), fixed(t.runs.check.wallSeconds), fixed(t.peakControllerMb, 0)]);
+  if (r.ratios) {
+    const x = (n: number) => `${fixed(n, 1)}x`;
+    rows.push(['ansible/tackle', String(r.hosts), x(r.ratios.cold), x(r.ratios.warm), x(r.ratios.check), x(r.ratios.memory)]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
