@@ -100,15 +100,27 @@ const KILL_GRACE_MS = 3000;
 async function withTimeout<T>(call: TaskCall, session: HostSession, fn: (deadline: number | undefined) => Promise<T>): Promise<T> {
   if (!call.timeoutSeconds) return fn(undefined);
   const ms = call.timeoutSeconds * 1000;
-  const work = fn(Date.now() + ms);
+  const deadline = Date.now() + ms;
+  const timedOut = async (): Promise<never> => {
+    await session.close();
+    throw new TimeoutError(`timed out after ${call.timeoutSeconds} s`);
+  };
+  const work = fn(deadline);
   const settled = work.then(
     () => true,
     () => true,
   );
-  if (await Promise.race([settled, sleep(ms).then(() => false)])) return work;
-  await Promise.race([settled, sleep(KILL_GRACE_MS)]);
-  await session.close();
-  throw new TimeoutError(`timed out after ${call.timeoutSeconds} s`);
+  if (!(await Promise.race([settled, sleep(ms).then(() => false)]))) {
+    await Promise.race([settled, sleep(KILL_GRACE_MS)]);
+    return timedOut();
+  }
+  try {
+    return await work;
+  } catch (error) {
+    // A command cut short by the deadline (not by its own, shorter limit) is this task's timeout.
+    if (error instanceof TimeoutError && Date.now() >= deadline - 20) return timedOut();
+    throw error;
+  }
 }
 
 /** The connection with every command limited to the time left before `deadline`. */
