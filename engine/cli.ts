@@ -18,6 +18,13 @@ import { loadTaskRegistry } from './task-registry.ts';
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
 
+/** How long a second Ctrl-C waits for temp files of interrupted writes to be removed. */
+const HARD_STOP_CLEANUP_MS = 2000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 const RUN_OPTIONS = {
   inventory: { type: 'string', short: 'i' },
   check: { type: 'boolean', short: 'C', default: false },
@@ -97,8 +104,18 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
   const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
   const reporter = process.stdout.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
   const interrupted = { value: false };
+  let hardStop: ((ms: number) => Promise<void>) | undefined;
+  let quitting = false;
   const onSigint = (): void => {
-    if (interrupted.value) process.exit(EXIT.interrupted);
+    if (quitting) process.exit(EXIT.interrupted);
+    if (interrupted.value) {
+      quitting = true;
+      process.stderr.write('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
+      const cleanup = hardStop?.(HARD_STOP_CLEANUP_MS) ?? Promise.resolve();
+      // The sweep keeps to its budget; the timer is the backstop for a sweep stuck on a dead connection.
+      void Promise.race([cleanup, sleep(HARD_STOP_CLEANUP_MS + 500)]).finally(() => process.exit(EXIT.interrupted));
+      return;
+    }
     interrupted.value = true;
     process.stderr.write('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
   };
@@ -108,7 +125,7 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
   if (values.check) out('CHECK MODE: nothing will be changed.');
   const summary = await runPlaybook(
     { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted },
-    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks },
+    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: (fn) => (hardStop = fn) },
   );
   process.off('SIGINT', onSigint);
   await reporter.end();

@@ -1,5 +1,9 @@
+import { basename, dirname } from 'node:path';
 import type { Connection, ConnectionSpec } from './connection.ts';
 import type { InventoryHost } from './model.ts';
+
+/** $1 = directory, $2 = file name: removes $1/.$2.tackle-* (the quoted parts match literally). */
+const REMOVE_TEMP_FILES = 'for f in "$1"/.*; do case "$f" in "$1/.$2.tackle-"*) rm -f -- "$f" ;; esac; done'
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -11,6 +15,10 @@ export class HostSession {
   /** Handler names notified in the current batch. */
   readonly notified = new Set<string>();
   state: 'active' | 'failed' | 'unreachable' = 'active';
+  /** Target paths of writeFile calls not finished yet (for the cleanup on a hard stop). */
+  readonly writesInFlight = new Set<string>();
+  /** Set on a hard stop: no new write may begin. */
+  hardStopped = false;
   private conn: Promise<Connection> | undefined;
 
   constructor(readonly host: InventoryHost) {}
@@ -28,6 +36,26 @@ export class HostSession {
       });
     }
     return this.conn;
+  }
+
+  /**
+   * Hard stop: no new write begins, and the temp files of writes in flight are removed (every
+   * connection writes PATH through DIR/.NAME.tackle-RANDOM, then renames; the targets are never
+   * partial). A write may create its temp file a moment after a sweep, so sweeps repeat until
+   * no write is in flight or `deadline` (ms since the epoch) comes.
+   */
+  async stopWrites(deadline: number): Promise<void> {
+    this.hardStopped = true;
+    const conn = await this.conn?.catch(() => null);
+    if (!conn) return;
+    while (this.writesInFlight.size > 0 && Date.now() < deadline) {
+      await Promise.all(
+        [...this.writesInFlight].map((path) =>
+          conn.exec(['sh', '-c', REMOVE_TEMP_FILES, 'tackle-cleanup', dirname(path), basename(path)]).catch(() => undefined),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Closes the connection (also used to abort a hung command); the next task reconnects. */

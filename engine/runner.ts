@@ -12,6 +12,11 @@ export interface RunOptions {
   tags: string[];
   skipTags: string[];
   forks: number;
+  /**
+   * Receives the run's hard stop, for a second Ctrl-C: no new write begins and the temp files of
+   * writes in flight are removed, for at most `ms` milliseconds.
+   */
+  onHardStop?: (stop: (ms: number) => Promise<void>) => void;
 }
 
 export interface RunSummary {
@@ -32,6 +37,10 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
   const counts = new Map<string, HostCounts>();
   const results: HostTaskResult[] = [];
   let stopped: string | undefined;
+  opts.onHardStop?.(async (ms) => {
+    const deadline = Date.now() + ms;
+    await Promise.all([...sessions.values()].map((s) => s.stopWrites(deadline)));
+  });
 
   const record = (r: HostTaskResult, session: HostSession): void => {
     results.push(r);

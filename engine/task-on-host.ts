@@ -1,6 +1,6 @@
 import type { Connection } from './connection.ts';
 import { connectionSpecFor, SECRET_CONNECTION_VARS } from './connection-spec.ts';
-import { ConnectionError, formatPos, TaskError, TimeoutError } from './errors.ts';
+import { ConnectionError, formatPos, TackleError, TaskError, TimeoutError } from './errors.ts';
 import { executeTask, type TaskOutcome } from './execute-task.ts';
 import type { HostSession } from './host-session.ts';
 import type { Play, TaskCall } from './model.ts';
@@ -79,7 +79,7 @@ async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext,
     return connectionSpecFor(session.name, vars);
   }, rc.openConnection);
 
-  const outcome = await executeTask(def, params, deadline === undefined ? conn : withDeadline(conn, deadline), {
+  const outcome = await executeTask(def, params, guarded(conn, session, deadline), {
     checkMode: rc.checkMode,
     diffMode: rc.diffMode,
     pending: session.pending,
@@ -123,9 +123,13 @@ async function withTimeout<T>(call: TaskCall, session: HostSession, fn: (deadlin
   }
 }
 
-/** The connection with every command limited to the time left before `deadline`. */
-function withDeadline(conn: Connection, deadline: number): Connection {
-  const left = (): number => {
+/**
+ * The connection as a task sees it: writes in flight are tracked on the session (a hard stop
+ * removes their temp files), and with a deadline every command gets only the time left.
+ */
+function guarded(conn: Connection, session: HostSession, deadline: number | undefined): Connection {
+  const left = (): number | undefined => {
+    if (deadline === undefined) return undefined;
     const ms = deadline - Date.now();
     if (ms <= 0) throw new TimeoutError('timed out');
     return ms;
@@ -133,9 +137,20 @@ function withDeadline(conn: Connection, deadline: number): Connection {
   return {
     hostName: conn.hostName,
     kind: conn.kind,
-    exec: async (argv, opts = {}) => conn.exec(argv, { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, left()) }),
+    exec: async (argv, opts = {}) => {
+      const ms = left();
+      return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
+    },
     readFile: (path) => conn.readFile(path),
-    writeFile: (path, data, opts) => conn.writeFile(path, data, opts),
+    writeFile: async (path, data, opts) => {
+      if (session.hardStopped) throw new TackleError(`not writing ${path}: the run is stopping`);
+      session.writesInFlight.add(path);
+      try {
+        await conn.writeFile(path, data, opts);
+      } finally {
+        session.writesInFlight.delete(path);
+      }
+    },
     stat: (path) => conn.stat(path),
     mkdir: (path, opts) => conn.mkdir(path, opts),
     remove: (path, opts) => conn.remove(path, opts),

@@ -149,29 +149,33 @@ describe('rollout faults on 10 ssh hosts', () => {
     for (const h of r.names.filter((n) => n !== 'host5')) assert.ok(existsSync(join(r.root(h), 'hang/second')), `${h}\n${run.stdout}`);
   });
 
-  test('SIGINT during large writes: no target is ever partial, no temp file is left, exit 99; the next run converges', async () => {
-    const line = 'x'.repeat(99) + '\n';
-    const text = line.repeat(40_000); // 4 MB
+  /**
+   * Writes a 4 MB file to every host, sends SIGINT once a write is in flight (a second one `secondAfterMs`
+   * later when given), and checks that no target is partial and no temp file is left; then re-runs.
+   */
+  async function interruptLargeWrites(name: string, secondAfterMs?: number): Promise<{ run: CliResult; written: string[] }> {
+    const text = ('x'.repeat(99) + '\n').repeat(40_000);
     const digest = createHash('sha256').update(text).digest('hex');
-    writeFileSync(join(r.dir, 'big.yml'), JSON.stringify({ payload: text }));
+    writeFileSync(join(r.dir, 'payload.yml'), JSON.stringify({ payload: text }));
     const pb = r.playbook(
-      'big-write.yml',
+      `${name}.yml`,
       `- hosts: all
-  vars_files: [big.yml]
+  vars_files: [payload.yml]
   tasks:
     - name: big file
       writeConfig:
-        path: "{{ root }}/big/data.txt"
+        path: "{{ root }}/${name}/data.txt"
         createDirs: true
         text: "{{ payload }}"
     - name: after
       command:
-        argv: [touch, "{{ root }}/big/after"]
+        argv: [touch, "{{ root }}/${name}/after"]
 `,
     );
-    const bigDir = (h: string): string => join(r.root(h), 'big');
+    const dirOf = (h: string): string => join(r.root(h), name);
     const tempFiles = (): string[] =>
-      r.names.flatMap((h) => (existsSync(bigDir(h)) ? readdirSync(bigDir(h)).filter((f) => f.startsWith('.data.txt.tackle-')).map((f) => `${h}/${f}`) : []));
+      r.names.flatMap((h) => (existsSync(dirOf(h)) ? readdirSync(dirOf(h)).filter((f) => f.startsWith('.data.txt.tackle-')).map((f) => `${h}/${f}`) : []));
+    const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
     const child = spawn(process.execPath, [BIN, 'run', pb, '-i', r.inventory, '--no-progress'], { cwd: r.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -179,26 +183,48 @@ describe('rollout faults on 10 ssh hosts', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<CliResult>((res) => child.on('close', (code) => res({ code: code ?? -1, stdout, stderr })));
-    await waitFor('a write in flight', () => tempFiles().length > 0);
+    await waitFor('a write in flight', () => tempFiles().length > 0).catch((e: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${e.message}\n${stdout}${stderr}`);
+    });
     child.kill('SIGINT');
+    if (secondAfterMs !== undefined) {
+      await new Promise((res) => setTimeout(res, secondAfterMs));
+      child.kill('SIGINT');
+    }
     const run = await exited;
     assert.equal(run.code, 99, run.stdout + run.stderr);
-    assert.match(run.stderr, /interrupted; finishing the tasks in flight/);
 
+    const written: string[] = [];
     for (const h of r.names) {
-      const file = join(bigDir(h), 'data.txt');
-      if (existsSync(file)) assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), digest, `${h}: partial file`);
-      assert.equal(existsSync(join(bigDir(h), 'after')), false, `${h} started a task after the interrupt`);
+      const file = join(dirOf(h), 'data.txt');
+      if (existsSync(file)) {
+        assert.equal(sha(file), digest, `${h}: partial file`);
+        written.push(h);
+      }
+      assert.equal(existsSync(join(dirOf(h), 'after')), false, `${h} started a task after the interrupt`);
     }
-    assert.deepEqual(tempFiles(), []);
+    assert.deepEqual(tempFiles(), [], 'temp files left behind');
 
     const again = await r.run(pb);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     for (const h of r.names) {
-      assert.equal(createHash('sha256').update(readFileSync(join(bigDir(h), 'data.txt'))).digest('hex'), digest, h);
-      assert.ok(existsSync(join(bigDir(h), 'after')));
+      assert.equal(sha(join(dirOf(h), 'data.txt')), digest, h);
+      assert.ok(existsSync(join(dirOf(h), 'after')));
     }
     assert.deepEqual(tempFiles(), []);
+    return { run, written };
+  }
+
+  test('SIGINT during large writes: the writes in flight finish, no new task starts, exit 99; the next run converges', async () => {
+    const { run } = await interruptLargeWrites('big');
+    assert.match(run.stderr, /interrupted; finishing the tasks in flight/);
+  });
+
+  test('a second SIGINT quits at once: writes in flight are cut off and their temp files removed, no target partial', async () => {
+    const { run, written } = await interruptLargeWrites('big2', 30);
+    assert.match(run.stderr, /quitting now; removing the temp files of writes in flight/);
+    assert.ok(written.length < r.names.length, `every write had finished before the second SIGINT: ${written.join(', ')}`);
   });
 
   test('a host presenting another host key is refused and reported with its fingerprint; nothing reaches it', async () => {
