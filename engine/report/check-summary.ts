@@ -19,6 +19,8 @@ interface Section {
 export class CheckSummary {
   private readonly sections: Section[] = [];
   private play = '';
+  /** Hosts that failed or were unreachable: the runner skips them in later plays. */
+  private readonly out = new Set<string>();
 
   playStart(name: string): void {
     this.play = name;
@@ -28,7 +30,7 @@ export class CheckSummary {
     this.sections.push({
       play: this.play,
       batch: total > 1 ? `batch ${index + 1}/${total}: ${hosts.join(', ')}` : undefined,
-      hosts: new Map(hosts.map((h) => [h, { changes: [] }])),
+      hosts: new Map(hosts.map((h) => [h, this.out.has(h) ? { changes: [], problem: 'not run (failed earlier)' } : { changes: [] }])),
     });
   }
 
@@ -38,6 +40,7 @@ export class CheckSummary {
     if (r.status === 'changed' && !plan.changes.includes(r.task)) plan.changes.push(r.task);
     if (r.status === 'unreachable') plan.problem ??= 'unreachable';
     if (r.status === 'failed' && !r.ignored) plan.problem ??= `failed at '${r.task}'`;
+    if (r.status === 'unreachable' || (r.status === 'failed' && !r.ignored)) this.out.add(r.host);
   }
 
   lines(): string[] {
