@@ -41,44 +41,50 @@ const RUN_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
 
-export async function main(argv: string[]): Promise<number> {
+/** Where the CLI writes; injectable so tests can run it in-process. */
+export interface CliIo {
+  out: { write(text: string): unknown; isTTY?: boolean };
+  err: { write(text: string): unknown };
+}
+
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(MAIN_HELP);
+    io.out.write(MAIN_HELP);
     return command ? EXIT.ok : EXIT.invalid;
   }
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest, false);
+        return await runCommand(rest, false, io);
       case 'validate':
-        return await runCommand(rest, true);
+        return await runCommand(rest, true, io);
       case 'tags':
         return await (await import('./cli-tags.ts')).tagsCommand(rest);
       case 'vault':
         return await (await import('./cli-vault.ts')).vaultCommand(rest);
       default:
-        process.stderr.write(`tackle: unknown command '${command}'\n\n${MAIN_HELP}`);
+        io.err.write(`tackle: unknown command '${command}'\n\n${MAIN_HELP}`);
         return EXIT.invalid;
     }
   } catch (error) {
-    return reportFatal(error);
+    return reportFatal(error, io);
   }
 }
 
-async function runCommand(args: string[], validateOnly: boolean): Promise<number> {
+async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
-    process.stdout.write(validateOnly ? VALIDATE_HELP : RUN_HELP);
+    io.out.write(validateOnly ? VALIDATE_HELP : RUN_HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) {
-    process.stderr.write(`tackle ${validateOnly ? 'validate' : 'run'}: expected exactly one PLAYBOOK, got ${positionals.length}\n`);
+    io.err.write(`tackle ${validateOnly ? 'validate' : 'run'}: expected exactly one PLAYBOOK, got ${positionals.length}\n`);
     return EXIT.invalid;
   }
   const forks = Number(values.forks);
   if (!Number.isInteger(forks) || forks < 1) {
-    process.stderr.write(`tackle: --forks must be a whole number >= 1, got '${values.forks}'\n`);
+    io.err.write(`tackle: --forks must be a whole number >= 1, got '${values.forks}'\n`);
     return EXIT.invalid;
   }
   const playbookFile = positionals[0]!;
@@ -95,14 +101,14 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
   if (validateOnly) {
     const hosts = new Set(loaded.playbook.plays.flatMap((p) => selectHosts(loaded.inventory, p.hosts)));
     const tasks = loaded.playbook.plays.reduce((n, p) => n + p.tasks.length + p.handlers.length, 0);
-    process.stdout.write(`${playbookFile}: valid (${loaded.playbook.plays.length} plays, ${tasks} tasks, ${hosts.size} hosts)\n`);
+    io.out.write(`${playbookFile}: valid (${loaded.playbook.plays.length} plays, ${tasks} tasks, ${hosts.size} hosts)\n`);
     return EXIT.ok;
   }
 
-  const masker = new SecretMasker();
-  const out = (line: string): void => void process.stdout.write(masker.mask(line) + '\n');
+  const masker = new SecretMasker(loaded.secretValues);
+  const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
   const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
-  const reporter = process.stdout.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
+  const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
   const interrupted = { value: false };
   let hardStop: ((ms: number) => Promise<void>) | undefined;
   let quitting = false;
@@ -110,14 +116,14 @@ async function runCommand(args: string[], validateOnly: boolean): Promise<number
     if (quitting) process.exit(EXIT.interrupted);
     if (interrupted.value) {
       quitting = true;
-      process.stderr.write('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
+      io.err.write('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
       const cleanup = hardStop?.(HARD_STOP_CLEANUP_MS) ?? Promise.resolve();
       // The sweep keeps to its budget; the timer is the backstop for a sweep stuck on a dead connection.
       void Promise.race([cleanup, sleep(HARD_STOP_CLEANUP_MS + 500)]).finally(() => process.exit(EXIT.interrupted));
       return;
     }
     interrupted.value = true;
-    process.stderr.write('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
+    io.err.write('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
 
@@ -173,21 +179,21 @@ function splitList(values: string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
 }
 
-function reportFatal(error: unknown): number {
+function reportFatal(error: unknown, io: CliIo): number {
   if (error instanceof ValidationFailed) {
-    for (const p of error.problems) process.stderr.write(p.message + '\n');
-    process.stderr.write(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found; nothing was run.\n`);
+    for (const p of error.problems) io.err.write(p.message + '\n');
+    io.err.write(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found; nothing was run.\n`);
     return EXIT.invalid;
   }
   if (error instanceof TackleError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`tackle: ${error.message}\n`);
+    io.err.write(`tackle: ${error.message}\n`);
     return EXIT.invalid;
   }
   if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
-    process.stderr.write(`tackle: ${error.message}\n`);
+    io.err.write(`tackle: ${error.message}\n`);
     return EXIT.invalid;
   }
-  process.stderr.write(`tackle: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (process.env['TACKLE_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  io.err.write(`tackle: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env['TACKLE_DEBUG'] && error instanceof Error) io.err.write(`${error.stack}\n`);
   return 1;
 }

@@ -1,3 +1,4 @@
+import { TackleError } from './errors.ts';
 import type { Inventory } from './model.ts';
 
 /**
@@ -24,6 +25,24 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
   return allHosts(inventory).filter(
     (h) => selected.has(h) && intersections.every((s) => s.has(h)) && !exclusions.some((s) => s.has(h)),
   );
+}
+
+/** What is wrong with a host pattern's syntax, or undefined when it is well-formed. */
+export function hostPatternProblem(pattern: string): string | undefined {
+  const terms = pattern.split(/[:,]/).map((t) => t.trim());
+  if (terms.every((t) => !t)) return `host pattern '${pattern}' names no host or group`;
+  for (const term of terms) {
+    const name = term.replace(/^[!&]\s*/, '');
+    if (term && !name) return `host pattern '${pattern}': '${term}' must be followed by a host or group name`;
+    if (/[*?[]/.test(name)) {
+      try {
+        globToRegExp(name);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+  }
+  return undefined;
 }
 
 function allHosts(inventory: Inventory): string[] {
@@ -59,5 +78,9 @@ function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    throw new TackleError(`host pattern '${glob}' has an invalid [...] character class`);
+  }
 }

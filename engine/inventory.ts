@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 import type { Inventory, InventoryHost } from './model.ts';
+import { leafStrings } from './secrets.ts';
 import { INVENTORY_SCHEMA, suggestion, validateAgainst, type SchemaProblem } from './playbook-schema.ts';
 import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
 
@@ -83,7 +84,13 @@ function varsFilesFor(baseDir: string, kind: 'group_vars' | 'host_vars', name: s
   return files.map((f) => readVarsMap(f, problems, f, opts));
 }
 
-/** A YAML file that must hold a map of variables (vars_files, group_vars, host_vars, -e @file). */
+/** A vars file with this name holds nothing but secrets: every value in it is masked. */
+export const SECRETS_FILE_NAME = /^secrets\.(ya?ml|json)$/;
+
+/**
+ * A YAML file that must hold a map of variables (vars_files, group_vars, host_vars, -e @file).
+ * Every value of a vault-encrypted file, or of a file named secrets.yml/.yaml/.json, is secret.
+ */
 export function readVarsMap(file: string, problems: InputError[], displayName = file, opts: ReadOptions = {}): Obj {
   const src = YamlSource.read(file, displayName, opts);
   problems.push(...src.problems);
@@ -92,12 +99,18 @@ export function readVarsMap(file: string, problems: InputError[], displayName = 
     problems.push(src.error([], `a variables file must hold a map of names to values, not ${kindOf(src.value)}`));
     return {};
   }
+  if (opts.secrets && (src.vaultEncrypted || SECRETS_FILE_NAME.test(basename(file)))) {
+    for (const s of leafStrings(src.value)) opts.secrets.add(s);
+  }
   return src.value;
 }
 
 export function loadInventory(file: string, problems: InputError[], opts: ReadOptions = {}): Inventory {
   const src = YamlSource.read(file, file, opts);
   problems.push(...src.problems);
+  if (src.ok && (src.value === null || (isObj(src.value) && Object.keys(src.value).length === 0))) {
+    problems.push(src.error([], 'the inventory is empty: it needs at least one group or host (e.g. all: {hosts: {web1: {}}})'));
+  }
   const root = src.value ?? {};
   for (const p of validateAgainst(INVENTORY_SCHEMA, root, { where: 'in the inventory', skipTemplated: false })) {
     const pos = p.key !== undefined ? src.posOfKey(p.path, p.key) : src.posOf(p.path);

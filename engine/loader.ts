@@ -3,6 +3,7 @@ import { parseExtraVars } from './extra-vars.ts';
 import { loadInventory, localInventory } from './inventory.ts';
 import { loadPlaybookFile } from './loader/plays.ts';
 import type { Inventory, Play, Playbook } from './model.ts';
+import { SecretMasker } from './secrets.ts';
 import type { TaskDefinition } from './task.ts';
 
 export interface LoadOptions {
@@ -22,6 +23,11 @@ export interface Loaded {
   extraVars: Record<string, unknown>;
   /** vars_files of each play, loaded (path relative to the playbook's directory). */
   playVarsFiles: Map<Play, Record<string, unknown>>;
+  /**
+   * Values marked secret in any input: `!secret` and `!vault` values, and every value of a
+   * vault-encrypted vars file or of a vars file named secrets.yml. The output masker learns them first.
+   */
+  secretValues: string[];
 }
 
 /**
@@ -30,7 +36,8 @@ export interface Loaded {
  */
 export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const problems: InputError[] = [];
-  const read = { vaultPassword: opts.vaultPassword };
+  const secrets = new Set<string>();
+  const read = { vaultPassword: opts.vaultPassword, secrets };
   const extraVars = parseExtraVars(opts.extraVars, problems, process.cwd(), read);
   const { plays, varsFiles } = loadPlaybookFile(opts.playbookFile, {
     registry: opts.registry,
@@ -40,8 +47,12 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     read,
   });
   const inventory = opts.inventoryFile ? loadInventory(opts.inventoryFile, problems, read) : localInventory();
-  if (problems.length > 0) throw new ValidationFailed(sortProblems(problems));
-  return { playbook: { file: opts.playbookFile, plays }, inventory, extraVars, playVarsFiles: varsFiles };
+  if (problems.length > 0) {
+    // A problem may quote a value ("expected a number, got ..."): secrets stay hidden there too.
+    const masker = new SecretMasker(secrets);
+    throw new ValidationFailed(sortProblems(problems.map((p) => new InputError(p.pos, masker.mask(p.detail)))));
+  }
+  return { playbook: { file: opts.playbookFile, plays }, inventory, extraVars, playVarsFiles: varsFiles, secretValues: [...secrets] };
 }
 
 /** Files in the order they were first mentioned; within a file, by position. */

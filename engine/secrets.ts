@@ -5,14 +5,21 @@
  */
 export const MASK = '********';
 
+/** Shorter values are not masked: they would mask ordinary words. `!secret` refuses them. */
+export const SECRET_MIN_LENGTH = 4;
+
 export class SecretMasker {
   private readonly secrets = new Set<string>();
   private pattern: RegExp | null = null;
 
+  constructor(initial: Iterable<string> = []) {
+    for (const s of initial) this.add(s);
+  }
+
   add(value: unknown): void {
     for (const s of leafStrings(value)) {
       // Very short values would mask ordinary words; they are still never printed by no_log tasks.
-      if (s.length >= 4 && !this.secrets.has(s)) {
+      if (s.length >= SECRET_MIN_LENGTH && !this.secrets.has(s)) {
         this.secrets.add(s);
         this.pattern = null;
       }
@@ -32,7 +39,8 @@ export class SecretMasker {
   }
 }
 
-function* leafStrings(value: unknown): Generator<string> {
+/** Every string and number inside a value, as strings (map keys excluded). */
+export function* leafStrings(value: unknown): Generator<string> {
   if (typeof value === 'string') yield value;
   else if (typeof value === 'number' || typeof value === 'bigint') yield String(value);
   else if (Array.isArray(value)) for (const v of value) yield* leafStrings(v);

@@ -1,6 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
+import { decodeUtf8, textProblem } from './loader/text-checks.ts';
+import { SECRET_MIN_LENGTH } from './secrets.ts';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, type SourcePos } from './errors.ts';
+import { hasTemplate } from './template.ts';
 import { isVaultText, vaultDecrypt } from './vault.ts';
 
 /** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
@@ -13,6 +16,8 @@ export type PathSegment = string | number;
 export interface ReadOptions {
   /** Decrypts whole-file Ansible Vault files and inline `!vault |` values. */
   vaultPassword?: string;
+  /** Receives every secret value read: `!secret` and `!vault` values (whole secret files are added by readVarsMap). */
+  secrets?: Set<string>;
 }
 
 const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file';
@@ -24,6 +29,8 @@ export class YamlSource {
   private readonly syntaxErrorOffsets: number[];
   /** undefined when the file could not be read or turned into a value at all. */
   readonly value: unknown;
+  /** The whole file was Ansible Vault encrypted (every value in it is secret). */
+  vaultEncrypted = false;
 
   private constructor(
     readonly file: string,
@@ -42,30 +49,47 @@ export class YamlSource {
   static read(file: string, displayName = file, opts: ReadOptions = {}): YamlSource {
     const lines = new LineCounter();
     const start: SourcePos = { file: displayName, line: 1, col: 1 };
-    let text: string;
+    const fail = (detail: string, pos = start): YamlSource => new YamlSource(displayName, undefined, lines, [new InputError(pos, detail)], undefined);
+    let bytes: Buffer;
     try {
-      const size = statSync(file).size;
-      if (size > MAX_FILE_BYTES) {
-        return new YamlSource(displayName, undefined, lines, [new InputError(start, `file is too large (${size} bytes; at most ${MAX_FILE_BYTES})`)], undefined);
-      }
-      text = readFileSync(file, 'utf8');
+      const stat = statSync(file);
+      if (stat.isDirectory()) return fail('cannot read file: it is a directory');
+      if (stat.size > MAX_FILE_BYTES) return fail(`file is too large (${stat.size} bytes; at most ${MAX_FILE_BYTES})`);
+      bytes = readFileSync(file);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-      return new YamlSource(displayName, undefined, lines, [new InputError(start, `cannot read file: ${reason}`)], undefined);
+      return fail(`cannot read file: ${reason}`);
     }
+    const decoded = decodeUtf8(bytes);
+    if ('problem' in decoded) return fail(decoded.problem, { file: displayName, line: decoded.line, col: decoded.col });
+    let text = decoded.text;
+    let vaultEncrypted = false;
     if (isVaultText(text)) {
-      const fail = (detail: string): YamlSource => new YamlSource(displayName, undefined, lines, [new InputError(start, detail)], undefined);
       if (opts.vaultPassword === undefined) return fail(`the file ${NO_VAULT_PASSWORD}`);
       try {
         text = vaultDecrypt(text, opts.vaultPassword, displayName);
+        vaultEncrypted = true;
       } catch (error) {
         return fail((error as Error).message);
       }
     }
-    return YamlSource.parse(text, displayName, lines, opts);
+    const src = YamlSource.parse(text, displayName, lines, opts);
+    src.vaultEncrypted = vaultEncrypted;
+    return src;
   }
 
   static parse(text: string, file: string, lines = new LineCounter(), opts: ReadOptions = {}): YamlSource {
+    const bad = textProblem(text);
+    if (bad) return new YamlSource(file, undefined, lines, [new InputError({ file, line: bad.line, col: bad.col }, bad.problem)], undefined);
+    const secretTag = {
+      tag: '!secret',
+      resolve(value: string, onError: (message: string) => void): string {
+        if (value.length < SECRET_MIN_LENGTH) onError(`a !secret value must have at least ${SECRET_MIN_LENGTH} characters (shorter ones cannot be masked in output)`);
+        else if (hasTemplate(value)) onError('a !secret value is used as written and cannot be a template: mark the variables it uses as !secret instead');
+        else opts.secrets?.add(value);
+        return value;
+      },
+    };
     const vaultTag = {
       tag: '!vault',
       resolve(value: string, onError: (message: string) => void): string {
@@ -74,19 +98,27 @@ export class YamlSource {
           return '';
         }
         try {
-          return vaultDecrypt(value, opts.vaultPassword, file);
+          const plain = vaultDecrypt(value, opts.vaultPassword, file);
+          opts.secrets?.add(plain);
+          return plain;
         } catch (error) {
           onError((error as Error).message);
           return '';
         }
       },
     };
-    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag] });
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag, secretTag] });
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
     for (const err of doc.errors) {
       const detail = err.message.split(' at line ')[0];
       problems.push(new InputError(posAt(err.pos[0]), err.code === 'TAG_RESOLVE_FAILED' ? detail! : `YAML syntax error: ${detail}`));
+    }
+    for (const warning of doc.warnings) {
+      // A tag meant for one value put on a map or list: the value would be taken unmarked (or encrypted text as is).
+      if (warning.code === 'TAG_RESOLVE_FAILED' && /!(secret|vault)\b/.test(warning.message)) {
+        problems.push(new InputError(posAt(warning.pos[0]), 'the tags !secret and !vault apply to one value (a string or number), not to a map or list'));
+      }
     }
     let value: unknown;
     try {

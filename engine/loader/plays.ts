@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
+import { hostPatternProblem } from '../host-pattern.ts';
 import { readVarsMap } from '../inventory.ts';
 import type { Play, SerialSpec, TaskCall } from '../model.ts';
 import { PLAY_SCHEMA, suggestion, validateAgainst } from '../playbook-schema.ts';
@@ -95,6 +96,11 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
   if (schemaProblems.length > 0) return undefined;
 
   const hosts = toList(raw.hosts).join(',');
+  const patternProblem = hasTemplate(hosts) ? undefined : hostPatternProblem(hosts);
+  if (patternProblem) {
+    ctx.problems.push(src.error([...path, 'hosts'], patternProblem));
+    return undefined;
+  }
   const play: Play = {
     name: typeof raw.name === 'string' && raw.name ? raw.name : hosts,
     hosts,
