@@ -129,9 +129,9 @@ function leafProblems(leaf: ParsedCertificate, ca: ParsedCertificate, key: KeyOb
   return out;
 }
 
-function csrProblem(file: FileState, key: KeyObject, p: Resolved): string | null {
+async function csrProblem(file: FileState, key: KeyObject, p: Resolved): Promise<string | null> {
   if (!file.content) return `missing: ${file.path}`;
-  const csr = parseCsr(file.content.toString('utf8'));
+  const csr = await parseCsr(file.content.toString('utf8'));
   if (!csr || !csr.signatureValid) return `CSR unreadable or badly signed: ${file.path}`;
   if (!publicKeysEqual(csr.publicKey, key)) return 'CSR is for another key';
   const subject = subjectDifferences(csr.subject, p.subject);
@@ -211,7 +211,7 @@ export default defineTask<SignCertParams>({
     const chainOk = chain !== null && chain.length === wantedChain.length && chain.every((c, i) => c.der.equals(wantedChain[i]!));
     const chainIssue = !issueCert && !chainOk ? (p.includeChain ? 'chain differs: want leaf + CA certificate' : 'chain differs: want the leaf only') : null;
 
-    const csrIssue = issueCert ? null : csrProblem(csrFile!, keptKey!, p);
+    const csrIssue = issueCert ? null : await csrProblem(csrFile!, keptKey!, p);
     const issueCsr = issueCert || csrIssue !== null;
 
     const permChecks: [FileState, number, boolean][] = [

@@ -1,52 +1,29 @@
 /**
- * Builds and signs X.509 v3 certificates and PKCS#10 requests for RSA and EC keys alike:
- * the DER comes from x509-der.ts, the signature from node's async crypto.sign (libuv pool).
+ * Builds and signs X.509 v3 certificates and PKCS#10 requests for RSA and EC keys alike with
+ * @peculiar/x509; node's WebCrypto signs (off the event loop).
  */
-import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { pemEncode } from './pem.ts';
-import {
-  bitString,
-  bitStringBytes,
-  bool,
-  children,
-  explicit,
-  implicitPrimitive,
-  integer,
-  namedBits,
-  nullValue,
-  octetString,
-  oid,
-  readNode,
-  sequence,
-  set,
-  time,
-} from './x509-der.ts';
 import { spkiDer } from './x509-keys.ts';
+import { x509 } from './x509-lib.ts';
+import type { San } from './x509-sans.ts';
 
 export const OID = {
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
-  extKeyUsage: '2.5.29.37',
-  subjectAltName: '2.5.29.17',
-  subjectKeyIdentifier: '2.5.29.14',
-  authorityKeyIdentifier: '2.5.29.35',
   serverAuth: '1.3.6.1.5.5.7.3.1',
-  extensionRequest: '1.2.840.113549.1.9.14',
-  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
-  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
 } as const;
 
-/** keyUsage bit numbers (RFC 5280 4.2.1.3). */
-export const KEY_USAGE_BITS = {
-  digitalSignature: 0,
-  nonRepudiation: 1,
-  keyEncipherment: 2,
-  dataEncipherment: 3,
-  keyAgreement: 4,
-  keyCertSign: 5,
-  cRLSign: 6,
+export const KEY_USAGE_FLAGS = {
+  digitalSignature: x509.KeyUsageFlags.digitalSignature,
+  nonRepudiation: x509.KeyUsageFlags.nonRepudiation,
+  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
+  dataEncipherment: x509.KeyUsageFlags.dataEncipherment,
+  keyAgreement: x509.KeyUsageFlags.keyAgreement,
+  keyCertSign: x509.KeyUsageFlags.keyCertSign,
+  cRLSign: x509.KeyUsageFlags.cRLSign,
 } as const;
-export type KeyUsageName = keyof typeof KEY_USAGE_BITS;
+export type KeyUsageName = keyof typeof KEY_USAGE_FLAGS;
 
 /** 16 random bytes, first bit clear (positive) and second set (no leading zero byte to strip). */
 export function randomSerial(): Buffer {
@@ -57,58 +34,71 @@ export function randomSerial(): Buffer {
 
 /** RFC 5280 key identifier method 1: SHA-1 of the subjectPublicKey bits. */
 export function keyIdentifier(key: KeyObject): Buffer {
-  const [, subjectPublicKey] = children(readNode(spkiDer(key)));
-  return createHash('sha1').update(bitStringBytes(subjectPublicKey!)).digest();
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return sequence(oid(id), ...(critical ? [bool(true)] : []), octetString(value));
+  const { subjectPublicKey } = AsnConvert.parse(spkiDer(key), SubjectPublicKeyInfo);
+  return createHash('sha1').update(Buffer.from(subjectPublicKey)).digest();
 }
 
 /** CA:TRUE (with pathlen when given) is marked critical, as RFC 5280 requires; CA:FALSE is not (as openssl writes it). */
-export function basicConstraintsExt(ca: boolean, pathLen?: number): Buffer {
-  const value = ca ? sequence(bool(true), ...(pathLen !== undefined ? [integer(pathLen)] : [])) : sequence();
-  return extension(OID.basicConstraints, ca, value);
+export function basicConstraintsExt(ca: boolean, pathLen?: number): x509.Extension {
+  return new x509.BasicConstraintsExtension(ca, pathLen, ca);
 }
 
-export function keyUsageExt(usages: readonly KeyUsageName[], critical: boolean): Buffer {
-  return extension(OID.keyUsage, critical, namedBits(usages.map((u) => KEY_USAGE_BITS[u])));
+export function keyUsageExt(usages: readonly KeyUsageName[], critical: boolean): x509.Extension {
+  return new x509.KeyUsagesExtension(
+    usages.reduce((flags, u) => flags | KEY_USAGE_FLAGS[u], 0),
+    critical,
+  );
 }
 
-export function serverAuthExt(): Buffer {
-  return extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth)));
+export function serverAuthExt(): x509.Extension {
+  return new x509.ExtendedKeyUsageExtension([OID.serverAuth], false);
 }
 
-export function subjectAltNameExt(generalNames: Buffer): Buffer {
-  return extension(OID.subjectAltName, false, generalNames);
+export function subjectAltNameExt(sans: readonly San[]): x509.Extension {
+  return new x509.SubjectAlternativeNameExtension(
+    sans.map((san): x509.JsonGeneralName => ({ type: san.type === 'DNS' ? 'dns' : 'ip', value: san.value })),
+    false,
+  );
 }
 
-export function subjectKeyIdExt(keyId: Buffer): Buffer {
-  return extension(OID.subjectKeyIdentifier, false, octetString(keyId));
+export function subjectKeyIdExt(keyId: Buffer): x509.Extension {
+  return new x509.SubjectKeyIdentifierExtension(keyId.toString('hex'), false);
 }
 
-export function authorityKeyIdExt(keyId: Buffer): Buffer {
-  return extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
+export function authorityKeyIdExt(keyId: Buffer): x509.Extension {
+  return new x509.AuthorityKeyIdentifierExtension(keyId.toString('hex'), false);
 }
 
-function signatureAlgorithm(signer: KeyObject): Buffer {
-  if (signer.asymmetricKeyType === 'rsa') return sequence(oid(OID.sha256WithRSAEncryption), nullValue());
-  if (signer.asymmetricKeyType === 'ec') return sequence(oid(OID.ecdsaWithSHA256));
-  throw new Error(`cannot sign with a ${signer.asymmetricKeyType} key`);
+const WEBCRYPTO_CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** How WebCrypto imports the key, and signs with it: SHA-256 with RSA (PKCS#1 v1.5) or ECDSA, whatever the size or curve. */
+function webCryptoAlgorithms(key: KeyObject): { importAs: RsaHashedImportParams | EcKeyImportParams; signWith: Algorithm | EcdsaParams } {
+  if (key.asymmetricKeyType === 'rsa') {
+    return { importAs: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signWith: { name: 'RSASSA-PKCS1-v1_5' } };
+  }
+  const curve = WEBCRYPTO_CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
+  if (key.asymmetricKeyType === 'ec' && curve) {
+    return { importAs: { name: 'ECDSA', namedCurve: curve }, signWith: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams };
+  }
+  throw new Error(`cannot sign with a ${key.asymmetricKeyType} key`);
 }
 
-function signAsync(data: Buffer, key: KeyObject): Promise<Buffer> {
-  return new Promise((resolve, reject) => sign('sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
+/** The key's WebCrypto halves (node 20 has no KeyObject.toCryptoKey) and the signature algorithm. */
+async function webCryptoSigner(key: KeyObject): Promise<{ keys: CryptoKeyPair; algorithm: Algorithm | EcdsaParams }> {
+  const { importAs, signWith } = webCryptoAlgorithms(key);
+  const [privateKey, publicKey] = await Promise.all([
+    webcrypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), importAs, false, ['sign']),
+    webcrypto.subtle.importKey('spki', spkiDer(key), importAs, true, ['verify']),
+  ]);
+  return { keys: { privateKey, publicKey } as CryptoKeyPair, algorithm: signWith };
 }
 
-/** toBeSigned, its algorithm and signature: the shape of both a Certificate and a CertificationRequest. */
-async function signed(toBeSigned: Buffer, signer: KeyObject): Promise<Buffer> {
-  return sequence(toBeSigned, signatureAlgorithm(signer), bitString(await signAsync(toBeSigned, signer)));
-}
+/** The library takes ArrayBuffer-backed views only. */
+const bytes = (buf: Buffer): Uint8Array<ArrayBuffer> => new Uint8Array(buf);
 
 export interface CertificateSpec {
   serial: Buffer;
-  /** Name DER of the issuer: for a chained cert, the CA certificate's subject bytes as they are. */
+  /** Name DER of the issuer: for a chained cert, the CA certificate's subject. */
   issuerName: Buffer;
   subjectName: Buffer;
   notBefore: Date;
@@ -117,29 +107,34 @@ export interface CertificateSpec {
   subjectKey: KeyObject;
   /** The private key that signs. */
   signerKey: KeyObject;
-  extensions: readonly Buffer[];
+  extensions: readonly x509.Extension[];
 }
 
 /** A signed v3 certificate as PEM. */
 export async function buildCertificate(spec: CertificateSpec): Promise<string> {
-  const algorithm = signatureAlgorithm(spec.signerKey);
-  const tbs = sequence(
-    explicit(0, integer(2)),
-    integer(spec.serial),
-    algorithm,
-    spec.issuerName,
-    sequence(time(spec.notBefore), time(spec.notAfter)),
-    spec.subjectName,
-    spkiDer(spec.subjectKey),
-    explicit(3, sequence(...spec.extensions)),
-  );
-  return pemEncode('CERTIFICATE', await signed(tbs, spec.signerKey));
+  const signer = await webCryptoSigner(spec.signerKey);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: spec.serial.toString('hex'),
+    issuer: new x509.Name(bytes(spec.issuerName)),
+    subject: new x509.Name(bytes(spec.subjectName)),
+    notBefore: spec.notBefore,
+    notAfter: spec.notAfter,
+    publicKey: bytes(spkiDer(spec.subjectKey)),
+    signingKey: signer.keys.privateKey,
+    signingAlgorithm: signer.algorithm,
+    extensions: [...spec.extensions],
+  });
+  return pemEncode('CERTIFICATE', Buffer.from(cert.rawData));
 }
 
 /** A PKCS#10 request whose extensionRequest attribute carries the extensions (SANs and friends). */
-export async function buildCsr(subjectName: Buffer, key: KeyObject, extensions: readonly Buffer[]): Promise<string> {
-  // attributes is [0] IMPLICIT SET OF Attribute: the context tag takes the SET's place.
-  const attributes = explicit(0, sequence(oid(OID.extensionRequest), set(sequence(...extensions))));
-  const info = sequence(integer(0), subjectName, spkiDer(key), attributes);
-  return pemEncode('CERTIFICATE REQUEST', await signed(info, key));
+export async function buildCsr(subjectName: Buffer, key: KeyObject, extensions: readonly x509.Extension[]): Promise<string> {
+  const signer = await webCryptoSigner(key);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name(bytes(subjectName)),
+    keys: signer.keys,
+    signingAlgorithm: signer.algorithm,
+    extensions: [...extensions],
+  });
+  return pemEncode('CERTIFICATE REQUEST', Buffer.from(csr.rawData));
 }

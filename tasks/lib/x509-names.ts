@@ -1,6 +1,8 @@
 /** Distinguished names: the subject parameter, its DER form, comparison and openssl's -subj syntax. */
-import { TAG, children, decodeOid, expectTag, oid, printableString, sequence, set, utf8String, type DerNode } from './x509-der.ts';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Name } from '@peculiar/asn1-x509';
 import type { JsonSchema } from '../../engine/task.ts';
+import { x509 } from './x509-lib.ts';
 
 export interface Subject {
   C?: string;
@@ -46,34 +48,24 @@ export function subjectSchema(description: string, cnRequired: boolean): JsonSch
 
 /** Name DER: one single-valued RDN per attribute; C is PrintableString, the rest UTF8String (as openssl -utf8). */
 export function encodeName(subject: Subject): Buffer {
-  const rdns = ATTRIBUTES.filter(([name]) => subject[name] !== undefined).map(([name, id]) => {
+  const rdns = ATTRIBUTES.filter(([name]) => subject[name] !== undefined).map(([name]) => {
     const value = subject[name]!;
-    return set(sequence(oid(id), name === 'C' ? printableString(value) : utf8String(value)));
+    return { [name]: [name === 'C' ? { printableString: value } : { utf8String: value }] };
   });
-  return sequence(...rdns);
+  return Buffer.from(new x509.Name(rdns).toArrayBuffer());
 }
 
-/** Attribute short name (or dotted OID) -> value; a repeated attribute keeps its values joined with "+". */
-export function decodeName(node: DerNode): Record<string, string> {
-  expectTag(node, TAG.SEQUENCE, 'Name');
+/** Attribute short name (or dotted OID) -> value, from Name DER; a repeated attribute keeps its values joined with "+". */
+export function decodeName(der: BufferSource): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const rdn of children(node)) {
-    for (const atv of children(rdn)) {
-      const [type, value] = children(atv);
-      if (!type || !value) continue;
-      const id = decodeOid(type);
-      const name = NAME_BY_OID.get(id) ?? id;
-      const text = value.tag === 0x1e ? decodeBmp(value.content) : value.content.toString('utf8');
+  for (const rdn of AsnConvert.parse(der, Name)) {
+    for (const { type, value } of rdn) {
+      const name = NAME_BY_OID.get(type) ?? type;
+      const text = value.toString();
       out[name] = out[name] === undefined ? text : `${out[name]}+${text}`;
     }
   }
   return out;
-}
-
-function decodeBmp(content: Buffer): string {
-  const swapped = Buffer.from(content);
-  swapped.swap16();
-  return swapped.toString('utf16le');
 }
 
 /** "O QUAY -> ACME" for each attribute that differs; empty when equal. */

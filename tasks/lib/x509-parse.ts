@@ -1,30 +1,33 @@
 /**
  * Reads certificates and requests back (whoever made them: this code, openssl, an operator)
- * into the facts the checks compare. node's X509Certificate does the signature and
- * fingerprint work; the DER walk gets what it does not expose (pathlen, keyUsage bits, SKI).
+ * into the facts the checks compare. node's X509Certificate does the signature and fingerprint
+ * work; @peculiar/asn1-x509 reads what node does not expose. Only the extensions compared here
+ * are decoded, so an unusual extension elsewhere never makes a certificate unreadable.
  */
-import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { pemDerOf } from './pem.ts';
-import { KEY_USAGE_BITS, OID, type KeyUsageName } from './x509-build.ts';
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  TAG,
-  children,
-  decodeNamedBits,
-  decodeOid,
-  decodeSmallInteger,
-  decodeTime,
-  expectTag,
-  readNode,
-  bitStringBytes,
-  type DerNode,
-} from './x509-der.ts';
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  KeyUsage,
+  SubjectKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+} from '@peculiar/asn1-x509';
+import { pemDerOf } from './pem.ts';
+import { KEY_USAGE_FLAGS, type KeyUsageName } from './x509-build.ts';
 import { keyTypeOf } from './x509-keys.ts';
+import { x509 } from './x509-lib.ts';
 import { decodeName } from './x509-names.ts';
 import { decodeSans } from './x509-sans.ts';
 
 interface Extension {
   critical: boolean;
-  value: DerNode;
+  value: BufferSource;
 }
 
 /** Facts shared by certificates and requests. */
@@ -34,9 +37,9 @@ interface ExtensionFacts {
   ca: boolean;
   pathLen?: number;
   keyUsage: KeyUsageName[];
-  keyUsageCritical: boolean;
   /** Extended key usage OIDs. */
   extKeyUsage: string[];
+  basicConstraintsCritical: boolean;
 }
 
 export interface ParsedCertificate extends ExtensionFacts {
@@ -44,90 +47,63 @@ export interface ParsedCertificate extends ExtensionFacts {
   x509: X509Certificate;
   subject: Record<string, string>;
   issuer: Record<string, string>;
-  /** Name DER exactly as in the certificate (a child's issuer must match it). */
+  /** Name DER as in the certificate (a child's issuer must match it). */
   subjectName: Buffer;
   issuerName: Buffer;
-  serialHex: string;
-  notBefore: Date;
   notAfter: Date;
   publicKey: KeyObject;
   keyType: string;
-  basicConstraintsCritical: boolean;
   subjectKeyId?: Buffer;
-  authorityKeyId?: Buffer;
   /** SHA-256 of the DER, colon hex (as openssl x509 -fingerprint -sha256). */
   fingerprint: string;
 }
 
-export interface ParsedCsr extends ExtensionFacts {
+export interface ParsedCsr extends Omit<ExtensionFacts, 'basicConstraintsCritical'> {
   subject: Record<string, string>;
   publicKey: KeyObject;
   signatureValid: boolean;
 }
 
-function parseExtensions(list: DerNode | undefined): Map<string, Extension> {
-  const out = new Map<string, Extension>();
-  if (!list) return out;
-  for (const ext of children(expectTag(list, TAG.SEQUENCE, 'Extensions'))) {
-    const parts = children(ext);
-    const critical = parts.length === 3 && parts[1]!.tag === TAG.BOOLEAN && parts[1]!.content[0] !== 0;
-    const octets = expectTag(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue');
-    out.set(decodeOid(parts[0]!), { critical, value: readNode(octets.content) });
-  }
-  return out;
-}
-
-function extensionFacts(exts: Map<string, Extension>): ExtensionFacts & { basicConstraintsCritical: boolean } {
-  const basic = exts.get(OID.basicConstraints);
-  const basicParts = basic ? children(basic.value) : [];
-  const ca = basicParts[0]?.tag === TAG.BOOLEAN && basicParts[0].content[0] !== 0;
-  const pathNode = basicParts.find((p) => p.tag === TAG.INTEGER);
-  const keyUsage = exts.get(OID.keyUsage);
-  const names = Object.entries(KEY_USAGE_BITS) as [KeyUsageName, number][];
-  const bits = keyUsage ? decodeNamedBits(keyUsage.value) : [];
-  const san = exts.get(OID.subjectAltName);
-  const eku = exts.get(OID.extKeyUsage);
+function extensionFacts(exts: ReadonlyMap<string, Extension>): ExtensionFacts {
+  const basic = exts.get(id_ce_basicConstraints);
+  const constraints = basic ? AsnConvert.parse(basic.value, BasicConstraints) : undefined;
+  const keyUsage = exts.get(id_ce_keyUsage);
+  const flags = keyUsage ? AsnConvert.parse(keyUsage.value, KeyUsage).toNumber() : 0;
+  const san = exts.get(id_ce_subjectAltName);
+  const eku = exts.get(id_ce_extKeyUsage);
   return {
     sans: san ? decodeSans(san.value) : [],
-    ca,
-    ...(pathNode ? { pathLen: decodeSmallInteger(pathNode) } : {}),
+    ca: constraints?.cA ?? false,
+    ...(constraints?.pathLenConstraint !== undefined ? { pathLen: constraints.pathLenConstraint } : {}),
     basicConstraintsCritical: basic?.critical ?? false,
-    keyUsage: names.filter(([, bit]) => bits.includes(bit)).map(([name]) => name),
-    keyUsageCritical: keyUsage?.critical ?? false,
-    extKeyUsage: eku ? children(eku.value).map(decodeOid) : [],
+    keyUsage: (Object.keys(KEY_USAGE_FLAGS) as KeyUsageName[]).filter((name) => flags & KEY_USAGE_FLAGS[name]),
+    extKeyUsage: eku ? [...AsnConvert.parse(eku.value, ExtendedKeyUsage)] : [],
   };
 }
 
 /** One certificate from its DER; throws when it is malformed. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
-  const x509 = new X509Certificate(der);
-  const [tbs] = children(readNode(der));
-  const fields = children(tbs!);
-  if (fields[0]?.tag === 0xa0) fields.shift(); // version
-  const [serial, , issuer, validity, subject, , ...rest] = fields;
-  const [notBefore, notAfter] = children(validity!);
-  const extensionsField = rest.find((n) => n.tag === 0xa3); // [3] EXPLICIT Extensions
-  const exts = parseExtensions(extensionsField ? children(extensionsField)[0] : undefined);
-  const ski = exts.get(OID.subjectKeyIdentifier);
-  const aki = exts.get(OID.authorityKeyIdentifier);
-  const akiKeyId = aki ? children(aki.value).find((n) => n.tag === 0x80) : undefined;
-  const publicKey = x509.publicKey;
+  const node = new X509Certificate(der);
+  const { tbsCertificate: tbs } = AsnConvert.parse(der, Certificate);
+  const exts = new Map<string, Extension>(
+    (tbs.extensions ?? []).map((e) => [e.extnID, { critical: e.critical, value: e.extnValue.buffer }]),
+  );
+  const ski = exts.get(id_ce_subjectKeyIdentifier);
+  const subjectName = Buffer.from(AsnConvert.serialize(tbs.subject));
+  const issuerName = Buffer.from(AsnConvert.serialize(tbs.issuer));
   return {
     der,
-    x509,
-    subject: decodeName(subject!),
-    issuer: decodeName(issuer!),
-    subjectName: Buffer.from(subject!.raw),
-    issuerName: Buffer.from(issuer!.raw),
-    serialHex: expectTag(serial, TAG.INTEGER, 'serial').content.toString('hex'),
-    notBefore: decodeTime(notBefore!),
-    notAfter: decodeTime(notAfter!),
-    publicKey,
-    keyType: keyTypeOf(publicKey),
+    x509: node,
+    subject: decodeName(subjectName),
+    issuer: decodeName(issuerName),
+    subjectName,
+    issuerName,
+    notAfter: tbs.validity.notAfter.getTime(),
+    publicKey: node.publicKey,
+    keyType: keyTypeOf(node.publicKey),
     ...extensionFacts(exts),
-    ...(ski ? { subjectKeyId: Buffer.from(expectTag(ski.value, TAG.OCTET_STRING, 'SKI').content) } : {}),
-    ...(akiKeyId ? { authorityKeyId: Buffer.from(akiKeyId.content) } : {}),
-    fingerprint: x509.fingerprint256,
+    ...(ski ? { subjectKeyId: Buffer.from(AsnConvert.parse(ski.value, SubjectKeyIdentifier).buffer) } : {}),
+    fingerprint: node.fingerprint256,
   };
 }
 
@@ -142,32 +118,20 @@ export function parseCertificateChain(pem: string): ParsedCertificate[] | null {
   }
 }
 
-const HASH_BY_SIGNATURE_OID: Record<string, string> = {
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-};
-
 /** A PKCS#10 request, its signature checked; null when the text holds none or it is malformed. */
-export function parseCsr(pem: string): ParsedCsr | null {
+export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
   const [der] = pemDerOf(pem, 'CERTIFICATE REQUEST');
   if (!der) return null;
   try {
-    const [info, algorithm, signature] = children(readNode(der));
-    const [, subject, spki, attributes] = children(info!);
-    const publicKey = createPublicKey({ key: Buffer.from(spki!.raw), format: 'der', type: 'spki' });
-    let exts = new Map<string, Extension>();
-    for (const attribute of attributes ? children(attributes) : []) {
-      const [type, values] = children(attribute);
-      if (decodeOid(type!) === OID.extensionRequest) exts = parseExtensions(children(values!)[0]);
-    }
-    const hash = HASH_BY_SIGNATURE_OID[decodeOid(children(algorithm!)[0]!)];
-    const signatureValid = hash !== undefined && verify(hash, info!.raw, publicKey, bitStringBytes(signature!));
+    const csr = new x509.Pkcs10CertificateRequest(new Uint8Array(der));
+    const exts = new Map<string, Extension>(csr.extensions.map((e) => [e.type, { critical: e.critical, value: e.value }]));
     const { basicConstraintsCritical: _, ...facts } = extensionFacts(exts);
-    return { subject: decodeName(subject!), publicKey, signatureValid, ...facts };
+    return {
+      subject: decodeName(csr.subjectName.toArrayBuffer()),
+      publicKey: createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
+      signatureValid: await csr.verify(),
+      ...facts,
+    };
   } catch {
     return null;
   }

@@ -13,23 +13,24 @@ import {
   subjectKeyIdExt,
   type KeyUsageName,
 } from './x509-build.ts';
-import { encodeSans, opensslSans, type San } from './x509-sans.ts';
+import type { x509 } from './x509-lib.ts';
+import { opensslSans, type San } from './x509-sans.ts';
 
 export const CA_KEY_USAGE: readonly KeyUsageName[] = ['keyCertSign', 'cRLSign'];
 /** The document's v3_req keyUsage. */
 export const SERVER_KEY_USAGE: readonly KeyUsageName[] = ['digitalSignature', 'nonRepudiation', 'keyEncipherment'];
 
-export function caExtensions(key: KeyObject, pathLen: number | undefined): Buffer[] {
+export function caExtensions(key: KeyObject, pathLen: number | undefined): x509.Extension[] {
   const id = keyIdentifier(key);
   return [basicConstraintsExt(true, pathLen), keyUsageExt(CA_KEY_USAGE, true), subjectKeyIdExt(id), authorityKeyIdExt(id)];
 }
 
 /** What the CSR asks for (its extensionRequest). */
-export function serverRequestExtensions(sans: readonly San[]): Buffer[] {
-  return [basicConstraintsExt(false), keyUsageExt(SERVER_KEY_USAGE, false), serverAuthExt(), subjectAltNameExt(encodeSans(sans))];
+export function serverRequestExtensions(sans: readonly San[]): x509.Extension[] {
+  return [basicConstraintsExt(false), keyUsageExt(SERVER_KEY_USAGE, false), serverAuthExt(), subjectAltNameExt(sans)];
 }
 
-export function serverExtensions(sans: readonly San[], key: KeyObject, caKeyId: Buffer): Buffer[] {
+export function serverExtensions(sans: readonly San[], key: KeyObject, caKeyId: Buffer): x509.Extension[] {
   return [...serverRequestExtensions(sans), subjectKeyIdExt(keyIdentifier(key)), authorityKeyIdExt(caKeyId)];
 }
 

@@ -1,8 +1,9 @@
-/** subjectAltName entries: parameter forms, canonical text ("DNS:name", "IP:addr"), DER and set comparison. */
+/** subjectAltName entries: parameter forms, canonical text ("DNS:name", "IP:addr") and set comparison. */
 import { isIPv4, isIPv6 } from 'node:net';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
-import { children, implicitPrimitive, sequence, tlv, type DerNode } from './x509-der.ts';
 
 /** As written in a playbook: "DNS:quay.example.com", "IP:192.168.1.112", {dns: ...} or {ip: ...}. */
 export type SanParam = string | { dns: string } | { ip: string };
@@ -63,45 +64,19 @@ function canonicalIPv6(address: string): string {
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
 
-function ipv6Bytes(address: string): Buffer {
-  const canonical = canonicalIPv6(address);
-  const [head, tail] = canonical.includes('::') ? canonical.split('::') : [canonical, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailGroups.length).fill('0');
-  const groups = [...headGroups, ...zeros, ...tailGroups];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
 export function uniqueSans(sans: readonly San[]): San[] {
   const seen = new Map<string, San>();
   for (const san of sans) seen.set(sanText(san), san);
   return [...seen.values()];
 }
 
-/** GeneralNames DER: dNSName [2] IA5String, iPAddress [7] OCTET STRING. */
-export function encodeSans(sans: readonly San[]): Buffer {
-  return sequence(
-    ...sans.map((san) =>
-      san.type === 'DNS'
-        ? implicitPrimitive(2, Buffer.from(san.value, 'latin1'))
-        : implicitPrimitive(7, isIPv4(san.value) ? Buffer.from(san.value.split('.').map(Number)) : ipv6Bytes(san.value)),
-    ),
-  );
-}
-
-/** DNS and IP entries of a GeneralNames; other kinds (email, URI) are shown by tag. */
-export function decodeSans(node: DerNode): string[] {
-  return children(node).map((gn) => {
-    if (gn.tag === 0x82) return `DNS:${gn.content.toString('latin1').toLowerCase()}`;
-    if (gn.tag === 0x87 && gn.content.length === 4) return `IP:${[...gn.content].join('.')}`;
-    if (gn.tag === 0x87 && gn.content.length === 16) {
-      const groups = [...Array(8).keys()].map((i) => gn.content.readUInt16BE(i * 2).toString(16));
-      return `IP:${canonicalIPv6(groups.join(':'))}`;
-    }
-    return `other:${tlv(gn.tag, gn.content).toString('hex')}`;
+/** Canonical text of the DNS and IP entries of a subjectAltName extension value; other kinds (email, URI) as their DER in hex. */
+export function decodeSans(extnValue: BufferSource): string[] {
+  return [...AsnConvert.parse(extnValue, SubjectAlternativeName)].map((name) => {
+    if (name.dNSName !== undefined) return `DNS:${name.dNSName.toLowerCase()}`;
+    if (name.iPAddress !== undefined && isIPv4(name.iPAddress)) return `IP:${name.iPAddress}`;
+    if (name.iPAddress !== undefined && isIPv6(name.iPAddress)) return `IP:${canonicalIPv6(name.iPAddress)}`;
+    return `other:${Buffer.from(AsnConvert.serialize(name)).toString('hex')}`;
   });
 }
 
