@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { parseRecap } from '../helpers/cli.ts';
 import { maxOverlap, readStamps, stampTask, startRollout, type Rollout } from './fixture.ts';
 
+// Connects every host first, so the timed tasks after it measure scheduling, not SSH handshakes.
+const CONNECT = `    - name: connect
+      command: { argv: ['true'], changedWhen: never }
+`;
+
 // Rollout controls on 6 real sshd hosts: forks, serial, strategy, failure thresholds, --limit, retries, --check.
 describe('rollout controls on 6 ssh hosts', () => {
   let r: Rollout;
@@ -18,7 +23,7 @@ describe('rollout controls on 6 ssh hosts', () => {
 
   test('--forks 2 runs at most 2 hosts at once; play forks: 3 at most 3', async () => {
     clean();
-    const pb = r.playbook('forks.yml', `- hosts: all\n  tasks:\n${stampTask('work', 0.4)}`);
+    const pb = r.playbook('forks.yml', `- hosts: all\n  tasks:\n${CONNECT}${stampTask('work', 0.8)}`);
     const run = await r.run(pb, '--forks', '2');
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const intervals = readStamps(r, r.names);
@@ -26,7 +31,7 @@ describe('rollout controls on 6 ssh hosts', () => {
     assert.equal(maxOverlap(intervals), 2, JSON.stringify(intervals));
 
     clean();
-    const pb3 = r.playbook('forks3.yml', `- hosts: all\n  forks: 3\n  tasks:\n${stampTask('work', 0.4)}`);
+    const pb3 = r.playbook('forks3.yml', `- hosts: all\n  forks: 3\n  tasks:\n${CONNECT}${stampTask('work', 0.8)}`);
     const run3 = await r.run(pb3);
     assert.equal(run3.code, 0, run3.stdout + run3.stderr);
     assert.equal(maxOverlap(readStamps(r, r.names)), 3);
@@ -68,9 +73,9 @@ ${stampTask('restart', 0.1).replace('    - name: restart', '    - name: restart'
     const slowFirst = (strategy: string) => `- hosts: all
   strategy: ${strategy}
   tasks:
-    - name: first
+${CONNECT}    - name: first
       command:
-        argv: [sh, -c, 'mkdir -p "$1"; if [ "$2" = host1 ]; then sleep 1.5; fi; date +%s%N > "$1/first"', sh, "{{ root }}", "{{ inventory_hostname }}"]
+        argv: [sh, -c, 'mkdir -p "$1"; if [ "$2" = host1 ]; then sleep 2; fi; date +%s%N > "$1/first"', sh, "{{ root }}", "{{ inventory_hostname }}"]
     - name: second
       command:
         argv: [sh, -c, 'date +%s%N > "$1/second"', sh, "{{ root }}"]
