@@ -44,8 +44,14 @@ export function envPrefix(env: Readonly<Record<string, string>> | undefined): st
 /**
  * The full remote command line for argv with optional env and cwd, every part quoted. The
  * program is exec'd so it keeps the shell's pid (and its process group, which a timeout kills).
+ * `launcher` is trusted shell text placed before the program (e.g. a setsid call), never user input.
  */
-export function commandLine(argv: readonly string[], opts: { env?: Readonly<Record<string, string>>; cwd?: string } = {}): string {
-  const line = `exec ${quoteArgv([...envPrefix(opts.env), ...argv])}`;
+export function commandLine(
+  argv: readonly string[],
+  opts: { env?: Readonly<Record<string, string>>; cwd?: string } = {},
+  launcher?: string,
+): string {
+  const quoted = quoteArgv([...envPrefix(opts.env), ...argv]);
+  const line = launcher ? `exec ${launcher} ${quoted}` : `exec ${quoted}`;
   return opts.cwd === undefined ? line : `cd -- ${quoteArg(opts.cwd)} && ${line}`;
 }

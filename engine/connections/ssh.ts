@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Client, SFTPWrapper } from 'ssh2';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { ConnectionError, TimeoutError } from '../errors.ts';
 import { run } from '../exec-helpers.ts';
@@ -10,48 +10,42 @@ import { connectClient } from './ssh-connect.ts';
 import { resolveOwner } from './owner.ts';
 import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './ssh-sftp.ts';
+import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, type ChannelHost } from './ssh-channel-exec.ts';
+import { RemoteShell, RemoteShellEnded, type ShellFiles } from './remote-shell.ts';
+import { RemoteShellPool } from './remote-shell-pool.ts';
 
-/** OpenSSH allows 10 sessions per connection by default; one is kept for SFTP. */
+/** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP). */
 const MAX_EXEC_CHANNELS = 8;
+const KILL_TIMEOUT_MS = 5000;
+/** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
+const WATCHDOG_GRACE_MS = 3000;
 
-/** Exit code for a command killed by a signal, as a shell reports it. */
-const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15 };
+/** How commands reach the host: persistent remote shells (default), or one exec channel each (TACKLE_SSH_EXEC=channel). */
+export type SshExecMode = 'shell' | 'channel';
 
-type ChannelInternals = {
-  outgoing?: { id?: number; state?: string };
-  _client?: { _protocol?: { signal(id: number, name: string): void } };
-};
+function execModeFromEnv(): SshExecMode {
+  return process.env.TACKLE_SSH_EXEC === 'channel' ? 'channel' : 'shell';
+}
 
-/**
- * Sends an SSH "signal" request (OpenSSH kills the command's process group). ssh2's own
- * channel.signal() refuses once stdin was ended, which every exec does, so this goes one level down.
- */
-function signalChannel(channel: ClientChannel, name: string): void {
-  const ch = channel as unknown as ChannelInternals;
-  const id = ch.outgoing?.id;
-  const protocol = ch._client?._protocol;
-  const state = ch.outgoing?.state;
-  if (id === undefined || !protocol || (state !== 'open' && state !== 'eof')) return;
+/** The promise's value, or undefined once the kill has taken too long. */
+async function withinKillTime<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), KILL_TIMEOUT_MS)));
   try {
-    protocol.signal(id, name);
-  } catch {
-    // Closing the channel below still ends the call.
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-const PID_PREFIX = 'tackle-pid:';
-const ANNOUNCE_PID = `printf '${PID_PREFIX}%s\\n' "$$" >&2;`;
-
-function announcedPid(stderr: string): number | undefined {
-  const m = new RegExp(`^${PID_PREFIX}(\\d+)\\n`).exec(stderr);
-  return m ? Number(m[1]) : undefined;
+function toBuffer(data: string | Buffer): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
 }
 
-function stripPidLine(stderr: string): string {
-  return stderr.startsWith(PID_PREFIX) ? stderr.slice(stderr.indexOf('\n') + 1) : stderr;
-}
-
-/** One ssh2 connection per host, kept open for the run: commands over exec channels, files over one SFTP session. */
+/**
+ * One ssh2 connection per host, kept open for the run: commands through a small pool of
+ * persistent remote shells (falling back to one exec channel each), files over one SFTP session.
+ */
 export class SshConnection implements Connection {
   readonly kind = 'ssh' as const;
   readonly hostName: string;
@@ -60,23 +54,31 @@ export class SshConnection implements Connection {
   private sftpSession: Promise<SFTPWrapper> | undefined;
   private readonly channels = new Semaphore(MAX_EXEC_CHANNELS);
   private readonly onDrop = new Set<(reason: string) => void>();
+  private readonly channelHost: ChannelHost;
+  private readonly shells: RemoteShellPool | undefined;
 
   private constructor(
     private readonly spec: ConnectionSpec,
     private readonly client: Client,
+    mode: SshExecMode,
   ) {
     this.hostName = spec.hostName;
-    const drop = (reason: string) => {
-      if (this.dropped !== undefined) return;
-      this.dropped = this.closed ? 'connection closed' : reason;
-      for (const fn of this.onDrop) fn(this.dropped);
+    client.on('error', (err) => this.drop(`connection lost: ${err.message}`));
+    client.on('close', () => this.drop('connection lost'));
+    this.channelHost = {
+      client,
+      hostName: this.hostName,
+      watchDrop: (fn) => {
+        this.onDrop.add(fn);
+        return () => this.onDrop.delete(fn);
+      },
+      isDropped: () => this.dropped !== undefined,
     };
-    client.on('error', (err) => drop(`connection lost: ${err.message}`));
-    client.on('close', () => drop('connection lost'));
+    this.shells = mode === 'shell' ? new RemoteShellPool(() => RemoteShell.start(client, this.shellFiles(), this.hostName)) : undefined;
   }
 
-  static async open(spec: ConnectionSpec): Promise<SshConnection> {
-    return new SshConnection(spec, await connectClient(spec));
+  static async open(spec: ConnectionSpec, mode: SshExecMode = execModeFromEnv()): Promise<SshConnection> {
+    return new SshConnection(spec, await connectClient(spec), mode);
   }
 
   private checkAlive(): void {
@@ -85,90 +87,111 @@ export class SshConnection implements Connection {
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
-    // With a timeout the shell first reports its pid (= process group, sshd runs each command in
-    // its own session), so the whole group can be killed: OpenSSH ignores signal requests on root logins.
-    const line = timeoutMs ? `${ANNOUNCE_PID} ${commandLine(argv, opts)}` : commandLine(argv, opts);
+    const program = argv[0]!;
+    // Both command lines are built (and argv checked) before anything runs.
+    const shellCommand = this.shells?.usable ? commandLine(argv, opts, RemoteShell.LAUNCHER) : undefined;
+    const channelLine = channelCommandLine(argv, opts, timeoutMs);
+    this.checkAlive();
+    if (shellCommand !== undefined) {
+      // As with a channel, the time limit starts once the command has its transport: a shell's
+      // one-time start (the login) is not charged to whichever command happens to come first.
+      for (let shell = await this.shells!.acquire(); shell; shell = await this.shells!.acquire()) {
+        if (shell.alive) return this.execInShell(shell, shellCommand, program, opts.input, timeoutMs);
+      }
+    }
     this.checkAlive();
     const release = await this.channels.acquire();
     try {
-      return await this.runLine(line, argv[0]!, opts.input, timeoutMs);
+      return await execOverChannel(this.channelHost, channelLine, program, opts.input, timeoutMs);
     } finally {
       release();
     }
   }
 
-  private runLine(line: string, program: string, input: string | Buffer | undefined, timeoutMs: number | undefined): Promise<ExecResult> {
+  private execInShell(
+    shell: RemoteShell,
+    command: string,
+    program: string,
+    input: string | Buffer | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      let timedOut = false;
-      let channel: ClientChannel | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const errOut: Buffer[] = [];
+      const timeoutError = () => new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`);
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.onDrop.delete(onDrop);
+        unwatch();
         fn();
       };
-      const onDrop = (reason: string) => finish(() => reject(new ConnectionError(this.hostName, `${reason} while running ${program}`)));
-      this.onDrop.add(onDrop);
-      if (timeoutMs) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          const pid = announcedPid(Buffer.concat(errOut).toString('utf8'));
-          const ch = channel;
-          const error = new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`);
-          if (ch) signalChannel(ch, 'KILL');
-          void this.killGroup(pid).finally(() => {
-            ch?.close();
-            finish(() => reject(error));
-          });
-        }, timeoutMs);
+      const unwatch = this.channelHost.watchDrop((reason) =>
+        finish(() => reject(new ConnectionError(this.hostName, `${reason} while running ${program}`))),
+      );
+      if (this.dropped !== undefined) {
+        this.shells?.release(shell);
+        finish(() => reject(new ConnectionError(this.hostName, this.dropped ?? 'connection lost')));
+        return;
       }
-      this.client.exec(line, (err, ch) => {
-        if (err) {
-          finish(() => reject(new ConnectionError(this.hostName, `cannot start ${program}: ${err.message}`)));
-          return;
-        }
-        if (settled) {
-          ch.close();
-          return;
-        }
-        channel = ch;
-        const out: Buffer[] = [];
-        let code: number | undefined;
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-        ch.on('exit', (exitCode: number | null, signal?: string) => {
-          code = exitCode ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);
-        });
-        ch.on('close', () => {
-          if (timedOut) return; // the timeout path rejects once the group is killed
-          const exit = code;
-          if (exit === undefined) {
-            finish(() => reject(new ConnectionError(this.hostName, `${program} ended without an exit status (connection lost?)`)));
-            return;
-          }
-          let stderr = Buffer.concat(errOut).toString('utf8');
-          if (timeoutMs) stderr = stripPidLine(stderr);
-          finish(() => resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr }));
-        });
-        ch.on('error', () => {}); // 'close' follows and decides
-        ch.end(input ?? '');
-      });
+      const job = shell.run(command, input === undefined ? undefined : toBuffer(input), program, timeoutMs || undefined);
+      job.result.then(
+        (r) => {
+          this.shells?.release(shell);
+          finish(() =>
+            r.timedOut ? reject(timeoutError()) : resolve({ code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }),
+          );
+        },
+        (e: Error) => {
+          this.shells?.release(shell);
+          finish(() => reject(e));
+          // The shell was this command's transport: as with a dropped session, the host is lost for this run.
+          if (e instanceof RemoteShellEnded && !this.closed) this.lose(e.detail);
+        },
+      );
+      if (timeoutMs) {
+        // The host's watchdog kills the command and reports it; this only acts if that never comes.
+        timer = setTimeout(() => {
+          settled = true;
+          unwatch();
+          void withinKillTime(job.pid)
+            .then((pid) => this.killGroup(pid))
+            .finally(() => reject(timeoutError()));
+        }, timeoutMs + WATCHDOG_GRACE_MS);
+      }
     });
   }
 
-  /** TERM first (sudo passes it on to a command it runs as another user), then KILL. */
+  /** Kills process group `pid` through an idle shell when there is one, else through a fresh channel. */
   private async killGroup(pid: number | undefined): Promise<void> {
     if (pid === undefined || this.dropped !== undefined) return;
-    const script = [
-      'kill -TERM "-$1" 2>/dev/null || exit 0',
-      'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$1" 2>/dev/null || exit 0; done',
-      'kill -KILL "-$1" 2>/dev/null; exit 0',
-    ].join('\n');
-    await this.runLine(commandLine(['sh', '-c', script, 'tackle-kill', String(pid)]), 'kill', undefined, 5000).catch(() => {});
+    const shell = this.shells?.takeIdle();
+    if (!shell) return killGroupOverChannel(this.channelHost, pid);
+    const job = shell.run(commandLine(killGroupArgv(pid), {}, RemoteShell.LAUNCHER), undefined, 'kill');
+    void job.result.catch(() => {}).finally(() => this.shells?.release(shell));
+    await withinKillTime(job.result.then(() => {}, () => {}));
+  }
+
+  private drop(reason: string): void {
+    if (this.dropped !== undefined) return;
+    this.dropped = this.closed ? 'connection closed' : reason;
+    this.shells?.close();
+    for (const fn of this.onDrop) fn(this.dropped);
+  }
+
+  /** Declares the connection lost (a remote shell died under a command) and closes it. */
+  private lose(reason: string): void {
+    if (this.dropped !== undefined) return;
+    this.drop(`connection lost: ${reason}`);
+    this.client.end();
+  }
+
+  private shellFiles(): ShellFiles {
+    return {
+      write: (path, data) => this.withSftp(`write of ${path}`, (s) => sftpOps.writeNewFile(s, path, data, 0o600, undefined)),
+      read: (path) => this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path)),
+      unlink: (path) => this.withSftp(`removal of ${path}`, (s) => sftpOps.unlinkQuietly(s, path)),
+    };
   }
 
   private sftp(): Promise<SFTPWrapper> {
@@ -214,7 +237,7 @@ export class SshConnection implements Connection {
       opts.owner !== undefined || opts.group !== undefined ? await resolveOwner(this, opts.owner, opts.group) : undefined;
     const tmp = `${dirname(path)}/.${basename(path)}.tackle-${randomBytes(6).toString('hex')}`;
     await this.withSftp(`write of ${path}`, async (s) => {
-      await sftpOps.writeNewFile(s, tmp, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'), mode, owner);
+      await sftpOps.writeNewFile(s, tmp, toBuffer(data), mode, owner);
       try {
         const renamed = await sftpOps.atomicRename(s, tmp, path);
         if (!renamed) await run(this, ['mv', '-f', '--', tmp, path]);
@@ -236,6 +259,7 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.shells?.close();
     if (this.dropped !== undefined) return;
     await new Promise<void>((resolve) => {
       this.client.once('close', () => resolve());
