@@ -7,6 +7,7 @@ import type { Play, TaskCall } from './model.ts';
 import type { HostTaskResult } from './report/events.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { evaluateCondition, renderValue } from './template.ts';
+import { UnsafeArgumentError } from './shell-quote.ts';
 import { stripOmitted, type Scope } from './vars.ts';
 
 /** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
@@ -141,21 +142,27 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
       const ms = left();
       return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
     },
-    readFile: (path) => conn.readFile(path),
+    readFile: (path) => conn.readFile(pathWithoutNul(path)),
     writeFile: async (path, data, opts) => {
       if (session.hardStopped) throw new TackleError(`not writing ${path}: the run is stopping`);
       session.writesInFlight.add(path);
       try {
-        await conn.writeFile(path, data, opts);
+        await conn.writeFile(pathWithoutNul(path), data, opts);
       } finally {
         session.writesInFlight.delete(path);
       }
     },
-    stat: (path) => conn.stat(path),
-    mkdir: (path, opts) => conn.mkdir(path, opts),
-    remove: (path, opts) => conn.remove(path, opts),
+    stat: (path) => conn.stat(pathWithoutNul(path)),
+    mkdir: (path, opts) => conn.mkdir(pathWithoutNul(path), opts),
+    remove: (path, opts) => conn.remove(pathWithoutNul(path), opts),
     close: () => conn.close(),
   };
+}
+
+/** A path with a NUL byte would be cut short by the host's C library: refuse it on every connection alike. */
+function pathWithoutNul(path: string): string {
+  if (path.includes('\0')) throw new UnsafeArgumentError(`path contains a NUL byte, which no file name can hold: ${JSON.stringify(path)}`);
+  return path;
 }
 
 function failed(
