@@ -1,7 +1,7 @@
 import { Listr } from 'listr2';
-import type { HostTaskResult, Reporter } from './events.ts';
+import type { HostTaskResult } from './events.ts';
+import { LineReporter } from './base.ts';
 import { renderDiff } from './diff.ts';
-import { CheckSummary } from './check-summary.ts';
 
 interface Pending {
   resolve(r: HostTaskResult): void;
@@ -11,24 +11,8 @@ interface Pending {
  * listr2 progress on a TTY: one block per task, one line per host that turns into the
  * host's status. The runner drives execution; this only mirrors it.
  */
-export class ProgressReporter implements Reporter {
+export class ProgressReporter extends LineReporter {
   private current: { list: Promise<unknown>; pending: Map<string, Pending>; diffs: string[] } | null = null;
-
-  constructor(
-    private readonly out: (line: string) => void,
-    private readonly opts: { diff: boolean; verbose: boolean; checkMode: boolean },
-  ) {}
-
-  private readonly summary = new CheckSummary();
-
-  playStart(name: string, hosts: string[]): void {
-    this.summary.playStart(name);
-    this.out(`\nPLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`);
-  }
-  batchStart(index: number, total: number, hosts: string[]): void {
-    this.summary.batchStart(index, total, hosts);
-    if (total > 1) this.out(`-- batch ${index + 1}/${total}: ${hosts.join(', ')}`);
-  }
 
   taskStart(name: string, type: string, hosts: string[]): void {
     const pending = new Map<string, Pending>();
@@ -60,9 +44,14 @@ export class ProgressReporter implements Reporter {
     this.current = { list: list.run().catch(() => undefined), pending, diffs: [] };
   }
 
-  hostResult(r: HostTaskResult): void {
-    this.summary.hostResult(r);
-    if (!this.current) return;
+  override hostResult(r: HostTaskResult): void {
+    super.hostResult(r);
+    if (!this.current) {
+      // strategy: free reports results outside any task block.
+      this.out(`${this.hostLine(r)} (${r.task})`);
+      if (this.opts.diff) for (const d of r.diff) this.out(renderDiff(d));
+      return;
+    }
     if (this.opts.diff) for (const d of r.diff) this.current.diffs.push(`[${r.host}]\n${renderDiff(d)}`);
     this.current.pending.get(r.host)?.resolve(r);
   }
@@ -72,16 +61,6 @@ export class ProgressReporter implements Reporter {
     await this.current.list;
     for (const d of this.current.diffs) this.out(d);
     this.current = null;
-  }
-
-  notice(text: string): void {
-    this.out(text);
-  }
-  verbose(host: string, text: string): void {
-    if (this.opts.verbose) this.out(`    [${host}] ${text}`);
-  }
-  async end(): Promise<void> {
-    if (this.opts.checkMode) for (const line of this.summary.lines()) this.out(line);
   }
 
   private hostLine(r: HostTaskResult): string {
