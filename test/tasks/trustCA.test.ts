@@ -109,9 +109,15 @@ for (const kind of CONNECTION_KINDS) describe(`trustCA on a Debian sysroot over 
     rmSync(dockerDir, { recursive: true });
     rmSync(storeFile);
     const mtime = statSync(bundle).mtimeMs;
-    const out = await runTask(trustCA, params, conn, { check: true });
+    const out = await runTask(trustCA, params, conn, { check: true, diff: true });
     assert.equal(out.status, 'changed');
     assert.equal(out.reasons.length, 2, out.reasons.join('; '));
+    // --diff: each file that would be written, from nothing to the CA.
+    assert.deepEqual(out.diff.map((d) => d.path).sort(), [join(dockerDir, 'ca.crt'), storeFile].sort());
+    for (const d of out.diff) {
+      assert.equal(d.before, '');
+      assert.equal(d.after.trim(), readFileSync(caPath, 'utf8').trim());
+    }
     assert.ok(!existsSync(dockerDir), 'check mode created the registry dir');
     assert.ok(!existsSync(storeFile), 'check mode wrote the store file');
     assert.equal(statSync(bundle).mtimeMs, mtime);
