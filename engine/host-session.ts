@@ -20,6 +20,7 @@ export class HostSession {
   /** Set on a hard stop: no new write may begin. */
   hardStopped = false;
   private conn: Promise<Connection> | undefined;
+  private connKey = '';
 
   constructor(readonly host: InventoryHost) {}
 
@@ -27,10 +28,17 @@ export class HostSession {
     return this.host.name;
   }
 
-  connect(spec: () => ConnectionSpec, open: OpenConnection): Promise<Connection> {
+  /**
+   * The host's connection, opened once and reused. `becomeKey` names the privilege it runs
+   * with (a play's become can differ from the inventory's): a different key closes the old
+   * connection and opens one with the new privilege.
+   */
+  async connect(spec: () => ConnectionSpec, open: OpenConnection, becomeKey = ''): Promise<Connection> {
+    if (this.conn && this.connKey !== becomeKey) await this.close();
     if (!this.conn) {
       const p = open(spec());
       this.conn = p;
+      this.connKey = becomeKey;
       p.catch(() => {
         if (this.conn === p) this.conn = undefined;
       });

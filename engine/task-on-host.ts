@@ -46,7 +46,7 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
       scope = scopeFor(rc, session, play);
     }
     try {
-      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, session, rc, scope, deadline));
+      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline));
       register(call, session, { ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
       if (call.until && !evaluateCondition(call.until, scopeFor(rc, session, play))) {
         last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
@@ -61,7 +61,7 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
   return last!;
 }
 
-async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined): Promise<TaskOutcome> {
+async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined): Promise<TaskOutcome> {
   const def = rc.registry.get(call.type);
   if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
   const params = stripOmitted(renderValue(call.args, scope));
@@ -74,11 +74,16 @@ async function attemptOnce(call: TaskCall, session: HostSession, rc: RunContext,
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
   if (call.noLog) rc.masker.add(params);
 
-  const conn = await session.connect(() => {
-    const vars = renderValue(session.host.vars, scope) as Record<string, unknown>;
-    for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
-    return connectionSpecFor(session.name, vars);
-  }, rc.openConnection);
+  const playBecome: Record<string, unknown> = play.become === undefined ? {} : { ansible_become: play.become, ...(play.becomeUser ? { ansible_become_user: play.becomeUser } : {}) };
+  const conn = await session.connect(
+    () => {
+      const vars = { ...(renderValue(session.host.vars, scope) as Record<string, unknown>), ...playBecome };
+      for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
+      return connectionSpecFor(session.name, vars);
+    },
+    rc.openConnection,
+    JSON.stringify(playBecome),
+  );
 
   const outcome = await executeTask(def, params, guarded(conn, session, deadline), {
     checkMode: rc.checkMode,
