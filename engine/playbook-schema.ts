@@ -208,9 +208,15 @@ function describeError(e: ErrorObject, opts: DescribeOptions): SchemaProblem {
       return { path, message: `${field} must have at most ${String(params.limit)} items` };
     case 'anyOf':
     case 'oneOf': {
-      const branches = (e.schema as { type?: unknown }[] | undefined) ?? [];
+      const branches = (e.schema as { type?: unknown; required?: unknown }[] | undefined) ?? [];
       const types = [...new Set(branches.flatMap((b) => (b.type === undefined ? [] : [b.type].flat().map(String))))];
-      return { path, message: types.length ? `${field} must be ${types.join(' or ')}` : `${field} does not match any allowed form` };
+      if (types.length) return { path, message: `${field} must be ${types.join(' or ')}` };
+      // Branches that only require fields: "exactly one of content, text".
+      const alternatives = branches.map((b) => (Array.isArray(b.required) ? b.required.map(String).join(' + ') : '')).filter(Boolean);
+      if (alternatives.length === branches.length && alternatives.length > 1) {
+        return { path, message: `${field} needs ${e.keyword === 'oneOf' ? 'exactly one' : 'at least one'} of: ${alternatives.map((a) => `'${a}'`).join(', ')}` };
+      }
+      return { path, message: `${field} does not match any allowed form` };
     }
     default:
       return { path, message: `${field} ${e.message ?? 'is invalid'}` };
