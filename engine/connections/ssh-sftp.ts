@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type { FileInfo } from '../connection.ts';
 
@@ -85,4 +86,65 @@ export async function atomicRename(sftp: SFTPWrapper, from: string, to: string):
 
 export async function unlinkQuietly(sftp: SFTPWrapper, path: string): Promise<void> {
   await call<void>((cb) => sftp.unlink(path, (err) => cb(err, undefined))).catch(() => {});
+}
+
+/** Follows symlinks, as `mkdir -p` does; null when missing. */
+async function statFollowing(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
+  try {
+    return await call<Stats>((cb) => sftp.stat(path, cb));
+  } catch (e) {
+    if ((e as SftpError).code === NO_SUCH_FILE) return null;
+    throw e;
+  }
+}
+
+/**
+ * `chmod MODE` on a directory as GNU chmod does it with an octal mode of up to four digits:
+ * set-user-ID and set-group-ID bits the directory has are kept. Only sent when the mode differs.
+ */
+async function chmodDirLikeGnu(sftp: SFTPWrapper, path: string, current: Stats, mode: number): Promise<void> {
+  const wanted = mode | (current.mode & 0o6000);
+  if ((current.mode & 0o7777) === wanted) return;
+  await call<void>((cb) => sftp.chmod(path, wanted, (err) => cb(err, undefined)));
+}
+
+/**
+ * `mkdir -p PATH` (then `chmod MODE PATH` when a mode is given) over SFTP: a stat first, and
+ * only the missing directories created; nothing is sent for a directory that is already right.
+ * Returns false, having changed nothing, when the case is not the plain one (a component that
+ * is not a directory, a permission problem): the caller then runs the commands, which also
+ * give the usual error.
+ */
+export async function mkdirs(sftp: SFTPWrapper, path: string, mode: number | undefined): Promise<boolean> {
+  const missing: string[] = [];
+  let at = path;
+  let found: Stats | null;
+  try {
+    while (!(found = await statFollowing(sftp, at))) {
+      missing.unshift(at);
+      const up = posix.dirname(at);
+      if (up === at) return false;
+      at = up;
+    }
+  } catch {
+    return false;
+  }
+  if (!found.isDirectory()) return false;
+  for (const dir of missing) {
+    try {
+      await call<void>((cb) => sftp.mkdir(dir, (err) => cb(err, undefined)));
+    } catch {
+      // Someone else may have made it meanwhile; anything else is for the commands to report.
+      if (!(await statFollowing(sftp, dir).catch(() => null))?.isDirectory()) return false;
+    }
+  }
+  if (mode === undefined) return true;
+  const final = missing.length === 0 ? found : await statFollowing(sftp, path);
+  if (!final?.isDirectory()) return false;
+  try {
+    await chmodDirLikeGnu(sftp, path, final, mode);
+  } catch {
+    return false;
+  }
+  return true;
 }

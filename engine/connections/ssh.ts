@@ -248,8 +248,9 @@ export class SshConnection implements Connection {
     });
   }
 
-  mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
-    return mkdirByExec(this, path, opts);
+  async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
+    const done = await this.withSftp(`mkdir of ${path}`, (s) => sftpOps.mkdirs(s, path, opts.mode));
+    if (!done) await mkdirByExec(this, path, opts);
   }
 
   remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
