@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type AnyAuthMethod, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { ConnectionSpec } from '../connection.ts';
 import { ConnectionError, HostKeyError } from '../errors.ts';
 import {
@@ -48,18 +48,35 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
+/** Parsed client keys by file, with the bytes they came from: a run with many hosts parses each key file once. */
+const parsedKeys = new Map<string, { bytes: Buffer; key: ParsedKey }>();
+
+/**
+ * The key ready for ssh2: parsed once per key file (re-parsed if the file changed). A key
+ * ssh2 cannot parse alone (encrypted, unknown format) is passed as bytes, so ssh2 decides as before.
+ */
+function clientKey(file: string, bytes: Buffer): ParsedKey | Buffer {
+  const cached = parsedKeys.get(file);
+  if (cached?.bytes.equals(bytes)) return cached.key;
+  const parsed = ssh2.utils.parseKey(bytes);
+  if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) return bytes;
+  parsedKeys.set(file, { bytes, key: parsed });
+  return parsed;
+}
+
 async function authMethods(spec: ConnectionSpec, username: string): Promise<AnyAuthMethod[]> {
   const methods: AnyAuthMethod[] = [];
   if (spec.privateKeyFile) {
     const key = await readIfExists(spec.privateKeyFile);
     if (!key) throw new ConnectionError(spec.hostName, `private key file not found: ${spec.privateKeyFile}`);
-    methods.push({ type: 'publickey', username, key });
+    methods.push({ type: 'publickey', username, key: clientKey(spec.privateKeyFile, key) });
   }
   if (process.env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: process.env.SSH_AUTH_SOCK });
   if (!spec.privateKeyFile) {
     for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
-      const key = await readIfExists(join(homedir(), '.ssh', name));
-      if (key) methods.push({ type: 'publickey', username, key });
+      const file = join(homedir(), '.ssh', name);
+      const key = await readIfExists(file);
+      if (key) methods.push({ type: 'publickey', username, key: clientKey(file, key) });
     }
   }
   if (spec.password !== undefined) methods.push({ type: 'password', username, password: spec.password });
