@@ -3,6 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type Ke
 import { promisify } from 'node:util';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
+import { ContentMemo } from './content-memo.ts';
 
 export const KEY_TYPES = ['rsa2048', 'rsa4096', 'ec-p256'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -27,12 +28,17 @@ export async function generatePrivateKeyPem(type: KeyType): Promise<string> {
 
 /** The key, or null when the text is not a private key node can read. */
 export function parsePrivateKey(pem: string | Buffer): KeyObject | null {
-  try {
-    return createPrivateKey({ key: pem, format: 'pem' });
-  } catch {
-    return null;
-  }
+  return parsedKeys.get(pem, () => {
+    try {
+      return createPrivateKey({ key: pem, format: 'pem' });
+    } catch {
+      return null;
+    }
+  });
 }
+
+const parsedKeys = new ContentMemo<KeyObject | null>();
+const spkiOfKey = new WeakMap<KeyObject, Buffer>();
 
 /** "rsa2048", "ec-p256", or a description of a key type this task does not make (e.g. "rsa3072", "ed25519"). */
 export function keyTypeOf(key: KeyObject): string {
@@ -44,8 +50,13 @@ export function keyTypeOf(key: KeyObject): string {
 
 /** SubjectPublicKeyInfo DER of a public key, or of a private key's public half. */
 export function spkiDer(key: KeyObject): Buffer {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ type: 'spki', format: 'der' });
+  let der = spkiOfKey.get(key);
+  if (!der) {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    der = pub.export({ type: 'spki', format: 'der' });
+    spkiOfKey.set(key, der);
+  }
+  return Buffer.from(der);
 }
 
 export function publicKeysEqual(a: KeyObject, b: KeyObject): boolean {

@@ -18,6 +18,7 @@ import {
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
+import { ContentMemo } from './content-memo.ts';
 import { pemDerOf } from './pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './x509-build.ts';
 import { keyTypeOf } from './x509-keys.ts';
@@ -81,8 +82,22 @@ function extensionFacts(exts: ReadonlyMap<string, Extension>): ExtensionFacts {
   };
 }
 
-/** One certificate from its DER; throws when it is malformed. */
+const parsedCertificates = new ContentMemo<ParsedCertificate | Error>();
+
+/** One certificate from its DER; throws when it is malformed. The result is shared: do not modify it. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
+  const parsed = parsedCertificates.get(der, () => {
+    try {
+      return parseCertificateUncached(der);
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  });
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
+}
+
+function parseCertificateUncached(der: Buffer): ParsedCertificate {
   const node = new X509Certificate(der);
   const { tbsCertificate: tbs } = AsnConvert.parse(der, Certificate);
   const exts = new Map<string, Extension>(
