@@ -152,7 +152,8 @@ function desiredText(p: WriteConfigParams, previous: string | null): string {
 
 /** Text compares byte for byte; structured content by parsed value. */
 function sameContent(p: WriteConfigParams, previous: string, desired: string): boolean {
-  if (p.text !== undefined) return previous === desired;
+  // The same bytes are the same value: the parse is only needed when they differ.
+  if (p.text !== undefined || previous === desired) return previous === desired;
   const format = p.format ?? 'yaml';
   const before = parseStructured(previous, format);
   const after = parseStructured(desired, format);
