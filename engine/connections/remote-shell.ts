@@ -246,8 +246,8 @@ export class RemoteShell {
       this.finishJob((j) => j.reject(new ConnectionError(this.hostName, `cannot read the output of ${j.program}: ${(e as Error).message}`)));
       return;
     }
-    void this.files.unlink(outPath).catch(() => {});
-    void this.files.unlink(errPath).catch(() => {});
+    // Awaited (one pipelined SFTP round trip), so no output file outlives the call that made it.
+    await Promise.all([this.files.unlink(outPath).catch(() => {}), this.files.unlink(errPath).catch(() => {})]);
     if (stdout === null || stderr === null) {
       this.finishJob((j) => j.reject(new ConnectionError(this.hostName, `the output files of ${j.program} vanished from ${this.tempDir}`)));
       this.close();
