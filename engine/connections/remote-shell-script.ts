@@ -26,20 +26,16 @@ export function initScript(marker: string, dirName: string): string {
 
 /**
  * Kills the job's process group once `seconds` have passed: TERM first (sudo passes it on to a
- * command it runs as another user), then KILL. Exits 124 when it killed, 0 when cancelled by a
- * TERM from the shell (the job ended first); once it fires it ignores that TERM, so the shell
- * waits until the job's group is gone.
+ * command it runs as another user), then KILL. It runs in a process group of its own, so the
+ * shell cancels it (and its sleep) with one KILL to that group; a signal trap would race with the
+ * watchdog's own start. Before it kills anything it leaves a marker file, which is how the shell
+ * tells a timeout from a job that ended by itself.
  */
-function watchdogScript(seconds: string): string {
-  return [
-    `( trap 'kill "$tackle_s" 2>/dev/null; exit 0' TERM`,
-    `sleep ${seconds} & tackle_s=$!`,
-    'wait "$tackle_s" || exit 0',
-    "trap '' TERM",
-    'kill -TERM "-$tackle_p" 2>/dev/null || exit 0',
-    'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$tackle_p" 2>/dev/null || exit 124; done',
-    'kill -KILL "-$tackle_p" 2>/dev/null; exit 124 ) </dev/null >/dev/null 2>&1 & tackle_w=$!',
-  ].join('\n');
+function watchdogScript(seconds: string, timeoutMarker: string): string {
+  const body =
+    'sleep "$1" || exit 0; : > "$2"; kill -TERM "-$3" 2>/dev/null || exit 0; ' +
+    'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$3" 2>/dev/null || exit 0; done; kill -KILL "-$3" 2>/dev/null; exit 0';
+  return `"$tackle_setsid" sh -c '${body}' tackle-watchdog ${seconds} ${timeoutMarker} "$tackle_p" </dev/null >/dev/null 2>&1 & tackle_w=$!`;
 }
 
 /**
@@ -55,11 +51,14 @@ export function jobScript(marker: string, seq: number, command: string, withInpu
   if (timeoutMs === undefined) {
     lines.push('[ -n "$tackle_p" ] && wait "$tackle_p"', 'tackle_rc=$?');
   } else {
+    const timeoutMarker = `${base}.timeout"`;
     lines.push(
       'if [ -n "$tackle_p" ]; then',
-      watchdogScript((Math.max(1, timeoutMs) / 1000).toFixed(3)),
+      watchdogScript((Math.max(1, timeoutMs) / 1000).toFixed(3), timeoutMarker),
       'wait "$tackle_p"; tackle_rc=$?',
-      'kill -TERM "$tackle_w" 2>/dev/null; wait "$tackle_w"; [ "$?" = 124 ] && tackle_rc=timeout',
+      // The group once the watchdog has called setsid, the pid in case it has not yet.
+      'kill -KILL "-$tackle_w" "$tackle_w" 2>/dev/null; wait "$tackle_w" 2>/dev/null',
+      `if [ -e ${timeoutMarker} ]; then tackle_rc=timeout; rm -f ${timeoutMarker}; fi`,
       'else tackle_rc=1; fi',
     );
   }

@@ -224,6 +224,15 @@ describe('SSH commands through persistent remote shells', () => {
     assert.equal(existsSync(marker), false, 'the timed-out command went on running');
   });
 
+  test('instant commands under a long timeout never wait for the watchdog', { timeout: 60_000 }, async () => {
+    // The watchdog starts beside each command; cancelling it must not race with its start.
+    const started = Date.now();
+    for (let i = 0; i < 150; i++) assert.equal((await conn.exec(['true'], { timeoutMs: 60_000 })).code, 0);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => conn.exec(['echo', String(i)], { timeoutMs: 60_000 })));
+    assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 40 }, (_, i) => `${i}\n`));
+    assert.ok(Date.now() - started < 20_000, `190 instant commands took ${Date.now() - started} ms`);
+  });
+
   test('a command that finishes in time under a timeout keeps its exit code and leaves nothing behind', async () => {
     const r = await conn.exec(['sh', '-c', 'echo ok; exit 3'], { timeoutMs: 5000 });
     assert.deepEqual(r, { code: 3, stdout: 'ok\n', stderr: '' });
