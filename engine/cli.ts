@@ -15,15 +15,9 @@ import { runPlaybook } from './runner.ts';
 import { SecretMasker } from './secrets.ts';
 import { readVaultPassword } from './cli-vault.ts';
 import { loadTaskRegistry } from './task-registry.ts';
+import { installInterruptHandler } from './interrupt.ts';
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
-
-/** How long a second Ctrl-C waits for temp files of interrupted writes to be removed. */
-const HARD_STOP_CLEANUP_MS = 2000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 const RUN_OPTIONS = {
   inventory: { type: 'string', short: 'i' },
@@ -109,31 +103,15 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
   const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
   const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
-  const interrupted = { value: false };
-  let hardStop: ((ms: number) => Promise<void>) | undefined;
-  let quitting = false;
-  const onSigint = (): void => {
-    if (quitting) process.exit(EXIT.interrupted);
-    if (interrupted.value) {
-      quitting = true;
-      io.err.write('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
-      const cleanup = hardStop?.(HARD_STOP_CLEANUP_MS) ?? Promise.resolve();
-      // The sweep keeps to its budget; the timer is the backstop for a sweep stuck on a dead connection.
-      void Promise.race([cleanup, sleep(HARD_STOP_CLEANUP_MS + 500)]).finally(() => process.exit(EXIT.interrupted));
-      return;
-    }
-    interrupted.value = true;
-    io.err.write('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
 
   const started = performance.now();
   if (values.check) out('CHECK MODE: nothing will be changed.');
   const summary = await runPlaybook(
-    { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted },
-    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: (fn) => (hardStop = fn) },
+    { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted },
+    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: interrupt.onHardStop },
   );
-  process.off('SIGINT', onSigint);
+  interrupt.remove();
   await reporter.end();
   out('\n' + renderRecap(summary.counts));
   if (values.report) {
