@@ -9,17 +9,8 @@ import { TaskError } from '../../engine/errors.ts';
 import { ParamValidator } from '../../engine/param-validator.ts';
 import type { Connection } from '../../engine/connection.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
+import { openssl, requireOpenssl } from '../helpers/openssl.ts';
 import { localConnection, runTask, tempDir } from '../helpers/task-harness.ts';
-
-function requireOpenssl(): void {
-  const r = spawnSync('openssl', ['version']);
-  assert.ok(!r.error && r.status === 0, 'openssl is missing: install the Debian package openssl');
-}
-
-function openssl(...args: string[]): { code: number; out: string } {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 const SUBJECT = { C: 'IE', ST: 'GALWAY', L: 'GALWAY', O: 'QUAY', OU: 'DOCS', CN: 'quay-server.example.com' };
 

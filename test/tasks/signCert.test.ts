@@ -18,17 +18,8 @@ import { parseCertificate } from '../../tasks/lib/x509-parse.ts';
 import { serverExtensions } from '../../tasks/lib/x509-profiles.ts';
 import { normalizeSan } from '../../tasks/lib/x509-sans.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
+import { openssl, requireOpenssl } from '../helpers/openssl.ts';
 import { runTask, tempDir } from '../helpers/task-harness.ts';
-
-function requireOpenssl(): void {
-  const r = spawnSync('openssl', ['version']);
-  assert.ok(!r.error && r.status === 0, 'openssl is missing: install the Debian package openssl');
-}
-
-function openssl(...args: string[]): { code: number; out: string } {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 const SUBJECT = { C: 'IE', ST: 'GALWAY', L: 'GALWAY', O: 'QUAY', OU: 'DOCS', CN: 'quay-server.example.com' };
 const SANS = ['DNS:quay-server.example.com', 'IP:192.168.1.112'];
