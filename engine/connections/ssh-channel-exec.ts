@@ -66,6 +66,35 @@ export interface ChannelHost {
   isDropped(): boolean;
 }
 
+/** The one way a remote command call ends: first of result, timeout or dropped connection. */
+export interface CallSettlement {
+  readonly settled: boolean;
+  /** Runs fn once, the first time any caller settles; clears the timer and stops watching the connection. */
+  finish(fn: () => void): void;
+  setTimer(timer: NodeJS.Timeout): void;
+}
+
+/** Settles a remote command call once; a dropped connection rejects it with a ConnectionError. */
+export function settleOnce(host: ChannelHost, program: string, reject: (e: Error) => void): CallSettlement {
+  let settled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const finish = (fn: () => void): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    unwatch();
+    fn();
+  };
+  const unwatch = host.watchDrop((reason) => finish(() => reject(new ConnectionError(host.hostName, `${reason} while running ${program}`))));
+  return {
+    get settled() {
+      return settled;
+    },
+    finish,
+    setTimer: (t) => (timer = t),
+  };
+}
+
 /**
  * The remote command line for a channel exec. With a timeout the shell first reports its pid
  * (= process group: sshd runs each command in its own session), so the whole group can be
@@ -84,23 +113,13 @@ export function execOverChannel(
   timeoutMs: number | undefined,
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    let settled = false;
     let timedOut = false;
     let channel: ClientChannel | undefined;
-    let timer: NodeJS.Timeout | undefined;
     const errOut: Buffer[] = [];
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      unwatch();
-      fn();
-    };
-    const unwatch = host.watchDrop((reason) =>
-      finish(() => reject(new ConnectionError(host.hostName, `${reason} while running ${program}`))),
-    );
+    const call = settleOnce(host, program, reject);
+    const finish = call.finish;
     if (timeoutMs) {
-      timer = setTimeout(() => {
+      call.setTimer(setTimeout(() => {
         timedOut = true;
         const pid = announcedPid(Buffer.concat(errOut).toString('utf8'));
         const ch = channel;
@@ -110,14 +129,14 @@ export function execOverChannel(
           ch?.close();
           finish(() => reject(error));
         });
-      }, timeoutMs);
+      }, timeoutMs));
     }
     host.client.exec(line, (err, ch) => {
       if (err) {
         finish(() => reject(new ConnectionError(host.hostName, `cannot start ${program}: ${err.message}`)));
         return;
       }
-      if (settled) {
+      if (call.settled) {
         ch.close();
         return;
       }

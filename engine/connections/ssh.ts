@@ -10,7 +10,7 @@ import { connectClient } from './ssh-connect.ts';
 import { resolveOwner } from './owner.ts';
 import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './ssh-sftp.ts';
-import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, type ChannelHost } from './ssh-channel-exec.ts';
+import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './ssh-channel-exec.ts';
 import { RemoteShell, RemoteShellEnded, type ShellFiles } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 
@@ -116,19 +116,8 @@ export class SshConnection implements Connection {
     timeoutMs: number | undefined,
   ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
       const timeoutError = () => new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`);
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        unwatch();
-        fn();
-      };
-      const unwatch = this.channelHost.watchDrop((reason) =>
-        finish(() => reject(new ConnectionError(this.hostName, `${reason} while running ${program}`))),
-      );
+      const { finish, setTimer } = settleOnce(this.channelHost, program, reject);
       if (this.dropped !== undefined) {
         this.shells?.release(shell);
         finish(() => reject(new ConnectionError(this.hostName, this.dropped ?? 'connection lost')));
@@ -151,13 +140,17 @@ export class SshConnection implements Connection {
       );
       if (timeoutMs) {
         // The host's watchdog kills the command and reports it; this only acts if that never comes.
-        timer = setTimeout(() => {
-          settled = true;
-          unwatch();
-          void withinKillTime(job.pid)
-            .then((pid) => this.killGroup(pid))
-            .finally(() => reject(timeoutError()));
-        }, timeoutMs + WATCHDOG_GRACE_MS);
+        setTimer(
+          setTimeout(
+            () =>
+              finish(() =>
+                void withinKillTime(job.pid)
+                  .then((pid) => this.killGroup(pid))
+                  .finally(() => reject(timeoutError())),
+              ),
+            timeoutMs + WATCHDOG_GRACE_MS,
+          ),
+        );
       }
     });
   }
