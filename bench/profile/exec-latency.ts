@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { SshConnection } from '../../engine/connections/ssh.ts';
+import { SshConnection } from '../../engine/connections/ssh/ssh-connection.ts';
 
 interface HostVars {
   ansible_host: string;

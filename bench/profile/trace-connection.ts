@@ -3,7 +3,7 @@
  * the tasks' check/change phases, then prints a summary on exit. Use:
  *   node --import tsx --import ./bench/profile/trace-connection.ts bin/tackle.js run ...
  */
-import { SshConnection } from '../../engine/connections/ssh.ts';
+import { SshConnection } from '../../engine/connections/ssh/ssh-connection.ts';
 
 interface Tally {
   count: number;

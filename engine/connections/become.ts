@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BecomeSpec, Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { ConnectionError } from '../errors.ts';
-import { assertValidArgv, envPrefix } from '../shell-quote.ts';
+import { assertValidArgv, envPrefix } from './shell-quote.ts';
 import { mkdirByExec, readFileByExec, removeByExec, statByExec, writeFileByExec } from './exec-file-ops.ts';
 
 /** sudo could not switch user (missing, needs a password, wrong password, not allowed): the host is unusable as configured. */

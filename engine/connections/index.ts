@@ -1,11 +1,11 @@
 import type { Connection, ConnectionSpec } from '../connection.ts';
 import { BecomeConnection } from './become.ts';
 import { LocalConnection } from './local.ts';
-import { SshConnection } from './ssh.ts';
+import { SshConnection } from './ssh/ssh-connection.ts';
 
 export { BecomeConnection, BecomeError } from './become.ts';
 export { LocalConnection } from './local.ts';
-export { SshConnection } from './ssh.ts';
+export { SshConnection } from './ssh/ssh-connection.ts';
 
 /** The connection the spec asks for, opened (SSH: connected, host key checked, authenticated), with sudo when `become` is set. */
 export async function openConnection(spec: ConnectionSpec): Promise<Connection> {

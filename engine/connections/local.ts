@@ -4,8 +4,8 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
-import { resolveOwner } from './owner.ts';
-import { assertValidArgv } from '../shell-quote.ts';
+import { resolveOwner } from '../owner.ts';
+import { assertValidArgv } from './shell-quote.ts';
 
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;

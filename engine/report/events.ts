@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../execute-task.ts';
+import type { TaskStatus } from '../run/execute-task.ts';
 import type { FileDiff } from '../task.ts';
 
 /** One task's result on one host, already masked. */

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { main } from '../../engine/cli.ts';
+import { main } from '../../cli/main.ts';
 
 /** A TCP listener that counts connections and drops them: inventory hosts point here. */
 export interface ConnectionCounter {

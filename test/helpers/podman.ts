@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ContainerInfo } from '../../tasks/lib/podman-cli.ts';
+import type { ContainerInfo } from '../../tasks/podman/cli.ts';
 
 const BUSYBOX = '/bin/busybox';
 const TEST_CONF = `[engine]

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Connection } from '../../engine/connection.ts';
-import { SshConnection } from '../../engine/connections/ssh.ts';
+import { SshConnection } from '../../engine/connections/ssh/ssh-connection.ts';
 
 export interface SshTestHost {
   name: string;

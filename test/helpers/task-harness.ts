@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '../../engine/connection.ts';
-import { executeTask, type TaskOutcome } from '../../engine/execute-task.ts';
+import { executeTask, type TaskOutcome } from '../../engine/run/execute-task.ts';
 import type { TaskDefinition } from '../../engine/task.ts';
 import { LocalConnection } from '../../engine/connections/local.ts';
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAll } from '../../engine/loader.ts';
-import { loadTaskRegistry } from '../../engine/task-registry.ts';
-import { vaultEncrypt } from '../../engine/vault.ts';
+import { loadAll } from '../../engine/load/loader.ts';
+import { taskRegistry } from '../../cli/task-registry.ts';
+import { vaultEncrypt } from '../../engine/load/vault.ts';
 
 test('loadAll returns exactly the values marked secret, from every kind of vars source', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tackle-marking-'));
@@ -27,7 +27,7 @@ test('loadAll returns exactly the values marked secret, from every kind of vars 
       playbookFile: join(dir, 'site.yml'),
       inventoryFile: join(dir, 'hosts.yml'),
       extraVars: [`@${join(dir, 'extra.json')}`, `@${join(dir, 'secrets.json')}`, '{n: !secret inline-extra-secret}', 'o=not-secret-6'],
-      registry: await loadTaskRegistry(),
+      registry: taskRegistry(),
       vaultPassword: pw,
     });
     assert.deepEqual(

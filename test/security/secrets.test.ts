@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vaultEncrypt } from '../../engine/vault.ts';
+import { vaultEncrypt } from '../../engine/load/vault.ts';
 import { tackle } from '../helpers/cli.ts';
 
 /** One value per way of marking a secret; each must be printed nowhere and written where asked. */

@@ -1,0 +1,177 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
+import { openConnection } from '../engine/connections/index.ts';
+import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
+import { selectHosts } from '../engine/load/host-pattern.ts';
+import { loadAll, type Loaded } from '../engine/load/loader.ts';
+import { ParamValidator } from '../engine/run/param-validator.ts';
+import { buildJsonReport, writeJsonReport } from '../engine/report/json-report.ts';
+import { PlainReporter } from '../engine/report/plain.ts';
+import { ProgressReporter } from '../engine/report/progress.ts';
+import { renderRecap } from '../engine/report/recap.ts';
+import { runPlaybook } from '../engine/run/runner.ts';
+import { SecretMasker } from '../engine/secrets.ts';
+import { readVaultPassword } from './vault.ts';
+import { taskRegistry } from './task-registry.ts';
+import { installInterruptHandler } from './interrupt.ts';
+
+export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
+
+const RUN_OPTIONS = {
+  inventory: { type: 'string', short: 'i' },
+  check: { type: 'boolean', short: 'C', default: false },
+  diff: { type: 'boolean', short: 'D', default: false },
+  'extra-vars': { type: 'string', short: 'e', multiple: true, default: [] },
+  limit: { type: 'string', short: 'l', multiple: true, default: [] },
+  tags: { type: 'string', short: 't', multiple: true, default: [] },
+  'skip-tags': { type: 'string', multiple: true, default: [] },
+  forks: { type: 'string', short: 'f', default: '20' },
+  report: { type: 'string' },
+  'vault-password-file': { type: 'string' },
+  'no-progress': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', short: 'v', multiple: true, default: [] },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+/** Where the CLI writes; injectable so tests can run it in-process. */
+export interface CliIo {
+  out: { write(text: string): unknown; isTTY?: boolean };
+  err: { write(text: string): unknown };
+}
+
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out.write(MAIN_HELP);
+    return command ? EXIT.ok : EXIT.invalid;
+  }
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, false, io);
+      case 'validate':
+        return await runCommand(rest, true, io);
+      case 'tags':
+        return await (await import('./tags.ts')).tagsCommand(rest);
+      case 'vault':
+        return await (await import('./vault.ts')).vaultCommand(rest);
+      default:
+        io.err.write(`tackle: unknown command '${command}'\n\n${MAIN_HELP}`);
+        return EXIT.invalid;
+    }
+  } catch (error) {
+    return reportFatal(error, io);
+  }
+}
+
+async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: RUN_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) {
+    io.out.write(validateOnly ? VALIDATE_HELP : RUN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    io.err.write(`tackle ${validateOnly ? 'validate' : 'run'}: expected exactly one PLAYBOOK, got ${positionals.length}\n`);
+    return EXIT.invalid;
+  }
+  const forks = Number(values.forks);
+  if (!Number.isInteger(forks) || forks < 1) {
+    io.err.write(`tackle: --forks must be a whole number >= 1, got '${values.forks}'\n`);
+    return EXIT.invalid;
+  }
+  const playbookFile = positionals[0]!;
+  const registry = taskRegistry();
+  const loaded = await loadAll({
+    playbookFile,
+    inventoryFile: values.inventory,
+    extraVars: values['extra-vars'],
+    registry,
+    vaultPassword: values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined,
+  });
+  const limit = await resolveLimit(loaded, values.limit);
+
+  if (validateOnly) {
+    const hosts = new Set(loaded.playbook.plays.flatMap((p) => selectHosts(loaded.inventory, p.hosts)));
+    const tasks = loaded.playbook.plays.reduce((n, p) => n + p.tasks.length + p.handlers.length, 0);
+    io.out.write(`${playbookFile}: valid (${loaded.playbook.plays.length} plays, ${tasks} tasks, ${hosts.size} hosts)\n`);
+    return EXIT.ok;
+  }
+
+  const masker = new SecretMasker(loaded.secretValues);
+  const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
+  const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
+  const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
+  const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
+
+  const started = performance.now();
+  if (values.check) out('CHECK MODE: nothing will be changed.');
+  const summary = await runPlaybook(
+    { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted },
+    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: interrupt.onHardStop },
+  );
+  interrupt.remove();
+  await reporter.end();
+  out('\n' + renderRecap(summary.counts));
+  if (values.report) {
+    await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results));
+  }
+  if (summary.failedHosts.length > 0) {
+    const retry = await writeRetryFile(playbookFile, summary.failedHosts);
+    out(`\nTo retry the failed and unreachable hosts: tackle run ${playbookFile}${values.inventory ? ` -i ${values.inventory}` : ''} --limit @${retry}`);
+  }
+  if (summary.interrupted) return EXIT.interrupted;
+  if (summary.anyUnreachable) return EXIT.unreachable;
+  if (summary.anyFailed) return EXIT.failed;
+  return EXIT.ok;
+}
+
+/**
+ * --limit values to a host set; undefined when not limited. Every value (a pattern, or @FILE with
+ * one pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
+ */
+async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<string> | undefined> {
+  if (limits.length === 0) return undefined;
+  const terms: string[] = [];
+  for (const limit of limits) {
+    if (!limit.startsWith('@')) terms.push(limit);
+    else terms.push(...(await readFile(limit.slice(1), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  }
+  const hosts = new Set(selectHosts(loaded.inventory, terms.join(':')));
+  if (hosts.size === 0) {
+    throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);
+  }
+  return hosts;
+}
+
+async function writeRetryFile(playbookFile: string, hosts: string[]): Promise<string> {
+  const dir = '.tackle-retry';
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${basename(playbookFile, extname(playbookFile))}.retry`);
+  await writeFile(file, hosts.join('\n') + '\n');
+  return file;
+}
+
+function splitList(values: string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
+}
+
+function reportFatal(error: unknown, io: CliIo): number {
+  if (error instanceof ValidationFailed) {
+    for (const p of error.problems) io.err.write(p.message + '\n');
+    io.err.write(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} found; nothing was run.\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof TackleError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    io.err.write(`tackle: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
+    io.err.write(`tackle: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  io.err.write(`tackle: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env['TACKLE_DEBUG'] && error instanceof Error) io.err.write(`${error.stack}\n`);
+  return 1;
+}

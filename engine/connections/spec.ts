@@ -1,0 +1,39 @@
+import type { ConnectionSpec } from '../connection.ts';
+
+/** Builds a host's ConnectionSpec from its (templated) variables, with Ansible's names. */
+export function connectionSpecFor(hostName: string, vars: Readonly<Record<string, unknown>>): ConnectionSpec {
+  const str = (k: string): string | undefined => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]));
+  const num = (k: string): number | undefined => (vars[k] === undefined ? undefined : Number(vars[k]));
+  const bool = (k: string): boolean | undefined => (vars[k] === undefined ? undefined : truthy(vars[k]));
+
+  const implicitLocal = vars['ansible_connection'] === undefined && (hostName === 'localhost' || hostName === '127.0.0.1') && vars['ansible_host'] === undefined;
+  const kind = implicitLocal || str('ansible_connection') === 'local' ? 'local' : 'ssh';
+  const become = bool('ansible_become')
+    ? { user: str('ansible_become_user') ?? 'root', password: str('ansible_become_password') ?? str('ansible_become_pass') }
+    : undefined;
+  const timeout = num('ansible_timeout');
+  const commandTimeout = num('tackle_command_timeout');
+  return {
+    hostName,
+    kind,
+    address: str('ansible_host') ?? hostName,
+    port: num('ansible_port') ?? 22,
+    user: str('ansible_user'),
+    privateKeyFile: str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'),
+    password: str('ansible_password') ?? str('ansible_ssh_pass'),
+    knownHostsFile: str('tackle_known_hosts_file'),
+    hostKeyChecking: bool('tackle_host_key_checking') ?? bool('ansible_host_key_checking') ?? true,
+    trustOnFirstUse: bool('tackle_trust_on_first_use') ?? false,
+    connectTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
+    become,
+  };
+}
+
+export function truthy(v: unknown): boolean {
+  if (typeof v === 'string') return ['true', 'yes', 'on', '1'].includes(v.trim().toLowerCase());
+  return Boolean(v);
+}
+
+/** Variables whose values are secret whatever the task. */
+export const SECRET_CONNECTION_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'];

@@ -1,0 +1,158 @@
+import { promises as fs } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
+import type { ConnectionSpec } from '../../connection.ts';
+import { ConnectionError, HostKeyError } from '../../errors.ts';
+import {
+  appendKnownHost,
+  fingerprint,
+  keyBlobType,
+  keysForHost,
+  knownHostsName,
+  readKnownHosts,
+  verifyHostKey,
+  type KnownHostEntry,
+} from './known-hosts.ts';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Host key algorithms ssh2 offers, in its default order. */
+const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function keyTypeOfAlgorithm(alg: string): string {
+  return alg.startsWith('rsa-sha2-') ? 'ssh-rsa' : alg;
+}
+
+/** Like OpenSSH: ask first for the key types known_hosts already holds for this host, so a known host is not reported unknown. */
+function preferKnownAlgorithms(known: readonly KnownHostEntry[]): ServerHostKeyAlgorithm[] {
+  const knownTypes = new Set(known.map((e) => keyBlobType(e.key)));
+  const first = HOST_KEY_ALGORITHMS.filter((a) => knownTypes.has(keyTypeOfAlgorithm(a)));
+  return [...first, ...HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Parsed client keys by file, with the bytes they came from: a run with many hosts parses each key file once. */
+const parsedKeys = new Map<string, { bytes: Buffer; key: ParsedKey }>();
+
+/**
+ * The key ready for ssh2: parsed once per key file (re-parsed if the file changed). A key
+ * ssh2 cannot parse alone (encrypted, unknown format) is passed as bytes, so ssh2 decides as before.
+ */
+function clientKey(file: string, bytes: Buffer): ParsedKey | Buffer {
+  const cached = parsedKeys.get(file);
+  if (cached?.bytes.equals(bytes)) return cached.key;
+  const parsed = ssh2.utils.parseKey(bytes);
+  if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) return bytes;
+  parsedKeys.set(file, { bytes, key: parsed });
+  return parsed;
+}
+
+async function authMethods(spec: ConnectionSpec, username: string): Promise<AnyAuthMethod[]> {
+  const methods: AnyAuthMethod[] = [];
+  if (spec.privateKeyFile) {
+    const key = await readIfExists(spec.privateKeyFile);
+    if (!key) throw new ConnectionError(spec.hostName, `private key file not found: ${spec.privateKeyFile}`);
+    methods.push({ type: 'publickey', username, key: clientKey(spec.privateKeyFile, key) });
+  }
+  if (process.env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: process.env.SSH_AUTH_SOCK });
+  if (!spec.privateKeyFile) {
+    for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+      const file = join(homedir(), '.ssh', name);
+      const key = await readIfExists(file);
+      if (key) methods.push({ type: 'publickey', username, key: clientKey(file, key) });
+    }
+  }
+  if (spec.password !== undefined) methods.push({ type: 'password', username, password: spec.password });
+  if (methods.length === 0) throw new ConnectionError(spec.hostName, 'no SSH credentials: set a private key file, a password, or run an ssh-agent');
+  return methods;
+}
+
+/** Opens and authenticates one ssh2 Client; the host key is checked before anything else is sent. */
+export async function connectClient(spec: ConnectionSpec): Promise<Client> {
+  const address = spec.address ?? spec.hostName;
+  const port = spec.port ?? 22;
+  const username = spec.user ?? process.env.USER ?? 'root';
+  const where = `${address}:${port}`;
+  const knownHostsFile = spec.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
+  const checking = spec.hostKeyChecking !== false;
+  const name = knownHostsName(address, port);
+  const entries = checking ? await readKnownHosts(knownHostsFile) : [];
+  const methods = await authMethods(spec, username);
+
+  let hostKeyProblem: HostKeyError | undefined;
+  let keyToRecord: Buffer | undefined;
+  const hostVerifier = (key: Buffer): boolean => {
+    if (!checking) return true;
+    const verdict = verifyHostKey(entries, name, key);
+    const fp = fingerprint(key);
+    if (verdict.status === 'known') return true;
+    if (verdict.status === 'unknown' && spec.trustOnFirstUse) {
+      keyToRecord = key;
+      return true;
+    }
+    hostKeyProblem = new HostKeyError(
+      spec.hostName,
+      verdict.status === 'unknown'
+        ? `host key for ${spec.hostName} (${where}) is not in known_hosts (${knownHostsFile}); fingerprint ${fp}`
+        : verdict.status === 'changed'
+          ? `host key for ${spec.hostName} (${where}) CHANGED: it differs from the one in ${knownHostsFile}; possible man-in-the-middle; fingerprint ${fp}`
+          : `host key for ${spec.hostName} (${where}) is REVOKED in ${knownHostsFile}; fingerprint ${fp}`,
+    );
+    return false;
+  };
+
+  const client = new Client();
+  const config: ConnectConfig = {
+    host: address,
+    port,
+    username,
+    readyTimeout: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepaliveInterval: 15_000,
+    keepaliveCountMax: 4,
+    hostVerifier,
+    authHandler: methods,
+    algorithms: { serverHostKey: preferKnownAlgorithms(keysForHost(entries, name)) },
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error & { level?: string }) => {
+      client.removeListener('ready', onReady);
+      client.on('error', () => {}); // ssh2 may report the teardown too; the first error is the answer
+      client.destroy();
+      if (hostKeyProblem) return reject(hostKeyProblem);
+      if (err.level === 'client-authentication') {
+        return reject(new ConnectionError(spec.hostName, `authentication failed for user ${username} at ${where}`));
+      }
+      if (err.level === 'client-timeout') {
+        return reject(new ConnectionError(spec.hostName, `timed out connecting to ${where}`));
+      }
+      reject(new ConnectionError(spec.hostName, `cannot connect to ${where}: ${err.message}`));
+    };
+    const onReady = () => {
+      client.removeListener('error', onError);
+      resolve();
+    };
+    client.once('error', onError);
+    client.once('ready', onReady);
+    client.connect(config);
+  });
+  if (keyToRecord) await appendKnownHost(knownHostsFile, name, keyToRecord);
+  return client;
+}

@@ -1,0 +1,150 @@
+import { posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type { FileInfo } from '../../connection.ts';
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02). */
+const NO_SUCH_FILE = 2;
+const OP_UNSUPPORTED = 8;
+const CHUNK = 32 * 1024;
+
+type SftpError = Error & { code?: number };
+
+function call<T>(fn: (cb: (err: SftpError | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+export async function readFile(sftp: SFTPWrapper, path: string): Promise<Buffer | null> {
+  try {
+    return await call<Buffer>((cb) => sftp.readFile(path, cb));
+  } catch (e) {
+    if ((e as SftpError).code === NO_SUCH_FILE) return null;
+    throw e;
+  }
+}
+
+function fileType(s: Stats): FileInfo['type'] {
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'dir';
+  if (s.isSymbolicLink()) return 'link';
+  return 'other';
+}
+
+export async function lstat(sftp: SFTPWrapper, path: string): Promise<FileInfo | null> {
+  try {
+    const s = await call<Stats>((cb) => sftp.lstat(path, cb));
+    return { type: fileType(s), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size, mtimeMs: s.mtime * 1000 };
+  } catch (e) {
+    if ((e as SftpError).code === NO_SUCH_FILE) return null;
+    throw e;
+  }
+}
+
+/**
+ * Creates `path` exclusively with `mode` (so it is never more open than asked), writes `data`,
+ * then fchmod (umask may have narrowed the create mode) and fchown.
+ */
+export async function writeNewFile(
+  sftp: SFTPWrapper,
+  path: string,
+  data: Buffer,
+  mode: number,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  const handle = await call<Buffer>((cb) => sftp.open(path, 'wx', { mode }, cb));
+  try {
+    for (let offset = 0; offset < data.length; offset += CHUNK) {
+      const len = Math.min(CHUNK, data.length - offset);
+      await call<void>((cb) => sftp.write(handle, data, offset, len, offset, (err) => cb(err, undefined)));
+    }
+    await call<void>((cb) => sftp.fchmod(handle, mode, (err) => cb(err, undefined)));
+    if (owner) {
+      // SFTP sets uid and gid together: keep the current one where none was asked for.
+      const current = await call<Stats>((cb) => sftp.fstat(handle, cb));
+      const uid = owner.uid >= 0 ? owner.uid : current.uid;
+      const gid = owner.gid >= 0 ? owner.gid : current.gid;
+      await call<void>((cb) => sftp.fchown(handle, uid, gid, (err) => cb(err, undefined)));
+    }
+  } catch (e) {
+    await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
+    await unlinkQuietly(sftp, path);
+    throw e;
+  }
+  await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined)));
+}
+
+/** posix-rename@openssh.com replaces the target atomically; false when the server lacks it. */
+export async function atomicRename(sftp: SFTPWrapper, from: string, to: string): Promise<boolean> {
+  try {
+    await call<void>((cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined)));
+    return true;
+  } catch (e) {
+    const err = e as SftpError;
+    if (err.code === OP_UNSUPPORTED || /not supported/i.test(err.message)) return false;
+    throw e;
+  }
+}
+
+export async function unlinkQuietly(sftp: SFTPWrapper, path: string): Promise<void> {
+  await call<void>((cb) => sftp.unlink(path, (err) => cb(err, undefined))).catch(() => {});
+}
+
+/** Follows symlinks, as `mkdir -p` does; null when missing. */
+async function statFollowing(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
+  try {
+    return await call<Stats>((cb) => sftp.stat(path, cb));
+  } catch (e) {
+    if ((e as SftpError).code === NO_SUCH_FILE) return null;
+    throw e;
+  }
+}
+
+/**
+ * `chmod MODE` on a directory as GNU chmod does it with an octal mode of up to four digits:
+ * set-user-ID and set-group-ID bits the directory has are kept. Only sent when the mode differs.
+ */
+async function chmodDirLikeGnu(sftp: SFTPWrapper, path: string, current: Stats, mode: number): Promise<void> {
+  const wanted = mode | (current.mode & 0o6000);
+  if ((current.mode & 0o7777) === wanted) return;
+  await call<void>((cb) => sftp.chmod(path, wanted, (err) => cb(err, undefined)));
+}
+
+/**
+ * `mkdir -p PATH` (then `chmod MODE PATH` when a mode is given) over SFTP: a stat first, and
+ * only the missing directories created; nothing is sent for a directory that is already right.
+ * Returns false, having changed nothing, when the case is not the plain one (a component that
+ * is not a directory, a permission problem): the caller then runs the commands, which also
+ * give the usual error.
+ */
+export async function mkdirs(sftp: SFTPWrapper, path: string, mode: number | undefined): Promise<boolean> {
+  const missing: string[] = [];
+  let at = path;
+  let found: Stats | null;
+  try {
+    while (!(found = await statFollowing(sftp, at))) {
+      missing.unshift(at);
+      const up = posix.dirname(at);
+      if (up === at) return false;
+      at = up;
+    }
+  } catch {
+    return false;
+  }
+  if (!found.isDirectory()) return false;
+  for (const dir of missing) {
+    try {
+      await call<void>((cb) => sftp.mkdir(dir, (err) => cb(err, undefined)));
+    } catch {
+      // Someone else may have made it meanwhile; anything else is for the commands to report.
+      if (!(await statFollowing(sftp, dir).catch(() => null))?.isDirectory()) return false;
+    }
+  }
+  if (mode === undefined) return true;
+  const final = missing.length === 0 ? found : await statFollowing(sftp, path);
+  if (!final?.isDirectory()) return false;
+  try {
+    await chmodDirLikeGnu(sftp, path, final, mode);
+  } catch {
+    return false;
+  }
+  return true;
+}

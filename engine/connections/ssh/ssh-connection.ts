@@ -1,0 +1,264 @@
+import { basename, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Client, SFTPWrapper } from 'ssh2';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../../connection.ts';
+import { ConnectionError, TimeoutError } from '../../errors.ts';
+import { run } from '../../exec-helpers.ts';
+import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
+import { commandLine } from '../shell-quote.ts';
+import { connectClient } from './connect.ts';
+import { resolveOwner } from '../../owner.ts';
+import { Semaphore } from './semaphore.ts';
+import * as sftpOps from './sftp.ts';
+import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
+import { RemoteShell, RemoteShellEnded, type ShellFiles } from './remote-shell.ts';
+import { RemoteShellPool } from './remote-shell-pool.ts';
+
+/** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP). */
+const MAX_EXEC_CHANNELS = 8;
+const KILL_TIMEOUT_MS = 5000;
+/** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
+const WATCHDOG_GRACE_MS = 3000;
+
+/** How commands reach the host: persistent remote shells (default), or one exec channel each (TACKLE_SSH_EXEC=channel). */
+export type SshExecMode = 'shell' | 'channel';
+
+function execModeFromEnv(): SshExecMode {
+  return process.env.TACKLE_SSH_EXEC === 'channel' ? 'channel' : 'shell';
+}
+
+/** The promise's value, or undefined once the kill has taken too long. */
+async function withinKillTime<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), KILL_TIMEOUT_MS)));
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toBuffer(data: string | Buffer): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
+}
+
+/**
+ * One ssh2 connection per host, kept open for the run: commands through a small pool of
+ * persistent remote shells (falling back to one exec channel each), files over one SFTP session.
+ */
+export class SshConnection implements Connection {
+  readonly kind = 'ssh' as const;
+  readonly hostName: string;
+  private closed = false;
+  private dropped: string | undefined;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+  private readonly channels = new Semaphore(MAX_EXEC_CHANNELS);
+  private readonly onDrop = new Set<(reason: string) => void>();
+  private readonly channelHost: ChannelHost;
+  private readonly shells: RemoteShellPool | undefined;
+
+  private constructor(
+    private readonly spec: ConnectionSpec,
+    private readonly client: Client,
+    mode: SshExecMode,
+  ) {
+    this.hostName = spec.hostName;
+    client.on('error', (err) => this.drop(`connection lost: ${err.message}`));
+    client.on('close', () => this.drop('connection lost'));
+    this.channelHost = {
+      client,
+      hostName: this.hostName,
+      watchDrop: (fn) => {
+        this.onDrop.add(fn);
+        return () => this.onDrop.delete(fn);
+      },
+      isDropped: () => this.dropped !== undefined,
+    };
+    this.shells = mode === 'shell' ? new RemoteShellPool(() => RemoteShell.start(client, this.shellFiles(), this.hostName)) : undefined;
+  }
+
+  static async open(spec: ConnectionSpec, mode: SshExecMode = execModeFromEnv()): Promise<SshConnection> {
+    return new SshConnection(spec, await connectClient(spec), mode);
+  }
+
+  private checkAlive(): void {
+    if (this.dropped !== undefined) throw new ConnectionError(this.hostName, this.dropped);
+  }
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
+    const program = argv[0]!;
+    // Both command lines are built (and argv checked) before anything runs.
+    const shellCommand = this.shells?.usable ? commandLine(argv, opts, RemoteShell.LAUNCHER) : undefined;
+    const channelLine = channelCommandLine(argv, opts, timeoutMs);
+    this.checkAlive();
+    if (shellCommand !== undefined) {
+      // As with a channel, the time limit starts once the command has its transport: a shell's
+      // one-time start (the login) is not charged to whichever command happens to come first.
+      for (let shell = await this.shells!.acquire(); shell; shell = await this.shells!.acquire()) {
+        if (shell.alive) return this.execInShell(shell, shellCommand, program, opts.input, timeoutMs);
+      }
+    }
+    this.checkAlive();
+    const release = await this.channels.acquire();
+    try {
+      return await execOverChannel(this.channelHost, channelLine, program, opts.input, timeoutMs);
+    } finally {
+      release();
+    }
+  }
+
+  private execInShell(
+    shell: RemoteShell,
+    command: string,
+    program: string,
+    input: string | Buffer | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const timeoutError = () => new TimeoutError(`${this.hostName}: ${program} timed out after ${timeoutMs} ms`);
+      const { finish, setTimer } = settleOnce(this.channelHost, program, reject);
+      if (this.dropped !== undefined) {
+        this.shells?.release(shell);
+        finish(() => reject(new ConnectionError(this.hostName, this.dropped ?? 'connection lost')));
+        return;
+      }
+      const job = shell.run(command, input === undefined ? undefined : toBuffer(input), program, timeoutMs || undefined);
+      job.result.then(
+        (r) => {
+          this.shells?.release(shell);
+          finish(() =>
+            r.timedOut ? reject(timeoutError()) : resolve({ code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }),
+          );
+        },
+        (e: Error) => {
+          this.shells?.release(shell);
+          finish(() => reject(e));
+          // The shell was this command's transport: as with a dropped session, the host is lost for this run.
+          if (e instanceof RemoteShellEnded && !this.closed) this.lose(e.detail);
+        },
+      );
+      if (timeoutMs) {
+        // The host's watchdog kills the command and reports it; this only acts if that never comes.
+        setTimer(
+          setTimeout(
+            () =>
+              finish(() =>
+                void withinKillTime(job.pid)
+                  .then((pid) => this.killGroup(pid))
+                  .finally(() => reject(timeoutError())),
+              ),
+            timeoutMs + WATCHDOG_GRACE_MS,
+          ),
+        );
+      }
+    });
+  }
+
+  /** Kills process group `pid` through an idle shell when there is one, else through a fresh channel. */
+  private async killGroup(pid: number | undefined): Promise<void> {
+    if (pid === undefined || this.dropped !== undefined) return;
+    const shell = this.shells?.takeIdle();
+    if (!shell) return killGroupOverChannel(this.channelHost, pid);
+    const job = shell.run(commandLine(killGroupArgv(pid), {}, RemoteShell.LAUNCHER), undefined, 'kill');
+    void job.result.catch(() => {}).finally(() => this.shells?.release(shell));
+    await withinKillTime(job.result.then(() => {}, () => {}));
+  }
+
+  private drop(reason: string): void {
+    if (this.dropped !== undefined) return;
+    this.dropped = this.closed ? 'connection closed' : reason;
+    this.shells?.close();
+    for (const fn of this.onDrop) fn(this.dropped);
+  }
+
+  /** Declares the connection lost (a remote shell died under a command) and closes it. */
+  private lose(reason: string): void {
+    if (this.dropped !== undefined) return;
+    this.drop(`connection lost: ${reason}`);
+    this.client.end();
+  }
+
+  private shellFiles(): ShellFiles {
+    return {
+      write: (path, data) => this.withSftp(`write of ${path}`, (s) => sftpOps.writeNewFile(s, path, data, 0o600, undefined)),
+      read: (path) => this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path)),
+      unlink: (path) => this.withSftp(`removal of ${path}`, (s) => sftpOps.unlinkQuietly(s, path)),
+    };
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.checkAlive();
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((err, sftp) => {
+        if (err) {
+          this.sftpSession = undefined;
+          reject(new ConnectionError(this.hostName, `cannot open SFTP session: ${err.message}`));
+          return;
+        }
+        sftp.on('close', () => {
+          this.sftpSession = undefined;
+        });
+        resolve(sftp);
+      });
+    });
+    return this.sftpSession;
+  }
+
+  /** Runs an SFTP operation; a connection that dropped meanwhile becomes a ConnectionError. */
+  private async withSftp<T>(what: string, op: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const sftp = await this.sftp();
+    try {
+      return await op(sftp);
+    } catch (e) {
+      if (this.dropped !== undefined) throw new ConnectionError(this.hostName, `${this.dropped} during ${what}`);
+      throw e;
+    }
+  }
+
+  readFile(path: string): Promise<Buffer | null> {
+    return this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path));
+  }
+
+  stat(path: string): Promise<FileInfo | null> {
+    return this.withSftp(`stat of ${path}`, (s) => sftpOps.lstat(s, path));
+  }
+
+  async writeFile(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+    const mode = opts.mode ?? 0o644;
+    const owner =
+      opts.owner !== undefined || opts.group !== undefined ? await resolveOwner(this, opts.owner, opts.group) : undefined;
+    const tmp = `${dirname(path)}/.${basename(path)}.tackle-${randomBytes(6).toString('hex')}`;
+    await this.withSftp(`write of ${path}`, async (s) => {
+      await sftpOps.writeNewFile(s, tmp, toBuffer(data), mode, owner);
+      try {
+        const renamed = await sftpOps.atomicRename(s, tmp, path);
+        if (!renamed) await run(this, ['mv', '-f', '--', tmp, path]);
+      } catch (e) {
+        await sftpOps.unlinkQuietly(s, tmp);
+        throw e;
+      }
+    });
+  }
+
+  async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
+    const done = await this.withSftp(`mkdir of ${path}`, (s) => sftpOps.mkdirs(s, path, opts.mode));
+    if (!done) await mkdirByExec(this, path, opts);
+  }
+
+  remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    return removeByExec(this, path, opts);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shells?.close();
+    if (this.dropped !== undefined) return;
+    await new Promise<void>((resolve) => {
+      this.client.once('close', () => resolve());
+      this.client.end();
+    });
+  }
+
+}

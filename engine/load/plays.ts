@@ -1,0 +1,181 @@
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '../errors.ts';
+import { hostPatternProblem } from './host-pattern.ts';
+import { readVarsMap } from './inventory.ts';
+import type { Play, SerialSpec, TaskCall } from '../model.ts';
+import { PLAY_SCHEMA, suggestion, validateAgainst } from './playbook-schema.ts';
+import { hasTemplate, renderString } from '../template/template.ts';
+import { VarScope } from '../template/vars.ts';
+import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
+import { isObj, kindOf, parseTask, reportSchemaProblems, toList, type Registry } from './tasks.ts';
+
+export interface LoadedPlays {
+  plays: Play[];
+  varsFiles: Map<Play, Record<string, unknown>>;
+}
+
+interface Context {
+  registry: Registry;
+  extraVars: Record<string, unknown>;
+  problems: InputError[];
+  /** Absolute paths of playbooks being loaded, against import cycles. */
+  stack: string[];
+  read: ReadOptions;
+}
+
+const PLAY_KEYS = Object.keys(PLAY_SCHEMA.properties as object);
+
+export function loadPlaybookFile(file: string, ctx: Context): LoadedPlays {
+  const result: LoadedPlays = { plays: [], varsFiles: new Map() };
+  const src = YamlSource.read(file, file, ctx.read);
+  ctx.problems.push(...src.problems);
+  if (src.value === undefined) return result;
+  if (!Array.isArray(src.value)) {
+    ctx.problems.push(src.error([], `a playbook must be a list of plays, not ${kindOf(src.value)}`));
+    return result;
+  }
+  src.value.forEach((raw, i) => {
+    if (isObj(raw) && 'import_playbook' in raw) {
+      importPlaybook(src, [i], raw, ctx, result);
+      return;
+    }
+    const play = parsePlay(src, [i], raw, ctx);
+    if (play) {
+      result.plays.push(play.play);
+      result.varsFiles.set(play.play, play.varsFiles);
+    }
+  });
+  return result;
+}
+
+function importPlaybook(src: YamlSource, path: PathSegment[], raw: Record<string, unknown>, ctx: Context, into: LoadedPlays): void {
+  for (const key of Object.keys(raw)) {
+    if (key !== 'import_playbook' && key !== 'name') ctx.problems.push(new InputError(src.posOfKey(path, key), `unknown key '${key}' next to import_playbook`));
+  }
+  if (typeof raw.import_playbook !== 'string' || !raw.import_playbook) {
+    ctx.problems.push(src.error([...path, 'import_playbook'], 'import_playbook must be a file name'));
+    return;
+  }
+  const target = join(dirname(src.file), raw.import_playbook);
+  if (ctx.stack.includes(resolve(target))) {
+    ctx.problems.push(src.error([...path, 'import_playbook'], `import cycle: ${target} is already being loaded`));
+    return;
+  }
+  const before = ctx.problems.length;
+  const loaded = loadPlaybookFile(target, { ...ctx, stack: [...ctx.stack, resolve(target)] });
+  // A missing file is reported where it is imported, not at line 1 of a file that is not there.
+  for (let i = before; i < ctx.problems.length; i++) {
+    const p = ctx.problems[i]!;
+    if (p.pos.file === target && p.detail.startsWith('cannot read file')) ctx.problems[i] = new InputError(src.posOf([...path, 'import_playbook']), `${p.detail}: ${target}`);
+  }
+  into.plays.push(...loaded.plays);
+  for (const [play, vars] of loaded.varsFiles) into.varsFiles.set(play, vars);
+}
+
+function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Context): { play: Play; varsFiles: Record<string, unknown> } | undefined {
+  if (!isObj(raw)) {
+    ctx.problems.push(src.error(path, `a play must be a map with hosts and tasks, not ${kindOf(raw)}`));
+    return undefined;
+  }
+  const schemaProblems = validateAgainst(PLAY_SCHEMA, raw, { where: 'in play', skipTemplated: false }).map((p) =>
+    p.key !== undefined && p.path.length === 0 ? { ...p, message: `unknown play key '${p.key}'${suggestion(p.key, PLAY_KEYS)}` } : p,
+  );
+  reportSchemaProblems(src, path, schemaProblems, ctx.problems);
+
+  const parseList = (key: 'tasks' | 'handlers'): TaskCall[] => {
+    const list = raw[key];
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((t, i) => parseTask(src, [...path, key, i], t, ctx.registry, key === 'handlers', ctx.problems) ?? []);
+  };
+  const tasks = parseList('tasks');
+  const handlers = parseList('handlers');
+  checkNotify(src, path, raw, handlers, ctx.problems);
+
+  const vars = isObj(raw.vars) ? raw.vars : {};
+  const varsFiles = loadVarsFiles(src, path, raw.vars_files, vars, ctx);
+  if (schemaProblems.length > 0) return undefined;
+
+  const hosts = toList(raw.hosts).join(',');
+  const patternProblem = hasTemplate(hosts) ? undefined : hostPatternProblem(hosts);
+  if (patternProblem) {
+    ctx.problems.push(src.error([...path, 'hosts'], patternProblem));
+    return undefined;
+  }
+  const play: Play = {
+    name: typeof raw.name === 'string' && raw.name ? raw.name : hosts,
+    hosts,
+    pos: src.posOf(path),
+    // defaults_files first, the play's own defaults over them; both below the inventory.
+    defaults: { ...loadVarsFiles(src, path, raw.defaults_files, {}, ctx, 'defaults_files'), ...(isObj(raw.defaults) ? raw.defaults : {}) },
+    vars,
+    varsFiles: toList(raw.vars_files),
+    tasks,
+    handlers,
+    tags: toList(raw.tags).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean),
+    anyErrorsFatal: raw.any_errors_fatal === true,
+    strategy: raw.strategy === 'free' ? 'free' : 'linear',
+  };
+  if (raw.serial !== undefined) play.serial = raw.serial as SerialSpec;
+  if (typeof raw.forks === 'number') play.forks = raw.forks;
+  if (typeof raw.max_fail_percentage === 'number') play.maxFailPercentage = raw.max_fail_percentage;
+  if (typeof raw.become === 'boolean') play.become = raw.become;
+  if (typeof raw.become_user === 'string') play.becomeUser = raw.become_user;
+  return { play, varsFiles };
+}
+
+/** Every notify (in tasks and handlers) must name a handler of the same play, by name or listen. */
+function checkNotify(src: YamlSource, path: PathSegment[], raw: Record<string, unknown>, handlers: TaskCall[], out: InputError[]): void {
+  const known = new Set(handlers.flatMap((h) => h.listen ?? [h.name]));
+  // Handlers that failed validation still count as targets, so one error is not reported twice.
+  if (Array.isArray(raw.handlers)) {
+    for (const h of raw.handlers) if (isObj(h)) for (const n of [...toList(h.name), ...toList(h.listen)]) known.add(n);
+  }
+  for (const key of ['tasks', 'handlers'] as const) {
+    const list = raw[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((task, i) => {
+      if (!isObj(task)) return;
+      const notify = task.notify;
+      const names = Array.isArray(notify) ? notify : [notify];
+      names.forEach((n, j) => {
+        if (typeof n !== 'string' || known.has(n) || hasTemplate(n)) return;
+        const where = Array.isArray(notify) ? [...path, key, i, 'notify', j] : [...path, key, i, 'notify'];
+        out.push(src.error(where, `notify: no handler named '${n}' in this play${suggestion(n, [...known])}`));
+      });
+    });
+  }
+}
+
+function loadVarsFiles(
+  src: YamlSource,
+  path: PathSegment[],
+  spec: unknown,
+  playVars: Record<string, unknown>,
+  ctx: Context,
+  key: 'vars_files' | 'defaults_files' = 'vars_files',
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  const items = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? spec : [];
+  items.forEach((item, i) => {
+    if (typeof item !== 'string') return;
+    const at = typeof spec === 'string' ? [...path, key] : [...path, key, i];
+    let name = item;
+    if (hasTemplate(item)) {
+      try {
+        name = String(renderString(item, VarScope.fromLayers([{ vars: playVars }, { vars: ctx.extraVars }])));
+      } catch (error) {
+        ctx.problems.push(src.error(at, `cannot resolve vars file name: ${(error as Error).message}`));
+        return;
+      }
+    }
+    const file = join(dirname(src.file), name);
+    const before = ctx.problems.length;
+    const vars = readVarsMap(file, ctx.problems, file, ctx.read);
+    for (let k = before; k < ctx.problems.length; k++) {
+      const p = ctx.problems[k]!;
+      if (p.pos.file === file && p.detail.startsWith('cannot read file')) ctx.problems[k] = new InputError(src.posOf(at), `vars file ${file}: ${p.detail}`);
+    }
+    Object.assign(merged, vars);
+  });
+  return merged;
+}

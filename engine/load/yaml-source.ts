@@ -1,0 +1,219 @@
+import { readFileSync, statSync } from 'node:fs';
+import { decodeUtf8, textProblem } from './text-checks.ts';
+import { SECRET_MIN_LENGTH } from '../secrets.ts';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { InputError, type SourcePos } from '../errors.ts';
+import { hasTemplate } from '../template/template.ts';
+import { isVaultText, vaultDecrypt } from './vault.ts';
+
+/** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** Bounds "billion laughs" alias expansion. */
+export const MAX_ALIAS_COUNT = 1000;
+
+export type PathSegment = string | number;
+
+export interface ReadOptions {
+  /** Decrypts whole-file Ansible Vault files and inline `!vault |` values. */
+  vaultPassword?: string;
+  /** Receives every secret value read: `!secret` and `!vault` values (whole secret files are added by readVarsMap). */
+  secrets?: Set<string>;
+}
+
+const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file';
+
+/** One parsed YAML file: its value, its problems, and positions of any node by path. */
+export class YamlSource {
+  readonly problems: InputError[] = [];
+  /** Offsets of YAML syntax errors: nodes around them may be cut short. */
+  private readonly syntaxErrorOffsets: number[];
+  /** undefined when the file could not be read or turned into a value at all. */
+  readonly value: unknown;
+  /** The whole file was Ansible Vault encrypted (every value in it is secret). */
+  vaultEncrypted = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document | undefined,
+    private readonly lines: LineCounter,
+    problems: InputError[],
+    value: unknown,
+    syntaxErrorOffsets: number[] = [],
+  ) {
+    this.syntaxErrorOffsets = syntaxErrorOffsets;
+    this.problems.push(...problems);
+    this.value = value;
+  }
+
+  /** Reads and parses; never throws for bad input (problems are collected instead). */
+  static read(file: string, displayName = file, opts: ReadOptions = {}): YamlSource {
+    const lines = new LineCounter();
+    const start: SourcePos = { file: displayName, line: 1, col: 1 };
+    const fail = (detail: string, pos = start): YamlSource => new YamlSource(displayName, undefined, lines, [new InputError(pos, detail)], undefined);
+    let bytes: Buffer;
+    try {
+      const stat = statSync(file);
+      if (stat.isDirectory()) return fail('cannot read file: it is a directory');
+      if (stat.size > MAX_FILE_BYTES) return fail(`file is too large (${stat.size} bytes; at most ${MAX_FILE_BYTES})`);
+      bytes = readFileSync(file);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      return fail(`cannot read file: ${reason}`);
+    }
+    const decoded = decodeUtf8(bytes);
+    if ('problem' in decoded) return fail(decoded.problem, { file: displayName, line: decoded.line, col: decoded.col });
+    let text = decoded.text;
+    let vaultEncrypted = false;
+    if (isVaultText(text)) {
+      if (opts.vaultPassword === undefined) return fail(`the file ${NO_VAULT_PASSWORD}`);
+      try {
+        text = vaultDecrypt(text, opts.vaultPassword, displayName);
+        vaultEncrypted = true;
+      } catch (error) {
+        return fail((error as Error).message);
+      }
+    }
+    const src = YamlSource.parse(text, displayName, lines, opts);
+    src.vaultEncrypted = vaultEncrypted;
+    return src;
+  }
+
+  static parse(text: string, file: string, lines = new LineCounter(), opts: ReadOptions = {}): YamlSource {
+    const bad = textProblem(text);
+    if (bad) return new YamlSource(file, undefined, lines, [new InputError({ file, line: bad.line, col: bad.col }, bad.problem)], undefined);
+    const secretTag = {
+      tag: '!secret',
+      resolve(value: string, onError: (message: string) => void): string {
+        if (value.length < SECRET_MIN_LENGTH) onError(`a !secret value must have at least ${SECRET_MIN_LENGTH} characters (shorter ones cannot be masked in output)`);
+        else if (hasTemplate(value)) onError('a !secret value is used as written and cannot be a template: mark the variables it uses as !secret instead');
+        else opts.secrets?.add(value);
+        return value;
+      },
+    };
+    const vaultTag = {
+      tag: '!vault',
+      resolve(value: string, onError: (message: string) => void): string {
+        if (opts.vaultPassword === undefined) {
+          onError(`this value ${NO_VAULT_PASSWORD}`);
+          return '';
+        }
+        try {
+          const plain = vaultDecrypt(value, opts.vaultPassword, file);
+          opts.secrets?.add(plain);
+          return plain;
+        } catch (error) {
+          onError((error as Error).message);
+          return '';
+        }
+      },
+    };
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag, secretTag] });
+    const problems: InputError[] = [];
+    const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
+    for (const err of doc.errors) {
+      const detail = err.message.split(' at line ')[0];
+      problems.push(new InputError(posAt(err.pos[0]), err.code === 'TAG_RESOLVE_FAILED' ? detail! : `YAML syntax error: ${detail}`));
+    }
+    for (const warning of doc.warnings) {
+      // A tag meant for one value put on a map or list: the value would be taken unmarked (or encrypted text as is).
+      if (warning.code === 'TAG_RESOLVE_FAILED' && /!(secret|vault)\b/.test(warning.message)) {
+        problems.push(new InputError(posAt(warning.pos[0]), 'the tags !secret and !vault apply to one value (a string or number), not to a map or list'));
+      }
+    }
+    let value: unknown;
+    try {
+      // A document with syntax errors still has a partial tree: use what it has.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const alias = firstAliasOffset(doc);
+      const message = error instanceof ReferenceError && /alias/i.test(error.message)
+        ? `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}); refusing the document`
+        : `cannot read YAML: ${(error as Error).message}`;
+      problems.push(new InputError(posAt(alias ?? 0), message));
+      value = undefined;
+    }
+    return new YamlSource(file, doc, lines, problems, value, doc.errors.map((e) => e.pos[0]));
+  }
+
+  get ok(): boolean {
+    return this.problems.length === 0;
+  }
+
+  /**
+   * True when a syntax error falls inside the node at `path`: the parser may have cut it short,
+   * so "missing X" complaints about it would only echo the syntax error.
+   */
+  truncated(path: readonly PathSegment[]): boolean {
+    const range = (this.node(path) as { range?: [number, number, number] } | undefined)?.range;
+    return !!range && this.syntaxErrorOffsets.some((o) => o >= range[0] && o <= range[2]);
+  }
+
+  pos(offset: number | undefined): SourcePos {
+    if (offset === undefined || !this.doc) return { file: this.file, line: 1, col: 1 };
+    return { file: this.file, ...this.lines.linePos(offset) };
+  }
+
+  /** The node at a path of map keys and sequence indexes; undefined when absent. */
+  node(path: readonly PathSegment[]): Node | undefined {
+    let node: unknown = this.doc?.contents ?? undefined;
+    for (const seg of path) {
+      node = this.resolve(node);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => keyOf(p.key) === String(seg));
+        node = pair?.value ?? undefined;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+      } else return undefined;
+    }
+    return (this.resolve(node) as Node | undefined) ?? undefined;
+  }
+
+  /** The key node of `key` inside the map at `path`. */
+  keyNode(path: readonly PathSegment[], key: string): Node | undefined {
+    const map = path.length === 0 ? this.resolve(this.doc?.contents) : this.node(path);
+    if (!isMap(map)) return undefined;
+    const pair = map.items.find((p) => keyOf(p.key) === key);
+    return pair && (isScalar(pair.key) || isMap(pair.key) || isSeq(pair.key)) ? pair.key : undefined;
+  }
+
+  /** Position of the deepest existing node along `path` (the node itself when it exists). */
+  posOf(path: readonly PathSegment[]): SourcePos {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.resolve(this.doc?.contents) : this.node(path.slice(0, n));
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return this.pos(range[0]);
+    }
+    return this.pos(0);
+  }
+
+  posOfKey(path: readonly PathSegment[], key: string): SourcePos {
+    const node = this.keyNode(path, key);
+    return node?.range ? this.pos(node.range[0]) : this.posOf(path);
+  }
+
+  error(path: readonly PathSegment[], message: string): InputError {
+    return new InputError(this.posOf(path), message);
+  }
+
+  private resolve(node: unknown): unknown {
+    let n = node;
+    for (let guard = 0; isAlias(n) && this.doc && guard < 100; guard++) n = n.resolve(this.doc);
+    return n;
+  }
+}
+
+function keyOf(key: unknown): string | undefined {
+  return isScalar(key) ? String(key.value) : undefined;
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+

@@ -1,0 +1,85 @@
+import type { Connection } from '../connection.ts';
+import type { CheckResult, FileDiff, TaskDefinition } from '../task.ts';
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface TaskOutcome {
+  status: TaskStatus;
+  message?: string;
+  reasons: string[];
+  diff: FileDiff[];
+  data: Record<string, unknown>;
+  /** The thrown error for failed / unreachable, for the runner to classify. */
+  error?: unknown;
+}
+
+export interface ExecuteOptions {
+  checkMode: boolean;
+  diffMode: boolean;
+  /** Per-host record of paths that earlier tasks would change (check mode). */
+  pending: Set<string>;
+  log?: (message: string) => void;
+}
+
+/**
+ * check, then change when needed: the one place the task contract is driven.
+ * In check mode a task whose check fails only because an input is still pending
+ * (an earlier task would create it) is reported as "would change", not failed.
+ */
+export async function executeTask<P>(
+  def: TaskDefinition<P>,
+  params: P,
+  conn: Connection,
+  opts: ExecuteOptions,
+): Promise<TaskOutcome> {
+  const ctx = {
+    params,
+    conn,
+    host: conn.hostName,
+    checkMode: opts.checkMode,
+    diffMode: opts.diffMode,
+    pendingChange: (path: string) => opts.pending.has(path),
+    log: opts.log ?? (() => {}),
+  };
+  const pendingInputs = (def.inputs?.(params) ?? []).filter((p) => opts.pending.has(p));
+
+  let plan: CheckResult;
+  try {
+    plan = await def.check(ctx);
+  } catch (error) {
+    if (opts.checkMode && pendingInputs.length > 0) {
+      markPending(def, params, opts.pending);
+      return {
+        status: 'changed',
+        message: `would change: depends on ${pendingInputs.join(', ')}, which an earlier task would change`,
+        reasons: [`input pending: ${pendingInputs.join(', ')}`],
+        diff: [],
+        data: { changed: true },
+      };
+    }
+    throw error;
+  }
+
+  const reasons = plan.reasons ?? [];
+  const diff = plan.diff ?? [];
+  if (!plan.changed) {
+    return { status: 'ok', reasons, diff: [], data: { changed: false, ...plan.data } };
+  }
+  if (opts.checkMode) {
+    markPending(def, params, opts.pending);
+    return { status: 'changed', reasons, diff, message: reasons.join('; ') || undefined, data: { changed: true, ...plan.data } };
+  }
+  const result = (await def.change(ctx, plan)) ?? {};
+  const message = [result.message, ...(result.skipped ?? []).map((s) => `skipped: ${s}`)].filter(Boolean).join('; ');
+  return {
+    status: 'changed',
+    reasons,
+    diff,
+    message: message || reasons.join('; ') || undefined,
+    data: { changed: true, ...plan.data, ...result.data, ...(result.skipped ? { skipped: result.skipped } : {}) },
+  };
+}
+
+function markPending<P>(def: TaskDefinition<P>, params: P, pending: Set<string>): void {
+  for (const path of def.outputs?.(params) ?? []) pending.add(path);
+}

@@ -1,0 +1,33 @@
+import type { Loaded } from '../load/loader.ts';
+import type { HostSession, OpenConnection } from './host-session.ts';
+import type { Play } from '../model.ts';
+import type { ParamValidator } from './param-validator.ts';
+import type { Reporter } from '../report/events.ts';
+import type { SecretMasker } from '../secrets.ts';
+import type { TaskDefinition } from '../task.ts';
+import { buildHostScope, type Scope } from '../template/vars.ts';
+
+/** What every part of one run shares. */
+export interface RunContext {
+  loaded: Loaded;
+  registry: Map<string, TaskDefinition<unknown>>;
+  validator: ParamValidator;
+  masker: SecretMasker;
+  reporter: Reporter;
+  openConnection: OpenConnection;
+  checkMode: boolean;
+  diffMode: boolean;
+  /** Set on SIGINT: no new task starts. */
+  interrupted: { value: boolean };
+}
+
+export function scopeFor(rc: RunContext, session: HostSession, play: Play): Scope {
+  return buildHostScope({
+    host: session.host,
+    inventory: rc.loaded.inventory,
+    play,
+    playVarsFiles: rc.loaded.playVarsFiles.get(play) ?? {},
+    registered: session.registered,
+    extraVars: rc.loaded.extraVars,
+  });
+}

@@ -1,0 +1,197 @@
+import type { Connection } from '../connection.ts';
+import { connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
+import { ConnectionError, formatPos, TackleError, TaskError, TimeoutError } from '../errors.ts';
+import { executeTask, type TaskOutcome } from './execute-task.ts';
+import type { HostSession } from './host-session.ts';
+import type { Play, TaskCall } from '../model.ts';
+import type { HostTaskResult } from '../report/events.ts';
+import { scopeFor, type RunContext } from './run-context.ts';
+import { evaluateCondition, renderValue } from '../template/template.ts';
+import { UnsafeArgumentError } from '../connections/shell-quote.ts';
+import { stripOmitted, type Scope } from '../template/vars.ts';
+
+/** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
+export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext): Promise<HostTaskResult> {
+  const started = performance.now();
+  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored = false): HostTaskResult => ({
+    host: session.name,
+    play: play.name,
+    task: call.name,
+    type: call.type,
+    status: outcome.status,
+    durationMs: performance.now() - started,
+    message: outcome.message === undefined ? undefined : rc.masker.mask(outcome.message),
+    reasons: outcome.reasons.map((r) => rc.masker.mask(r)),
+    diff: outcome.diff.map((d) => ({ path: d.path, before: rc.masker.mask(d.before), after: rc.masker.mask(d.after) })),
+    ignored,
+  });
+
+  let scope: Scope;
+  try {
+    scope = scopeFor(rc, session, play);
+    if (call.when && !call.when.every((cond) => evaluateCondition(cond, scope))) {
+      register(call, session, { changed: false, skipped: true, failed: false });
+      return result({ status: 'skipped', message: 'condition false', reasons: [], diff: [] });
+    }
+  } catch (error) {
+    return failed(call, session, rc, result, error);
+  }
+
+  const attempts = 1 + (call.retries ?? 0);
+  let last: HostTaskResult | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      rc.reporter.verbose(session.name, `retrying ${call.name} (${attempt - 1}/${call.retries})`);
+      await sleep((call.delaySeconds ?? 5) * 1000);
+      scope = scopeFor(rc, session, play);
+    }
+    try {
+      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline));
+      register(call, session, { ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
+      if (call.until && !evaluateCondition(call.until, scopeFor(rc, session, play))) {
+        last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
+        continue;
+      }
+      return result(outcome);
+    } catch (error) {
+      last = failed(call, session, rc, result, error);
+      if (last.status === 'unreachable') return last;
+    }
+  }
+  return last!;
+}
+
+async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined): Promise<TaskOutcome> {
+  const def = rc.registry.get(call.type);
+  if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
+  const params = stripOmitted(renderValue(call.args, scope));
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new TaskError(`${formatPos(call.pos)}: parameters of '${call.type}' must template to a map, got ${Array.isArray(params) ? 'a list' : typeof params}`);
+  }
+  const problems = rc.validator.validate(def, params);
+  if (problems.length > 0) throw new TaskError(`${formatPos(call.pos)}: after templating: ${problems.join('; ')}`);
+  const record = params as Record<string, unknown>;
+  for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
+  if (call.noLog) rc.masker.add(params);
+
+  const playBecome: Record<string, unknown> = play.become === undefined ? {} : { ansible_become: play.become, ...(play.becomeUser ? { ansible_become_user: play.becomeUser } : {}) };
+  const conn = await session.connect(
+    () => {
+      const vars = { ...(renderValue(session.host.vars, scope) as Record<string, unknown>), ...playBecome };
+      for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
+      return connectionSpecFor(session.name, vars);
+    },
+    rc.openConnection,
+    JSON.stringify(playBecome),
+  );
+
+  const outcome = await executeTask(def, params, guarded(conn, session, deadline), {
+    checkMode: rc.checkMode,
+    diffMode: rc.diffMode,
+    pending: session.pending,
+    log: (m) => rc.reporter.verbose(session.name, rc.masker.mask(m)),
+  });
+  for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
+  return outcome;
+}
+
+/** How long a timed-out task waits for its command to be killed on the host before the connection is dropped. */
+const KILL_GRACE_MS = 3000;
+
+/**
+ * Runs fn under the task's `timeout`. Commands get the remaining time as their own timeout, so the
+ * connection kills them on the host (a dropped SSH connection would leave them running). Whatever is
+ * still in flight after a short grace is cut off by closing the connection; the next task reconnects.
+ */
+async function withTimeout<T>(call: TaskCall, session: HostSession, fn: (deadline: number | undefined) => Promise<T>): Promise<T> {
+  if (!call.timeoutSeconds) return fn(undefined);
+  const ms = call.timeoutSeconds * 1000;
+  const deadline = Date.now() + ms;
+  const timedOut = async (): Promise<never> => {
+    await session.close();
+    throw new TimeoutError(`timed out after ${call.timeoutSeconds} s`);
+  };
+  const work = fn(deadline);
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  if (!(await Promise.race([settled, sleep(ms).then(() => false)]))) {
+    await Promise.race([settled, sleep(KILL_GRACE_MS)]);
+    return timedOut();
+  }
+  try {
+    return await work;
+  } catch (error) {
+    // A command cut short by the deadline (not by its own, shorter limit) is this task's timeout.
+    if (error instanceof TimeoutError && Date.now() >= deadline - 20) return timedOut();
+    throw error;
+  }
+}
+
+/**
+ * The connection as a task sees it: writes in flight are tracked on the session (a hard stop
+ * removes their temp files), and with a deadline every command gets only the time left.
+ */
+function guarded(conn: Connection, session: HostSession, deadline: number | undefined): Connection {
+  const left = (): number | undefined => {
+    if (deadline === undefined) return undefined;
+    const ms = deadline - Date.now();
+    if (ms <= 0) throw new TimeoutError('timed out');
+    return ms;
+  };
+  return {
+    hostName: conn.hostName,
+    kind: conn.kind,
+    exec: async (argv, opts = {}) => {
+      const ms = left();
+      return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
+    },
+    readFile: (path) => conn.readFile(pathWithoutNul(path)),
+    writeFile: async (path, data, opts) => {
+      if (session.hardStopped) throw new TackleError(`not writing ${path}: the run is stopping`);
+      session.writesInFlight.add(path);
+      try {
+        await conn.writeFile(pathWithoutNul(path), data, opts);
+      } finally {
+        session.writesInFlight.delete(path);
+      }
+    },
+    stat: (path) => conn.stat(pathWithoutNul(path)),
+    mkdir: (path, opts) => conn.mkdir(pathWithoutNul(path), opts),
+    remove: (path, opts) => conn.remove(pathWithoutNul(path), opts),
+    close: () => conn.close(),
+  };
+}
+
+/** A path with a NUL byte would be cut short by the host's C library: refuse it on every connection alike. */
+function pathWithoutNul(path: string): string {
+  if (path.includes('\0')) throw new UnsafeArgumentError(`path contains a NUL byte, which no file name can hold: ${JSON.stringify(path)}`);
+  return path;
+}
+
+function failed(
+  call: TaskCall,
+  session: HostSession,
+  rc: RunContext,
+  result: (o: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored?: boolean) => HostTaskResult,
+  error: unknown,
+): HostTaskResult {
+  if (error instanceof ConnectionError) {
+    return result({ status: 'unreachable', message: error.message, reasons: [], diff: [] });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  const where = text.includes(call.pos.file) ? '' : ` (task '${call.name}' at ${formatPos(call.pos)})`;
+  const message = call.noLog ? `failed; details hidden by no_log${where}` : `${text}${where}`;
+  if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) console.error(error);
+  register(call, session, { changed: false, failed: true, skipped: false, msg: rc.masker.mask(message) });
+  return result({ status: 'failed', message, reasons: [], diff: [] }, call.ignoreErrors);
+}
+
+function register(call: TaskCall, session: HostSession, value: Record<string, unknown>): void {
+  if (call.register) session.registered = { ...session.registered, [call.register]: value };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,125 @@
+import { dirname, resolve } from 'node:path';
+import { TackleError } from '../errors.ts';
+import type { Inventory, InventoryHost, Play } from '../model.ts';
+import { renderValue, Undefined, type Scope } from './template.ts';
+
+export type { Scope } from './template.ts';
+
+/** A variable whose value refers back to itself, directly or through others. */
+export class RecursiveVariableError extends TackleError {
+  override name = 'RecursiveVariableError';
+  constructor(readonly chain: string[]) {
+    super(`recursive variable definition: ${chain.join(' -> ')}`);
+  }
+}
+
+const MAX_RESOLVE_DEPTH = 64;
+
+interface Entry {
+  value: unknown;
+  /** Taken as is, never templated (registered results, magic variables). */
+  literal: boolean;
+}
+
+/**
+ * Variables of one host. Values are templated lazily on lookup, so `a: "{{ b }}/x"` sees b
+ * at whatever precedence b ends up with; each name is rendered once and cached.
+ */
+export class VarScope implements Scope {
+  private readonly cache = new Map<string, unknown>();
+  private readonly resolving: string[] = [];
+
+  constructor(private readonly entries: ReadonlyMap<string, Entry>) {}
+
+  static fromLayers(layers: { vars: Record<string, unknown>; literal?: boolean }[]): VarScope {
+    const entries = new Map<string, Entry>();
+    for (const layer of layers) {
+      for (const [name, value] of Object.entries(layer.vars)) entries.set(name, { value, literal: layer.literal ?? false });
+    }
+    return new VarScope(entries);
+  }
+
+  lookup(name: string): unknown {
+    if (this.cache.has(name)) return this.cache.get(name);
+    const entry = this.entries.get(name);
+    if (!entry) return new Undefined(name);
+    if (entry.literal) return entry.value;
+    const seen = this.resolving.indexOf(name);
+    if (seen >= 0) throw new RecursiveVariableError([...this.resolving.slice(seen), name]);
+    if (this.resolving.length >= MAX_RESOLVE_DEPTH) throw new RecursiveVariableError([...this.resolving, name]);
+    this.resolving.push(name);
+    try {
+      const value = renderValue(entry.value, this);
+      this.cache.set(name, value);
+      return value;
+    } finally {
+      this.resolving.pop();
+    }
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** A new scope with more variables on top (e.g. a loop item, a fresh register). */
+  extend(vars: Record<string, unknown>, opts: { literal?: boolean } = {}): VarScope {
+    const entries = new Map(this.entries);
+    for (const [name, value] of Object.entries(vars)) entries.set(name, { value, literal: opts.literal ?? false });
+    return new VarScope(entries);
+  }
+
+  /** Every variable, rendered. */
+  resolveAll(): Record<string, unknown> {
+    return Object.fromEntries(this.names().map((n) => [n, this.lookup(n)]));
+  }
+}
+
+/** The value of `omit`: a parameter that templates to it is left out, as if not written. */
+export const OMIT = '__tackle_omit_parameter__';
+
+/** Drops map entries whose value is OMIT (at any depth), so `x: "{{ y | default(omit) }}"` can vanish. */
+export function stripOmitted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(stripOmitted);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== OMIT).map(([k, v]) => [k, stripOmitted(v)]));
+  }
+  return value;
+}
+
+export function magicVars(host: InventoryHost, inventory: Inventory, play: Play): Record<string, unknown> {
+  return {
+    omit: OMIT,
+    inventory_hostname: host.name,
+    inventory_hostname_short: host.name.split('.')[0],
+    group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+    groups: Object.fromEntries(inventory.groups),
+    playbook_dir: dirname(resolve(play.pos.file)),
+  };
+}
+
+/**
+ * Precedence, low to high: play defaults, inventory (already merged per host), play vars, play vars_files,
+ * registered results, extra vars; magic variables cannot be overridden.
+ */
+export function buildHostScope(args: {
+  host: InventoryHost;
+  inventory: Inventory;
+  play: Play;
+  playVarsFiles: Record<string, unknown>;
+  registered: Record<string, unknown>;
+  extraVars: Record<string, unknown>;
+}): VarScope {
+  return VarScope.fromLayers([
+    { vars: args.play.defaults },
+    { vars: args.host.vars },
+    { vars: args.play.vars },
+    { vars: args.playVarsFiles },
+    { vars: args.registered, literal: true },
+    { vars: args.extraVars },
+    { vars: magicVars(args.host, args.inventory, args.play), literal: true },
+  ]);
+}

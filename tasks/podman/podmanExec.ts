@@ -1,0 +1,133 @@
+import type { ExecResult } from '../../engine/connection.ts';
+import { CommandError, TaskError } from '../../engine/errors.ts';
+import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
+import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSchema, type Podman } from './cli.ts';
+
+export interface PodmanExecParams {
+  container: string;
+  argv?: string[];
+  shell?: string;
+  unless?: string[];
+  unlessOutputContains?: string;
+  changedWhen?: 'always' | { outputContains: string };
+  user?: string;
+  env?: Record<string, string | number | boolean>;
+  stdin?: string;
+  podmanPath?: string;
+}
+
+const EXEC_TIMEOUT_MS = 30 * 60_000;
+
+function commandOf(p: PodmanExecParams): string[] {
+  if (p.argv && p.shell !== undefined) throw new TaskError('podmanExec: give argv or shell, not both');
+  if (p.argv) return p.argv;
+  if (p.shell !== undefined) return ['sh', '-c', p.shell];
+  throw new TaskError('podmanExec: argv or shell is required');
+}
+
+/** `podman exec` with the task's user and env (env values travel as -e KEY=VALUE). */
+function execInContainer(pm: Podman, p: PodmanExecParams, argv: readonly string[], stdin?: string): Promise<ExecResult> {
+  const args = ['exec'];
+  if (stdin !== undefined) args.push('-i');
+  if (p.user !== undefined) args.push('--user', p.user);
+  for (const [k, v] of Object.entries(p.env ?? {})) args.push('-e', `${k}=${String(v)}`);
+  args.push(p.container, ...argv);
+  return podman(pm, args, { input: stdin, timeoutMs: EXEC_TIMEOUT_MS, okCodes: [...Array(256).keys()] });
+}
+
+function outputOf(r: ExecResult): Record<string, unknown> {
+  return { rc: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function runCommand(pm: Podman, p: PodmanExecParams): Promise<ExecResult> {
+  const argv = commandOf(p);
+  const r = await execInContainer(pm, p, argv, p.stdin);
+  if (r.code !== 0) throw new CommandError([pm.path, 'exec', p.container, ...argv], r.code, r.stderr || r.stdout);
+  return r;
+}
+
+async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult> {
+  const p = ctx.params;
+  commandOf(p);
+  const pm = podmanOf(ctx.conn, p.podmanPath);
+  const info = await inspectContainer(pm, p.container);
+  if (!info?.State.Running) {
+    if (ctx.checkMode && ctx.pendingChange(pendingContainerKey(p.container))) {
+      return { changed: true, reasons: [`would run: container ${p.container} would be (re)started by an earlier task`] };
+    }
+    throw new TaskError(`container ${p.container} ${info ? `is not running (${info.State.Status})` : 'does not exist'} on ${ctx.host}`);
+  }
+  if (p.unless) {
+    const probe = await execInContainer(pm, p, p.unless);
+    const done = probe.code === 0 && (p.unlessOutputContains === undefined || probe.stdout.includes(p.unlessOutputContains));
+    if (done) return { changed: false, reasons: ['unless: probe says done'], data: { probe: outputOf(probe) } };
+  }
+  if (ctx.checkMode) return { changed: true, reasons: ['would run'] };
+  const when = p.changedWhen ?? 'always';
+  if (when === 'always') return { changed: true, reasons: ['runs'] };
+  // Only the output tells whether it changed anything, so the command runs here.
+  const r = await runCommand(pm, p);
+  const changed = `${r.stdout}${r.stderr}`.includes(when.outputContains);
+  return { changed, reasons: [changed ? 'output shows a change' : 'output shows no change'], data: outputOf(r), state: r };
+}
+
+async function change(ctx: TaskContext<PodmanExecParams>, plan: CheckResult) {
+  if (plan.state) return { message: 'ran' };
+  const r = await runCommand(podmanOf(ctx.conn, ctx.params.podmanPath), ctx.params);
+  return { message: 'ran', data: outputOf(r) };
+}
+
+export default defineTask<PodmanExecParams>({
+  name: 'podmanExec',
+  summary: 'Runs a command inside a running container, unless a probe in the container says it is already done.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['container'],
+    properties: {
+      container: { type: 'string', minLength: 1, description: 'Name of a running container.' },
+      argv: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string' },
+        description: 'The command as an argument list (no shell). Give argv or shell.',
+      },
+      shell: { type: 'string', minLength: 1, description: 'A command line run with `sh -c` inside the container. Give argv or shell.' },
+      unless: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string' },
+        description: 'A probe (argument list) run in the container first; when it exits 0 the command is skipped. Runs in --check too.',
+      },
+      unlessOutputContains: {
+        type: 'string',
+        description: "With unless: skip only when the probe exits 0 AND its stdout contains this text (for probes like psql -tAc \"select 1 ...\" that always exit 0).",
+      },
+      changedWhen: {
+        description: 'always (default): changed whenever the command ran. {outputContains: TEXT}: changed only when its output contains TEXT.',
+        anyOf: [
+          { const: 'always' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['outputContains'],
+            properties: { outputContains: { type: 'string', minLength: 1, description: 'Text in stdout or stderr that means a change.' } },
+          },
+        ],
+      },
+      user: { type: 'string', minLength: 1, description: 'podman exec --user.' },
+      env: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number', 'boolean'] },
+        description:
+          'Extra environment variables for the command (and the unless probe), passed as podman exec -e: visible in process listings while it runs, so give long-lived secrets to the container (podmanRun env) instead.',
+      },
+      stdin: { type: 'string', description: "Text fed to the command's standard input." },
+      podmanPath: podmanPathSchema,
+    },
+  },
+  secretParams: ['env', 'stdin'],
+  inputs: (p) => [pendingContainerKey(p.container)],
+  check,
+  change,
+});

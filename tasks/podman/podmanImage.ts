@@ -1,0 +1,118 @@
+import { TaskError } from '../../engine/errors.ts';
+import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
+import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL_TIMEOUT_MS, type Podman } from './cli.ts';
+import { pullImage } from './pull.ts';
+import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
+
+export interface PodmanImageParams {
+  name: string;
+  state?: 'present' | 'absent';
+  pull?: 'missing' | 'always';
+  archive?: string;
+  import?: { tarball: string; changes?: string[] };
+  registryAuth?: RegistryAuth;
+  podmanPath?: string;
+}
+
+type Source = 'pull' | 'archive' | 'import';
+
+function sourceOf(p: PodmanImageParams): Source {
+  if (p.archive !== undefined && p.import !== undefined) throw new TaskError('podmanImage: give archive or import, not both');
+  return p.archive !== undefined ? 'archive' : p.import !== undefined ? 'import' : 'pull';
+}
+
+async function requireFile(ctx: TaskContext<PodmanImageParams>, path: string, what: string): Promise<void> {
+  const st = await ctx.conn.stat(path);
+  if (st?.type === 'file' || st?.type === 'link') return;
+  throw new TaskError(`${what} ${path} ${st ? 'is not a file' : 'does not exist'} on ${ctx.host}`);
+}
+
+async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult> {
+  const p = ctx.params;
+  const pm = podmanOf(ctx.conn, p.podmanPath);
+  const source = sourceOf(p);
+  const before = await inspectImage(pm, p.name);
+
+  if (p.state === 'absent') {
+    return before ? { changed: true, reasons: ['image present'] } : { changed: false };
+  }
+  if (before && !(source === 'pull' && p.pull === 'always')) return { changed: false, data: { imageId: before.Id } };
+  if (before) {
+    if (ctx.checkMode) return { changed: false, reasons: ['pull: always is not tried in --check'], data: { imageId: before.Id } };
+    // Only a pull can tell whether the registry has a newer image.
+    const after = await pullImage(pm, p.name, p.registryAuth);
+    const changed = after.Id !== before.Id;
+    return { changed, reasons: changed ? ['pulled a newer image'] : [], data: { imageId: after.Id }, state: 'done' };
+  }
+  if (source === 'archive') await requireFile(ctx, p.archive!, 'archive');
+  if (source === 'import') await requireFile(ctx, p.import!.tarball, 'import tarball');
+  return { changed: true, reasons: [`image missing: would ${source === 'pull' ? 'pull' : source === 'archive' ? 'load the archive' : 'import the tarball'}`] };
+}
+
+async function load(pm: Podman, p: PodmanImageParams): Promise<void> {
+  await podman(pm, ['load', '-i', p.archive!], { timeoutMs: PULL_TIMEOUT_MS });
+  if (await inspectImage(pm, p.name)) return;
+  throw new TaskError(`archive ${p.archive} was loaded but holds no image named ${p.name}`);
+}
+
+async function change(ctx: TaskContext<PodmanImageParams>, plan: CheckResult) {
+  const p = ctx.params;
+  const pm = podmanOf(ctx.conn, p.podmanPath);
+  if (plan.state === 'done') return { message: 'pulled' };
+  if (p.state === 'absent') {
+    await podman(pm, ['rmi', p.name]);
+    return { message: 'removed' };
+  }
+  const source = sourceOf(p);
+  if (source === 'archive') await load(pm, p);
+  else if (source === 'import') {
+    const changes = (p.import!.changes ?? []).flatMap((c) => ['--change', c]);
+    await podman(pm, ['import', ...changes, p.import!.tarball, p.name], { timeoutMs: PULL_TIMEOUT_MS });
+  } else await pullImage(pm, p.name, p.registryAuth);
+  const info = await inspectImage(pm, p.name);
+  return { message: source === 'pull' ? 'pulled' : source === 'archive' ? 'loaded' : 'imported', data: { imageId: info?.Id } };
+}
+
+export default defineTask<PodmanImageParams>({
+  name: 'podmanImage',
+  summary: 'A podman image present (pulled, loaded from a `podman save` archive, or imported from a tarball) or absent.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'Image reference, e.g. registry.example.com/quay/quay-rhel8:v3.7.0.' },
+      state: { enum: ['present', 'absent'], description: 'present (default) or absent (podman rmi; fails while a container uses it).' },
+      pull: {
+        enum: ['missing', 'always'],
+        description: 'missing (default): pull only when the image is not present. always: pull on every run (not in --check); changed when the ID moved.',
+      },
+      archive: {
+        type: 'string',
+        minLength: 1,
+        description: 'Path ON THE TARGET to a `podman save` archive, loaded when the image is missing (offline hosts).',
+      },
+      import: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['tarball'],
+        description: 'Create the image, when missing, from a root file system tarball on the target (podman import).',
+        properties: {
+          tarball: { type: 'string', minLength: 1, description: 'Path ON THE TARGET to the tarball.' },
+          changes: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Dockerfile instructions applied on import, e.g. \'ENTRYPOINT ["/bin/sh"]\', "ENV A=b".',
+          },
+        },
+      },
+      registryAuth: registryAuthSchema,
+      podmanPath: podmanPathSchema,
+    },
+  },
+  secretParams: ['registryAuth'],
+  outputs: (p) => (p.state === 'absent' ? [] : [pendingImageKey(p.name)]),
+  inputs: (p) => [...(p.archive ? [p.archive] : []), ...(p.import ? [p.import.tarball] : [])],
+  check,
+  change,
+});

@@ -1,0 +1,192 @@
+import { posix } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { TaskError } from '../../engine/errors.ts';
+import { defineTask, type FileDiff } from '../../engine/task.ts';
+import { backendSchema, selectBackend, type BackendName } from './backend.ts';
+import { randomSerial } from './build.ts';
+import { KEY_MODE, PUBLIC_MODE, installFile, inDir, ownershipSchema, permissionProblems, readFileState } from './files.ts';
+import { judgeExistingKey, keyTypeSchema, publicKeyFingerprint, publicKeysEqual, type KeyType } from './keys.ts';
+import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
+import { parseCertificateChain, type ParsedCertificate } from './parse.ts';
+import { CA_KEY_USAGE } from './profiles.ts';
+import { ABSENT, describeCertificate, describePlanned, expiryProblem } from './summary.ts';
+
+export interface GenCaParams {
+  dir: string;
+  keyFile?: string;
+  certFile?: string;
+  subject: Subject;
+  keyType?: KeyType;
+  days?: number;
+  pathlen?: number;
+  renewBefore?: number;
+  owner?: string | number;
+  group?: string | number;
+  backend?: BackendName;
+}
+
+interface Resolved {
+  keyFile: string;
+  certFile: string;
+  subject: Subject;
+  keyType: KeyType;
+  days: number;
+  pathlen?: number;
+  renewBefore: number;
+  own: { owner?: string | number; group?: string | number };
+  backend?: BackendName;
+}
+
+interface Plan {
+  p: Resolved;
+  /** The valid key on disk when it is kept. */
+  keptKeyPem: string | null;
+  issueCert: boolean;
+  /** Same bytes, rewritten only to fix mode or ownership. */
+  rewriteKey: boolean;
+  rewriteCert: boolean;
+}
+
+function resolve(params: GenCaParams): Resolved {
+  const p: Resolved = {
+    keyFile: inDir(params.dir, params.keyFile, 'rootCA.key'),
+    certFile: inDir(params.dir, params.certFile, 'rootCA.pem'),
+    subject: params.subject,
+    keyType: params.keyType ?? 'rsa2048',
+    days: params.days ?? 1024,
+    ...(params.pathlen !== undefined ? { pathlen: params.pathlen } : {}),
+    renewBefore: params.renewBefore ?? 30,
+    own: { owner: params.owner, group: params.group },
+    ...(params.backend ? { backend: params.backend } : {}),
+  };
+  if (!p.subject?.CN) throw new TaskError('genCA: subject.CN is required');
+  if (p.days <= p.renewBefore) {
+    throw new TaskError(`genCA: days (${p.days}) must exceed renewBefore (${p.renewBefore}), or every run would renew the CA`);
+  }
+  return p;
+}
+
+/** Why the key on disk cannot be kept, or null when it can. */
+function certProblems(cert: ParsedCertificate, extraCerts: number, key: KeyObject | null, p: Resolved): string[] {
+  const out: string[] = [];
+  if (key && !publicKeysEqual(key, cert.publicKey)) out.push('key does not match certificate');
+  if (!cert.ca || !cert.basicConstraintsCritical) out.push('not a CA: basicConstraints critical CA:TRUE missing');
+  if (cert.pathLen !== p.pathlen) out.push(`pathlen differs: ${cert.pathLen ?? 'none'} -> ${p.pathlen ?? 'none'}`);
+  const usageMissing = CA_KEY_USAGE.filter((u) => !cert.keyUsage.includes(u));
+  if (usageMissing.length) out.push(`keyUsage lacks ${usageMissing.join(', ')}`);
+  const subject = subjectDifferences(cert.subject, p.subject);
+  if (subject.length) out.push(`subject differs: ${subject.join(', ')}`);
+  if (!cert.issuerName.equals(cert.subjectName) || !cert.x509.verify(cert.publicKey)) out.push('not self-signed');
+  if (extraCerts > 0) out.push(`${extraCerts} extra certificate(s) in the file`);
+  const expiry = expiryProblem(cert.notAfter, p.renewBefore);
+  if (expiry) out.push(expiry);
+  return out;
+}
+
+export default defineTask<GenCaParams>({
+  name: 'genCA',
+  summary: 'Creates a self-signed certificate authority (rootCA.key + rootCA.pem) and keeps it: renewed only when it must be.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['dir', 'subject'],
+    properties: {
+      dir: { type: 'string', minLength: 1, description: 'Directory for rootCA.key and rootCA.pem (created when missing).' },
+      keyFile: { type: 'string', minLength: 1, description: 'CA key path (relative to dir or absolute); default dir/rootCA.key.' },
+      certFile: { type: 'string', minLength: 1, description: 'CA certificate path (relative to dir or absolute); default dir/rootCA.pem.' },
+      subject: subjectSchema('Distinguished name of the CA; CN is required.', true),
+      keyType: keyTypeSchema('rsa2048'),
+      days: { type: 'integer', minimum: 1, default: 1024, description: 'Validity in days (default 1024, as in the document).' },
+      pathlen: { type: 'integer', minimum: 0, description: 'basicConstraints pathlen (mirror-registry uses 1); none when omitted.' },
+      renewBefore: { type: 'integer', minimum: 0, default: 30, description: 'Re-sign the CA when it expires within this many days (default 30).' },
+      ...ownershipSchema,
+      backend: backendSchema,
+    },
+  },
+  outputs: (params) => {
+    const p = resolve(params);
+    return [p.keyFile, p.certFile];
+  },
+
+  async check(ctx) {
+    const p = resolve(ctx.params);
+    const [keyFile, certFile] = await Promise.all([readFileState(ctx.conn, p.keyFile), readFileState(ctx.conn, p.certFile)]);
+    const { key: keptKey, problem: keyIssue } = judgeExistingKey(p.keyFile, keyFile.content, p.keyType);
+
+    const chain = certFile.content ? parseCertificateChain(certFile.content.toString('utf8')) : null;
+    const cert = chain?.[0] ?? null;
+    const certIssues = !certFile.content
+      ? [`missing: ${p.certFile}`]
+      : !cert
+        ? [`certificate unreadable: ${p.certFile}`]
+        : certProblems(cert, chain!.length - 1, keptKey, p);
+
+    const issueCert = keyIssue !== null || certIssues.length > 0;
+    const keyPerms = keptKey ? await permissionProblems(ctx.conn, keyFile, KEY_MODE, p.own) : [];
+    const certPerms = issueCert ? [] : await permissionProblems(ctx.conn, certFile, PUBLIC_MODE, p.own);
+    const reasons = [...(keyIssue ? [keyIssue] : []), ...certIssues, ...keyPerms, ...certPerms];
+
+    const plan: Plan = {
+      p,
+      keptKeyPem: keptKey ? keyFile.content!.toString('utf8') : null,
+      issueCert,
+      rewriteKey: keyPerms.length > 0,
+      rewriteCert: certPerms.length > 0,
+    };
+    const diff: FileDiff[] =
+      ctx.diffMode && issueCert
+        ? [
+            {
+              path: p.certFile,
+              before: cert ? describeCertificate(cert, publicKeyFingerprint(cert.publicKey)) : ABSENT,
+              after: describePlanned({
+                subject: p.subject,
+                issuer: p.subject,
+                days: p.days,
+                keyType: p.keyType,
+                keyFingerprint: keptKey ? publicKeyFingerprint(keptKey) : null,
+              }),
+            },
+          ]
+        : [];
+    const data = cert && !issueCert ? { certFile: p.certFile, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString() } : {};
+    return { changed: reasons.length > 0, reasons, diff, state: plan, data };
+  },
+
+  async change(ctx, result) {
+    const plan = result.state as Plan;
+    const { p } = plan;
+    const written: string[] = [];
+    if (plan.issueCert) {
+      const backend = await selectBackend(ctx.conn, p.backend);
+      const issued = await backend.issueCa({
+        key: plan.keptKeyPem ? { reuse: { path: p.keyFile, pem: plan.keptKeyPem } } : { generate: p.keyType },
+        subject: p.subject,
+        days: p.days,
+        ...(p.pathlen !== undefined ? { pathLen: p.pathlen } : {}),
+        serial: randomSerial(),
+      });
+      if (!plan.keptKeyPem || plan.rewriteKey) {
+        await installFile(ctx.conn, p.keyFile, issued.keyPem, KEY_MODE, p.own);
+        written.push(posix.basename(p.keyFile));
+      }
+      await installFile(ctx.conn, p.certFile, issued.certPem, PUBLIC_MODE, p.own);
+      written.push(posix.basename(p.certFile));
+      const cert = parseCertificateChain(issued.certPem)![0]!;
+      return {
+        message: `${plan.keptKeyPem ? 'CA re-signed with its existing key' : 'new CA'} (${backend.name}): wrote ${written.join(', ')}`,
+        data: { certFile: p.certFile, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString() },
+      };
+    }
+    if (plan.rewriteKey) {
+      await installFile(ctx.conn, p.keyFile, plan.keptKeyPem!, KEY_MODE, p.own);
+      written.push(posix.basename(p.keyFile));
+    }
+    if (plan.rewriteCert) {
+      const content = await ctx.conn.readFile(p.certFile);
+      if (content) await installFile(ctx.conn, p.certFile, content, PUBLIC_MODE, p.own);
+      written.push(posix.basename(p.certFile));
+    }
+    return { message: `fixed mode/ownership of ${written.join(', ')}` };
+  },
+});

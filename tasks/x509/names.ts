@@ -1,0 +1,94 @@
+/** Distinguished names: the subject parameter, its DER form, comparison and openssl's -subj syntax. */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Name } from '@peculiar/asn1-x509';
+import type { JsonSchema } from '../../engine/task.ts';
+import { x509 } from './peculiar.ts';
+
+export interface Subject {
+  C?: string;
+  ST?: string;
+  L?: string;
+  O?: string;
+  OU?: string;
+  CN?: string;
+}
+
+/** Attributes in the order the document prompts for them (and openssl prints them). */
+const ATTRIBUTES = [
+  ['C', '2.5.4.6'],
+  ['ST', '2.5.4.8'],
+  ['L', '2.5.4.7'],
+  ['O', '2.5.4.10'],
+  ['OU', '2.5.4.11'],
+  ['CN', '2.5.4.3'],
+] as const;
+
+const NAME_BY_OID = new Map<string, string>([
+  ...ATTRIBUTES.map(([name, id]) => [id, name] as [string, string]),
+  ['1.2.840.113549.1.9.1', 'emailAddress'],
+]);
+
+export function subjectSchema(description: string, cnRequired: boolean): JsonSchema {
+  const text = (what: string): JsonSchema => ({ type: 'string', minLength: 1, maxLength: 64, description: what });
+  return {
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(cnRequired ? { required: ['CN'] } : {}),
+    properties: {
+      C: { type: 'string', pattern: '^[A-Za-z]{2}$', description: 'Country, two-letter code (e.g. IE).' },
+      ST: text('State or province (e.g. GALWAY).'),
+      L: text('Locality or city.'),
+      O: text('Organization (e.g. QUAY).'),
+      OU: text('Organizational unit (e.g. DOCS).'),
+      CN: text('Common name (e.g. quay-server.example.com).'),
+    },
+  };
+}
+
+/** Name DER: one single-valued RDN per attribute; C is PrintableString, the rest UTF8String (as openssl -utf8). */
+export function encodeName(subject: Subject): Buffer {
+  const rdns = ATTRIBUTES.filter(([name]) => subject[name] !== undefined).map(([name]) => {
+    const value = subject[name]!;
+    return { [name]: [name === 'C' ? { printableString: value } : { utf8String: value }] };
+  });
+  return Buffer.from(new x509.Name(rdns).toArrayBuffer());
+}
+
+/** Attribute short name (or dotted OID) -> value, from Name DER; a repeated attribute keeps its values joined with "+". */
+export function decodeName(der: BufferSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rdn of AsnConvert.parse(der, Name)) {
+    for (const { type, value } of rdn) {
+      const name = NAME_BY_OID.get(type) ?? type;
+      const text = value.toString();
+      out[name] = out[name] === undefined ? text : `${out[name]}+${text}`;
+    }
+  }
+  return out;
+}
+
+/** "O QUAY -> ACME" for each attribute that differs; empty when equal. */
+export function subjectDifferences(actual: Record<string, string>, wanted: Subject): string[] {
+  const names = new Set([...Object.keys(actual), ...ATTRIBUTES.map(([n]) => n)]);
+  const out: string[] = [];
+  for (const name of names) {
+    const have = actual[name];
+    const want = (wanted as Record<string, string | undefined>)[name];
+    if (have !== want) out.push(`${name} ${have ?? '(none)'} -> ${want ?? '(none)'}`);
+  }
+  return out;
+}
+
+export function formatSubject(subject: Record<string, string>): string {
+  return Object.entries(subject)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** openssl's -subj syntax: /C=IE/ST=GALWAY/..., with / + = and \ escaped. */
+export function opensslSubject(subject: Subject): string {
+  return ATTRIBUTES.filter(([name]) => subject[name] !== undefined)
+    .map(([name]) => `/${name}=${subject[name]!.replace(/[\\/+=]/g, (c) => `\\${c}`)}`)
+    .join('');
+}

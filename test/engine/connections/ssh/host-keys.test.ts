@@ -1,0 +1,153 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectionSpec } from '../../../../engine/connection.ts';
+import { HostKeyError } from '../../../../engine/errors.ts';
+import { openConnection } from '../../../../engine/connections/index.ts';
+import { startSshHosts, type SshTestHosts } from '../../../helpers/sshd.ts';
+import { tempDir } from '../../../helpers/task-harness.ts';
+
+/** `ssh-keygen -l` of a public key file: the fingerprint a user would compare. */
+function fingerprintOf(pubFile: string): string {
+  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]).toString().split(' ')[1]!;
+}
+
+function newKey(dir: string, name: string, type = 'ed25519'): string {
+  const file = join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', file]);
+  return file;
+}
+
+describe('host key verification against known_hosts', () => {
+  let hosts: SshTestHosts;
+  let dir: string;
+  let hostPubKey: string; // "type base64" of host1's real key
+  let hostFingerprint: string;
+
+  const spec = (knownHostsFile: string, extra: Partial<ConnectionSpec> = {}): ConnectionSpec => {
+    const h = hosts.hosts[0]!;
+    return { hostName: h.name, kind: 'ssh', address: h.address, port: h.port, user: 'root', privateKeyFile: hosts.clientKeyFile, knownHostsFile, ...extra };
+  };
+  const hostEntryName = () => `[127.0.0.1]:${hosts.hosts[0]!.port}`;
+
+  before(async () => {
+    hosts = await startSshHosts(1);
+    dir = tempDir('tackle-hostkeys-');
+    const pubFile = join(hosts.dir, 'host0_key.pub');
+    hostPubKey = (await fs.readFile(pubFile, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+    hostFingerprint = fingerprintOf(pubFile);
+  });
+
+  after(async () => {
+    await hosts?.stop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  test('a changed host key is refused, names host and fingerprint, and no command runs', async () => {
+    const impostor = newKey(dir, 'impostor');
+    const knownHosts = join(dir, 'changed_known_hosts');
+    const [type, key] = (await fs.readFile(`${impostor}.pub`, 'utf8')).split(' ');
+    await fs.writeFile(knownHosts, `${hostEntryName()} ${type} ${key}\n`);
+    const marker = join(dir, 'changed-marker');
+    await assert.rejects(
+      openConnection(spec(knownHosts)).then((c) => c.exec(['touch', marker])),
+      (e: unknown) => {
+        assert.ok(e instanceof HostKeyError, String(e));
+        assert.match(e.message, /host key for host1 \(127\.0\.0\.1:\d+\) CHANGED/);
+        assert.match(e.message, /possible man-in-the-middle/);
+        assert.ok(e.message.includes(`fingerprint ${hostFingerprint}`), e.message);
+        assert.equal(e.host, 'host1');
+        return true;
+      },
+    );
+    assert.equal(existsSync(marker), false);
+  });
+
+  test('an unknown host is refused with its fingerprint, and no command runs', async () => {
+    const knownHosts = join(dir, 'empty_known_hosts');
+    await fs.writeFile(knownHosts, `[127.0.0.1]:1 ${hostPubKey}\n`);
+    const marker = join(dir, 'unknown-marker');
+    await assert.rejects(
+      openConnection(spec(knownHosts)).then((c) => c.exec(['touch', marker])),
+      (e: unknown) =>
+        e instanceof HostKeyError &&
+        /host key for host1 \(127\.0\.0\.1:\d+\) is not in known_hosts/.test(e.message) &&
+        e.message.includes(`fingerprint ${hostFingerprint}`),
+    );
+    assert.equal(existsSync(marker), false);
+    // A missing known_hosts file is the same: unknown.
+    await assert.rejects(openConnection(spec(join(dir, 'no-such-file'))), HostKeyError);
+  });
+
+  test('a hashed known_hosts entry (ssh-keygen -H) is accepted', async () => {
+    const knownHosts = join(dir, 'hashed_known_hosts');
+    await fs.writeFile(knownHosts, `${hostEntryName()} ${hostPubKey}\n`);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', knownHosts], { stdio: 'ignore' });
+    const text = await fs.readFile(knownHosts, 'utf8');
+    assert.match(text, /^\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
+    assert.ok(!text.includes('127.0.0.1'));
+    const c = await openConnection(spec(knownHosts));
+    assert.equal((await c.exec(['echo', 'ok'])).stdout, 'ok\n');
+    await c.close();
+  });
+
+  test('comma lists and other hosts\' lines are understood', async () => {
+    const other = newKey(dir, 'other-host');
+    const [type, key] = (await fs.readFile(`${other}.pub`, 'utf8')).split(' ');
+    const knownHosts = join(dir, 'list_known_hosts');
+    await fs.writeFile(knownHosts, `# comment\n\nexample.org ${type} ${key}\nfoo,${hostEntryName()},bar ${hostPubKey}\n`);
+    const c = await openConnection(spec(knownHosts));
+    assert.equal((await c.exec(['true'])).code, 0);
+    await c.close();
+  });
+
+  test('trust on first use records an unknown key, then it is known', async () => {
+    const knownHosts = join(dir, 'sub', 'tofu_known_hosts');
+    const c = await openConnection(spec(knownHosts, { trustOnFirstUse: true }));
+    await c.close();
+    const text = await fs.readFile(knownHosts, 'utf8');
+    assert.equal(text, `${hostEntryName()} ${hostPubKey}\n`);
+    assert.equal((await fs.stat(knownHosts)).mode & 0o777, 0o600);
+    const again = await openConnection(spec(knownHosts));
+    await again.close();
+  });
+
+  test('trust on first use never accepts a changed key', async () => {
+    const impostor = newKey(dir, 'impostor2');
+    const knownHosts = join(dir, 'tofu_changed_known_hosts');
+    const [type, key] = (await fs.readFile(`${impostor}.pub`, 'utf8')).split(' ');
+    const line = `${hostEntryName()} ${type} ${key}\n`;
+    await fs.writeFile(knownHosts, line);
+    await assert.rejects(openConnection(spec(knownHosts, { trustOnFirstUse: true })), (e: unknown) => e instanceof HostKeyError && /CHANGED/.test(e.message));
+    assert.equal(await fs.readFile(knownHosts, 'utf8'), line);
+  });
+
+  test('hostKeyChecking false connects whatever known_hosts says', async () => {
+    const c = await openConnection(spec(join(dir, 'no-such-file'), { hostKeyChecking: false }));
+    assert.equal((await c.exec(['true'])).code, 0);
+    await c.close();
+  });
+
+  for (const keyType of ['rsa', 'ecdsa'] as const) {
+    test(`a ${keyType} host key is verified`, async () => {
+      const other = await startSshHosts(1, { hostKeyType: keyType });
+      try {
+        const c = await other.connect();
+        assert.equal((await c.exec(['true'])).code, 0);
+        await c.close();
+        // And the same host with an ed25519 entry only (another type) is unknown, not accepted.
+        const knownHosts = join(dir, `${keyType}_known_hosts`);
+        await fs.writeFile(knownHosts, `[127.0.0.1]:${other.hosts[0]!.port} ${hostPubKey}\n`);
+        const h = other.hosts[0]!;
+        await assert.rejects(
+          openConnection({ hostName: h.name, kind: 'ssh', address: h.address, port: h.port, user: 'root', privateKeyFile: other.clientKeyFile, knownHostsFile: knownHosts }),
+          (e: unknown) => e instanceof HostKeyError && /not in known_hosts/.test(e.message),
+        );
+      } finally {
+        await other.stop();
+      }
+    });
+  }
+});
