@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Connection, FileInfo, WriteOptions } from '../connection.ts';
 import { CommandError } from '../errors.ts';
+import { tempPathFor } from './temp-file.ts';
 
 /**
  * File operations done with commands instead of SFTP / fs: used where the file access must
@@ -76,10 +76,7 @@ const WRITE_SCRIPT = [
 
 export async function writeFileByExec(conn: Connection, path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
   const mode = opts.mode ?? 0o644;
-  const slash = path.lastIndexOf('/');
-  const dir = slash < 0 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
-  const base = path.slice(slash + 1);
-  const tmp = `${dir === '/' ? '' : dir}/.${base}.tackle-${randomBytes(6).toString('hex')}`;
+  const tmp = tempPathFor(path);
   const umask = (~mode & 0o777).toString(8).padStart(3, '0');
   await mustRun(
     conn,

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from '../owner.ts';
 import { assertValidArgv } from './shell-quote.ts';
+import { tempPathFor } from './temp-file.ts';
 
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -70,7 +69,7 @@ export class LocalConnection implements Connection {
   }
 
   async writeFile(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
-    const tmp = join(dirname(path), `.${basename(path)}.tackle-${randomBytes(6).toString('hex')}`);
+    const tmp = tempPathFor(path);
     const mode = opts.mode ?? 0o644;
     // 'wx' with the final mode: the secret is never readable by others, not even for a moment.
     const handle = await fs.open(tmp, 'wx', mode);

@@ -1,9 +1,6 @@
-import { basename, dirname } from 'node:path';
 import type { Connection, ConnectionSpec } from '../connection.ts';
 import type { InventoryHost } from '../model.ts';
-
-/** $1 = directory, $2 = file name: removes $1/.$2.tackle-* (the quoted parts match literally). */
-const REMOVE_TEMP_FILES = 'for f in "$1"/.*; do case "$f" in "$1/.$2.tackle-"*) rm -f -- "$f" ;; esac; done'
+import { removeTempFilesArgv } from '../connections/temp-file.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -48,7 +45,7 @@ export class HostSession {
 
   /**
    * Hard stop: no new write begins, and the temp files of writes in flight are removed (every
-   * connection writes PATH through DIR/.NAME.tackle-RANDOM, then renames; the targets are never
+   * connection writes PATH through a temp file beside it (connections/temp-file.ts), then renames; the targets are never
    * partial). A write may create its temp file a moment after a sweep, so sweeps repeat until
    * no write is in flight or `deadline` (ms since the epoch) comes.
    */
@@ -59,7 +56,7 @@ export class HostSession {
     while (this.writesInFlight.size > 0 && Date.now() < deadline) {
       await Promise.all(
         [...this.writesInFlight].map((path) =>
-          conn.exec(['sh', '-c', REMOVE_TEMP_FILES, 'tackle-cleanup', dirname(path), basename(path)]).catch(() => undefined),
+          conn.exec(removeTempFilesArgv(path)).catch(() => undefined),
         ),
       );
       await new Promise((r) => setTimeout(r, 50));

@@ -1,11 +1,10 @@
-import { basename, dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { run } from '../../exec-helpers.ts';
 import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
 import { commandLine } from '../shell-quote.ts';
+import { tempPathFor } from '../temp-file.ts';
 import { connectClient } from './connect.ts';
 import { resolveOwner } from '../../owner.ts';
 import { Semaphore } from './semaphore.ts';
@@ -228,7 +227,7 @@ export class SshConnection implements Connection {
     const mode = opts.mode ?? 0o644;
     const owner =
       opts.owner !== undefined || opts.group !== undefined ? await resolveOwner(this, opts.owner, opts.group) : undefined;
-    const tmp = `${dirname(path)}/.${basename(path)}.tackle-${randomBytes(6).toString('hex')}`;
+    const tmp = tempPathFor(path);
     await this.withSftp(`write of ${path}`, async (s) => {
       await sftpOps.writeNewFile(s, tmp, toBuffer(data), mode, owner);
       try {
