@@ -2,6 +2,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { commandLine } from '../shell-quote.ts';
+import { killGroupScript } from './kill-group.ts';
 
 /**
  * One SSH exec channel per command: the fallback when no persistent remote shell can run, and
@@ -46,15 +47,9 @@ function stripPidLine(stderr: string): string {
   return stderr.startsWith(PID_PREFIX) ? stderr.slice(stderr.indexOf('\n') + 1) : stderr;
 }
 
-/** TERM first (sudo passes it on to a command it runs as another user), then KILL, to the whole process group $1. */
-export const KILL_GROUP_SCRIPT = [
-  'kill -TERM "-$1" 2>/dev/null || exit 0',
-  'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$1" 2>/dev/null || exit 0; done',
-  'kill -KILL "-$1" 2>/dev/null; exit 0',
-].join('\n');
-
+/** Ends process group `pid` (see kill-group.ts). */
 export function killGroupArgv(pid: number): string[] {
-  return ['sh', '-c', KILL_GROUP_SCRIPT, 'tackle-kill', String(pid)];
+  return ['sh', '-c', killGroupScript('$1'), 'tackle-kill', String(pid)];
 }
 
 /** What a channel exec needs from its connection. */

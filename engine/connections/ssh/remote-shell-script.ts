@@ -1,3 +1,5 @@
+import { killGroupScript } from './kill-group.ts';
+
 /** Shell text the controller sends to a persistent remote shell (see remote-shell.ts for the protocol). */
 
 /** Sets up the shell: temp dir, setsid, cleanup traps; answers `ready DIR` or `unusable REASON`. */
@@ -25,16 +27,13 @@ export function initScript(marker: string, dirName: string): string {
 }
 
 /**
- * Kills the job's process group once `seconds` have passed: TERM first (sudo passes it on to a
- * command it runs as another user), then KILL. It runs in a process group of its own, so the
- * shell cancels it (and its sleep) with one KILL to that group; a signal trap would race with the
+ * Kills the job's process group once `seconds` have passed (kill-group.ts). It runs in a
+ * process group of its own, so the shell cancels it (and its sleep) with one KILL to that group; a signal trap would race with the
  * watchdog's own start. Before it kills anything it leaves a marker file, which is how the shell
  * tells a timeout from a job that ended by itself.
  */
 function watchdogScript(seconds: string, timeoutMarker: string): string {
-  const body =
-    'sleep "$1" || exit 0; : > "$2"; kill -TERM "-$3" 2>/dev/null || exit 0; ' +
-    'for _ in 1 2 3 4; do sleep 0.05; kill -0 "-$3" 2>/dev/null || exit 0; done; kill -KILL "-$3" 2>/dev/null; exit 0';
+  const body = `sleep "$1" || exit 0; : > "$2"; ${killGroupScript('$3')}`;
   return `"$tackle_setsid" sh -c '${body}' tackle-watchdog ${seconds} ${timeoutMarker} "$tackle_p" </dev/null >/dev/null 2>&1 & tackle_w=$!`;
 }
 
