@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/ (built by `npm run build`, which `npm ci` runs through `prepare`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const entry = new URL('../dist/cli/entry.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write(
+    'tackle: the compiled program (dist/) is missing. Run `npm ci` (or `npm run build`) in the tackle checkout,\n' +
+      'or run from source: node --import tsx cli/entry.ts ...\n',
+  );
+  process.exit(1);
+}
+await import(entry.href);

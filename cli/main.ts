@@ -2,20 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
-import { openConnection } from '../engine/connections/index.ts';
 import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
-import { selectHosts } from '../engine/load/host-pattern.ts';
-import { loadAll, type Loaded } from '../engine/load/loader.ts';
-import { ParamValidator } from '../engine/run/param-validator.ts';
-import { buildJsonReport, writeJsonReport } from '../engine/report/json-report.ts';
-import { PlainReporter } from '../engine/report/plain.ts';
-import { ProgressReporter } from '../engine/report/progress.ts';
-import { renderRecap } from '../engine/report/recap.ts';
-import { runPlaybook } from '../engine/run/runner.ts';
-import { SecretMasker } from '../engine/secrets.ts';
-import { readVaultPassword } from './vault.ts';
-import { taskRegistry } from './task-registry.ts';
-import { installInterruptHandler } from './interrupt.ts';
+import type { Loaded } from '../engine/load/loader.ts';
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
 
@@ -82,6 +70,10 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     return EXIT.invalid;
   }
   const playbookFile = positionals[0]!;
+  const {
+    buildJsonReport, installInterruptHandler, loadAll, openConnection, ParamValidator, PlainReporter, ProgressReporter,
+    readVaultPassword, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
+  } = await import('./run-deps.ts');
   const registry = taskRegistry();
   const loaded = await loadAll({
     playbookFile,
@@ -138,6 +130,7 @@ async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<strin
     if (!limit.startsWith('@')) terms.push(limit);
     else terms.push(...(await readFile(limit.slice(1), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
   }
+  const { selectHosts } = await import('./run-deps.ts');
   const hosts = new Set(selectHosts(loaded.inventory, terms.join(':')));
   if (hosts.size === 0) {
     throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/tackle.js', import.meta.url));
+/**
+ * The node arguments that start tackle from its TypeScript sources (tests never need a build);
+ * bin/tackle.js runs the same entry compiled into dist/.
+ */
+export const TACKLE_FROM_SOURCE = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../cli/entry.ts', import.meta.url))];
 
 export interface CliResult {
   code: number;
@@ -12,7 +16,7 @@ export interface CliResult {
 /** Runs the real `tackle` CLI as a user would, in its own process. */
 export function tackle(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,11 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseRecap, type CliResult } from '../../helpers/cli.ts';
+import { parseRecap, TACKLE_FROM_SOURCE, type CliResult } from '../../helpers/cli.ts';
 import { startRollout, type Rollout } from '../../helpers/rollout-fixture.ts';
-
-const BIN = fileURLToPath(new URL('../../../bin/tackle.js', import.meta.url));
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -177,7 +174,7 @@ describe('rollout faults on 10 ssh hosts', () => {
       r.names.flatMap((h) => (existsSync(dirOf(h)) ? readdirSync(dirOf(h)).filter((f) => f.startsWith('.data.txt.tackle-')).map((f) => `${h}/${f}`) : []));
     const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-    const child = spawn(process.execPath, [BIN, 'run', pb, '-i', r.inventory, '--no-progress'], { cwd: r.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, 'run', pb, '-i', r.inventory, '--no-progress'], { cwd: r.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -259,7 +256,7 @@ describe('rollout faults on 10 ssh hosts', () => {
 
   function tackleWith(inventory: string, pb: string): Promise<CliResult> {
     return new Promise((res) => {
-      const child = spawn(process.execPath, [BIN, 'run', pb, '-i', inventory, '--no-progress'], { cwd: r.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, 'run', pb, '-i', inventory, '--no-progress'], { cwd: r.dir, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

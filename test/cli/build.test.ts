@@ -1,0 +1,56 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** A package laid out as `npm ci` leaves it: package.json, bin/, node_modules and (optionally) the built dist/. */
+function packageCopy(dir: string): void {
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(REPO, 'bin', 'tackle.js'), join(dir, 'bin', 'tackle.js'));
+  copyFileSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+}
+
+describe('compiled program: bin/tackle.js runs what `npm run build` writes to dist/', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tackle-h8-build-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the build compiles the sources to JavaScript and the compiled CLI validates a playbook', () => {
+    const pkg = join(dir, 'built');
+    mkdirSync(pkg);
+    packageCopy(pkg);
+    const build = spawnSync(process.execPath, [TSC, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stdout + build.stderr);
+    const entry = readFileSync(join(pkg, 'dist', 'cli', 'entry.js'), 'utf8');
+    assert.match(entry, /from ["']\.\/main\.js["']/, 'relative imports point at the compiled .js files');
+
+    const help = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), 'run', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: tackle run PLAYBOOK/);
+
+    const playbook = join(dir, 'site.yml');
+    writeFileSync(playbook, '- name: p\n  hosts: localhost\n  tasks:\n    - name: d\n      directory: { path: /tmp/x }\n');
+    const validate = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), 'validate', playbook], { encoding: 'utf8' });
+    assert.equal(validate.status, 0, validate.stderr);
+    assert.equal(validate.stdout, `${playbook}: valid (1 plays, 1 tasks, 1 hosts)\n`);
+  });
+
+  test('without dist/, bin/tackle.js says what to run and exits 1', () => {
+    const pkg = join(dir, 'unbuilt');
+    mkdirSync(pkg);
+    packageCopy(pkg);
+    const r = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /the compiled program \(dist\/\) is missing\. Run `npm ci` \(or `npm run build`\)/);
+  });
+});
