@@ -8,36 +8,105 @@ export const MASK = '********';
 /** Shorter values are not masked: they would mask ordinary words. `!secret` refuses them. */
 export const SECRET_MIN_LENGTH = 4;
 
+/** Names of keys (env variables, config keys) whose values are taken to be secret wherever they come from. */
+const SECRET_NAME = /pass|secret|token|key|psk|credential|auth|cookie|private/i;
+
+export function looksSecret(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 export class SecretMasker {
-  private readonly secrets = new Set<string>();
-  private pattern: RegExp | null = null;
+  /**
+   * Secrets by their first SECRET_MIN_LENGTH characters, longest first: masking a line looks up
+   * each position once, so it costs the same with ten secrets as with a hundred thousand.
+   */
+  private readonly byPrefix = new Map<string, string[]>();
+  private readonly known = new Set<string>();
 
   constructor(initial: Iterable<string> = []) {
     for (const s of initial) this.add(s);
   }
 
   add(value: unknown): void {
-    for (const s of leafStrings(value)) {
-      // Very short values would mask ordinary words; they are still never printed by no_log tasks.
-      if (s.length >= SECRET_MIN_LENGTH && !this.secrets.has(s)) {
-        this.secrets.add(s);
-        this.pattern = null;
-      }
-    }
+    for (const s of leafStrings(value)) for (const form of encodedForms(s)) this.addForm(form);
   }
 
   mask(text: string): string {
-    if (this.secrets.size === 0) return text;
-    this.pattern ??= new RegExp(
-      [...this.secrets]
-        .sort((a, b) => b.length - a.length)
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.pattern, MASK);
+    if (this.known.size === 0 || text.length < SECRET_MIN_LENGTH) return text;
+    let out = '';
+    let copiedTo = 0;
+    for (let i = 0; i <= text.length - SECRET_MIN_LENGTH; ) {
+      const hit = this.byPrefix.get(text.slice(i, i + SECRET_MIN_LENGTH))?.find((s) => text.startsWith(s, i));
+      if (hit === undefined) {
+        i++;
+        continue;
+      }
+      out += text.slice(copiedTo, i) + MASK;
+      i += hit.length;
+      copiedTo = i;
+    }
+    return copiedTo === 0 ? text : out + text.slice(copiedTo);
+  }
+
+  private addForm(s: string): void {
+    // Very short values would mask ordinary words; they are still never printed by no_log tasks.
+    if (s.length < SECRET_MIN_LENGTH || this.known.has(s)) return;
+    this.known.add(s);
+    const prefix = s.slice(0, SECRET_MIN_LENGTH);
+    const list = this.byPrefix.get(prefix);
+    if (!list) this.byPrefix.set(prefix, [s]);
+    else {
+      const at = list.findIndex((other) => other.length < s.length);
+      list.splice(at === -1 ? list.length : at, 0, s);
+    }
   }
 }
+
+/**
+ * A secret as tackle itself may print it: as is, trimmed, escaped as JSON and YAML quote it,
+ * and, for a multi-line value (a PEM key), each of its lines on its own.
+ */
+function encodedForms(s: string): string[] {
+  const forms = [s, s.trim()];
+  const json = JSON.stringify(s).slice(1, -1);
+  forms.push(json, s.replace(/'/g, "''"));
+  if (/[\r\n]/.test(s)) for (const line of s.split(/\r?\n|\r/)) forms.push(line, line.trim());
+  return forms;
+}
+
+/**
+ * Values that sit on the host and that tackle was never told about, masked by what they are:
+ * the value of a secret-looking key (`password: x`, `SECRET_KEY=x`, `"token": "x"`, a YAML
+ * block scalar under such a key), and the password in a URL (`postgresql://user:x@host`).
+ */
+export function maskByKey(text: string): string {
+  let blockIndent = -1;
+  const lines = text.split('\n').map((line) => {
+    const indent = line.length - line.trimStart().length;
+    if (blockIndent >= 0) {
+      if (line.trim() === '' || indent > blockIndent) return line.trim() === '' ? line : `${line.slice(0, indent)}${MASK}`;
+      blockIndent = -1;
+    }
+    const entry = KEY_LINE.exec(line);
+    if (entry && looksSecret(entry[3]!) && !entry[5]!.startsWith('//')) {
+      const value = entry[5]!;
+      if (value === '') return line;
+      if (/^[|>][-+0-9]*\s*(#.*)?$/.test(value)) {
+        blockIndent = indent;
+        return line;
+      }
+      return `${entry[1]}${entry[2]}${entry[3]}${entry[2]}${entry[4]}${value.endsWith(',') ? `${MASK},` : MASK}`;
+    }
+    return line.replace(INLINE_ASSIGNMENT, (all, key: string) => (looksSecret(key) ? `${key}=${MASK}` : all));
+  });
+  return lines.join('\n').replace(URL_PASSWORD, `$1${MASK}$3`);
+}
+
+/** `key: value`, `- key: value`, `"key": value`, `KEY=value`. */
+const KEY_LINE = /^(\s*(?:-\s+)?)(["']?)([A-Za-z_][\w.-]*)\2(\s*[:=]\s*)(.*)$/;
+/** `KEY=value` inside a line (a command's output, an env line shown as `env: KEY=value`). */
+const INLINE_ASSIGNMENT = /\b([A-Za-z_][\w.-]*)=(?!\*{8})[^\s,;&]+/g;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)([^\s@/]+)(@)/gi;
 
 /** Every string and number inside a value, as strings (map keys excluded). */
 export function* leafStrings(value: unknown): Generator<string> {

@@ -8,6 +8,8 @@ export interface FileDiff {
   path: string;
   before: string;
   after: string;
+  /** Set when the content must not be shown (no_log, a file that holds secrets): the reason, printed instead. */
+  hidden?: string;
 }
 
 export interface CheckResult {

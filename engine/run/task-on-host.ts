@@ -9,6 +9,8 @@ import { scopeFor, type RunContext } from './run-context.ts';
 import { evaluateCondition, renderValue } from '../template/template.ts';
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
 import { stripOmitted, type Scope } from '../template/vars.ts';
+import { maskByKey } from '../secrets.ts';
+import type { FileDiff } from '../task.ts';
 
 /** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
 export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext): Promise<HostTaskResult> {
@@ -20,9 +22,9 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
     type: call.type,
     status: outcome.status,
     durationMs: performance.now() - started,
-    message: outcome.message === undefined ? undefined : rc.masker.mask(outcome.message),
-    reasons: outcome.reasons.map((r) => rc.masker.mask(r)),
-    diff: outcome.diff.map((d) => ({ path: d.path, before: rc.masker.mask(d.before), after: rc.masker.mask(d.after) })),
+    message: outcome.message === undefined ? undefined : masked(rc, outcome.message),
+    reasons: outcome.reasons.map((r) => masked(rc, r)),
+    diff: outcome.diff.map((d) => shownDiff(rc, call, d)),
     ignored,
   });
 
@@ -68,11 +70,12 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new TaskError(`${formatPos(call.pos)}: parameters of '${call.type}' must template to a map, got ${Array.isArray(params) ? 'a list' : typeof params}`);
   }
+  // Before validation fills in defaults ("yaml", "0644"): those are no secret of the task's.
+  if (call.noLog) rc.masker.add(params);
   const problems = rc.validator.validate(def, params);
   if (problems.length > 0) throw new TaskError(`${formatPos(call.pos)}: after templating: ${problems.join('; ')}`);
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
-  if (call.noLog) rc.masker.add(params);
 
   const playBecome: Record<string, unknown> = play.become === undefined ? {} : { ansible_become: play.become, ...(play.becomeUser ? { ansible_become_user: play.becomeUser } : {}) };
   const conn = await session.connect(
@@ -89,7 +92,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
     checkMode: rc.checkMode,
     diffMode: rc.diffMode,
     pending: session.pending,
-    log: (m) => rc.reporter.verbose(session.name, rc.masker.mask(m)),
+    log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
   });
   for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
   return outcome;
@@ -184,8 +187,20 @@ function failed(
   const where = text.includes(call.pos.file) ? '' : ` (task '${call.name}' at ${formatPos(call.pos)})`;
   const message = call.noLog ? `failed; details hidden by no_log${where}` : `${text}${where}`;
   if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) console.error(error);
-  register(call, session, { changed: false, failed: true, skipped: false, msg: rc.masker.mask(message) });
+  register(call, session, { changed: false, failed: true, skipped: false, msg: masked(rc, message) });
   return result({ status: 'failed', message, reasons: [], diff: [] }, call.ignoreErrors);
+}
+
+/** Known secrets by value, and host-side ones by the key they sit under. */
+function masked(rc: RunContext, text: string): string {
+  return rc.masker.mask(maskByKey(text));
+}
+
+/** A no_log task shows that a file changed, never its content. */
+function shownDiff(rc: RunContext, call: TaskCall, d: FileDiff): FileDiff {
+  if (call.noLog) return { path: d.path, before: '', after: '', hidden: 'no_log' };
+  if (d.hidden !== undefined) return { path: d.path, before: '', after: '', hidden: d.hidden };
+  return { path: d.path, before: masked(rc, d.before), after: masked(rc, d.after) };
 }
 
 function register(call: TaskCall, session: HostSession, value: Record<string, unknown>): void {

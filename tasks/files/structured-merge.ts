@@ -9,10 +9,13 @@ import { TaskError } from '../../engine/errors.ts';
 /** Scalars are quoted so that YAML 1.1 readers (Quay's PyYAML) read them as YAML 1.2 does: "yes" stays a string. */
 const SCHEMA_OPTIONS = { compat: 'yaml-1.1' } as const;
 
+/** No folding: a long value stays on one line, so the output masker sees it whole. */
+const OUTPUT_OPTIONS = { ...SCHEMA_OPTIONS, lineWidth: 0 } as const;
+
 export type StructuredFormat = 'yaml' | 'json';
 
 export function serialize(value: unknown, format: StructuredFormat): string {
-  return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, SCHEMA_OPTIONS);
+  return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, OUTPUT_OPTIONS);
 }
 
 /** The parsed value, or undefined when the text does not parse (then it simply differs). */
@@ -68,7 +71,7 @@ export function mergeYaml(source: string, patch: Record<string, unknown>): strin
   if (doc.contents === null) doc.contents = doc.createNode({});
   if (!isMap(doc.contents)) throw new TaskError('cannot merge keys into a YAML file whose top level is not a map');
   mergeIntoMap(doc, doc.contents, patch);
-  return doc.toString();
+  return doc.toString(OUTPUT_OPTIONS);
 }
 
 export function mergeJson(source: string, patch: Record<string, unknown>): string {

@@ -3,7 +3,8 @@ import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { resolveOwner } from '../../engine/owner.ts';
 import { run } from '../../engine/exec-helpers.ts';
-import { defineTask, type CheckResult } from '../../engine/task.ts';
+import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.ts';
+import { holdsSecrets, keysOnlyDiff } from './secret-diff.ts';
 import { formatMode, modeSchema, parseMode } from './file-mode.ts';
 import { isPlainObject, mergeJson, mergeYaml, parseStructured, serialize, valuesEqual, type StructuredFormat } from './structured-merge.ts';
 
@@ -54,7 +55,7 @@ export default defineTask<WriteConfigParams>({
           'With `content`: set only the given keys in the existing file. Maps merge key by key, lists and scalars replace; every other key and its comments stay. A missing file is created from `content`. Keys are never deleted.',
       },
       format: { enum: ['yaml', 'json'], default: 'yaml', description: 'Serialisation of `content`.' },
-      mode: { ...modeSchema, default: '0644' },
+      mode: { ...modeSchema, default: '0644', description: `${modeSchema.description} An owner-only mode (0600, 0400) marks the file as holding secrets: --diff then names the keys that change, never a value.` },
       owner: { type: ['string', 'integer'], description: 'User name or uid; when omitted an existing file keeps its owner.' },
       group: { type: ['string', 'integer'], description: 'Group name or gid; when omitted an existing file keeps its group.' },
       backup: {
@@ -100,7 +101,7 @@ export default defineTask<WriteConfigParams>({
     return {
       changed: reasons.length > 0,
       reasons,
-      diff: write !== null ? [{ path: p.path, before: previous ?? '', after: write }] : [],
+      diff: write === null ? [] : [fileDiff(p, previous, write, mode)],
       state: plan,
     };
   },
@@ -128,6 +129,12 @@ export default defineTask<WriteConfigParams>({
     return backupPath ? { message: `written; backup ${backupPath}`, data: { backup: backupPath } } : { message: 'written' };
   },
 });
+
+/** Shown in full unless the task makes the file owner-only (it holds secrets): then its keys only. */
+function fileDiff(p: WriteConfigParams, previous: string | null, write: string, mode: number): FileDiff {
+  if (!holdsSecrets(mode)) return { path: p.path, before: previous ?? '', after: write };
+  return keysOnlyDiff(p.path, previous, write, p.text !== undefined ? null : (p.format ?? 'yaml'));
+}
 
 function validateCombination(p: WriteConfigParams): void {
   const has = (k: 'content' | 'text') => p[k] !== undefined;

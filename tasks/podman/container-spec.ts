@@ -86,21 +86,24 @@ export function compareContainer(d: DesiredContainer, info: ContainerInfo, image
   return reasons;
 }
 
-const SECRET_LOOKING = /pass|secret|token|key|psk|credential/i;
-
-function showValue(key: string, value: string | undefined): string {
+/**
+ * Env values are never shown, whatever their names: the container's may hold a password the
+ * playbook does not know. A value that differs is marked on both sides, so the diff names the key.
+ */
+function showEnv(value: string | undefined, other: string | undefined, tag: string): string {
   if (value === undefined) return '(unset)';
-  return SECRET_LOOKING.test(key) ? '********' : value;
+  return value === other ? '********' : `******** (${tag})`;
 }
 
-/** The spec as --diff shows it: one line per setting, secret-looking env values masked. */
-export function renderDesired(d: DesiredContainer, image: ImageInfo | null, state: string): string {
+/** The spec as --diff shows it: one line per setting, env values hidden. */
+export function renderDesired(d: DesiredContainer, info: ContainerInfo | null, image: ImageInfo | null, state: string): string {
+  const actual = info ? envMap(info.Config.Env) : new Map<string, string>();
   const { entrypoint, command } = effectiveArgs(d, image);
   return [
     `image: ${d.image}${d.imageId ? ` (${shortId(d.imageId)})` : ''}`,
     ...(entrypoint ? [`entrypoint: ${JSON.stringify(entrypoint)}`] : []),
     ...(command ? [`command: ${JSON.stringify(command)}`] : []),
-    ...Object.entries(d.env).map(([k, v]) => `env: ${k}=${showValue(k, v)}`),
+    ...Object.entries(d.env).map(([k, v]) => `env: ${k}=${showEnv(v, actual.get(k), 'new value')}`),
     ...d.ports.map((p) => `port: ${formatPort(p)}`).sort(),
     ...d.mounts.map((m) => `volume: ${formatMount(m)}`).sort(),
     ...(d.network !== undefined ? [`network: ${d.network}`] : []),
@@ -122,7 +125,7 @@ export function renderActual(d: DesiredContainer, info: ContainerInfo | null): s
     `image: ${info.ImageName ?? '?'} (${shortId(info.Image)})`,
     `entrypoint: ${JSON.stringify(entrypointText(info.Config.Entrypoint).split(' ').filter(Boolean))}`,
     `command: ${JSON.stringify(info.Config.Cmd ?? [])}`,
-    ...Object.keys(d.env).map((k) => `env: ${k}=${showValue(k, env.get(k))}`),
+    ...Object.keys(d.env).map((k) => `env: ${k}=${showEnv(env.get(k), d.env[k], 'old value')}`),
     ...inspectedPorts(info.HostConfig.PortBindings).map((p) => `port: ${formatPort(p)}`).sort(),
     ...inspectedMounts(info).map((m) => `volume: ${formatMount(m)}`).sort(),
     ...(d.network !== undefined ? [`network: ${networkOf(info)}`] : []),

@@ -152,7 +152,7 @@ async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult> {
     }
   }
   const diff: FileDiff[] = [
-    { path: diffPath, before: renderActual(desired, info), after: renderDesired(desired, image.info, stateWord(state)) },
+    { path: diffPath, before: renderActual(desired, info), after: renderDesired(desired, info, image.info, stateWord(state)) },
   ];
   const plan: RunPlan = { actions, desired };
   return { changed: reasons.length > 0, reasons, diff: actions.length ? diff : [], state: plan, data: { containerId: info?.Id } };
@@ -214,7 +214,7 @@ export default defineTask<PodmanRunParams>({
       image: { type: 'string', minLength: 1, description: 'Image reference; required unless state is absent.' },
       command: argsSchema('Arguments after the image (the image CMD when unset).'),
       entrypoint: argsSchema("Overrides the image's entrypoint; as with podman, this also drops the image's CMD."),
-      env: scalarMap('Environment variables. Only these keys are compared with the container (the image may add others). Values reach podman through a 0600 env file, not the command line; secret-looking names are masked in --diff.'),
+      env: scalarMap('Environment variables. Only these keys are compared with the container (the image may add others). Values reach podman through a 0600 env file, not the command line; --diff names the keys that differ, never a value.'),
       ports: {
         type: 'array',
         items: { type: 'string' },
