@@ -5,6 +5,7 @@ Usage:
   tackle validate PLAYBOOK [-i INVENTORY] [-e ..]  validate everything; connects to nothing
   tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
   tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
+  tackle report merge REPORT.json...               one recap and exit code for the slices of a run
   tackle --help | tackle COMMAND --help
 
 Exit codes: 0 all good, 2 a task failed, 4 a host was unreachable (wins over 2),
@@ -24,6 +25,9 @@ Options:
   -e, --extra-vars VARS    key=value pairs, or @FILE (YAML/JSON). Repeatable; highest precedence.
   -l, --limit PATTERN      Only these hosts: name, group, glob (web*), a:b union, a:&b
                            intersection, !x exclusion, @FILE (a retry file). Repeatable.
+      --slice K/N          Only the K-th of N disjoint slices of the inventory's hosts (host i
+                           of the inventory is in slice i mod N + 1), for N controllers side by
+                           side; merge their --report files with tackle report merge.
   -t, --tags TAGS          Only tasks with one of these tags (comma-separated).
       --skip-tags TAGS     Skip tasks with one of these tags.
   -f, --forks N            Hosts at once (default 20). A play's own forks: wins.
@@ -42,4 +46,16 @@ export const VALIDATE_HELP = `Usage: tackle validate PLAYBOOK [-i INVENTORY] [-e
 Loads and validates the playbook, its vars files, the inventory (with group_vars/ and
 host_vars/) and extra vars against the JSON Schemas of every task. Prints every problem as
 FILE:LINE:COL: message and exits 5 when there is any; exits 0 otherwise. Connects to nothing.
+`;
+
+export const REPORT_HELP = `Usage: tackle report merge [--report OUT.json] REPORT.json...
+
+Merges the --report files of the N runs of one playbook with --slice 1/N ... N/N: prints one
+PLAY RECAP and exits with the code one run over all the hosts would have (0, 2 failed, 4
+unreachable, 99 interrupted). A missing, repeated or foreign slice is an error (exit 5).
+Failed and unreachable hosts go to .tackle-retry/PLAYBOOK.retry, as after a run.
+
+Options:
+      --report FILE        Also write the merged report (every host, every result).
+  -h, --help               This help.
 `;

@@ -1,11 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
 import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
 import type { Loaded } from '../engine/load/loader.ts';
+import { parseSlice, sliceHosts, type Slice } from '../engine/load/slice.ts';
+import { EXIT, runExitCode } from './exit-codes.ts';
+import { retryHint, writeRetryFile } from './retry-file.ts';
 
-export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
+export { EXIT } from './exit-codes.ts';
 
 const RUN_OPTIONS = {
   inventory: { type: 'string', short: 'i' },
@@ -13,6 +15,7 @@ const RUN_OPTIONS = {
   diff: { type: 'boolean', short: 'D', default: false },
   'extra-vars': { type: 'string', short: 'e', multiple: true, default: [] },
   limit: { type: 'string', short: 'l', multiple: true, default: [] },
+  slice: { type: 'string' },
   tags: { type: 'string', short: 't', multiple: true, default: [] },
   'skip-tags': { type: 'string', multiple: true, default: [] },
   forks: { type: 'string', short: 'f', default: '20' },
@@ -43,6 +46,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
         return await runCommand(rest, true, io);
       case 'tags':
         return await (await import('./tags.ts')).tagsCommand(rest);
+      case 'report':
+        return await (await import('./report-command.ts')).reportCommand(rest, io);
       case 'vault':
         return await (await import('./vault.ts')).vaultCommand(rest);
       default:
@@ -70,6 +75,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     return EXIT.invalid;
   }
   const playbookFile = positionals[0]!;
+  const slice = values.slice === undefined ? undefined : parseSlice(values.slice);
   const {
     buildJsonReport, installInterruptHandler, loadAll, openConnection, ParamValidator, PlainReporter, ProgressReporter,
     readVaultPassword, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
@@ -82,7 +88,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     registry,
     vaultPassword: values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined,
   });
-  const limit = await resolveLimit(loaded, values.limit);
+  const limit = sliceLimit(loaded, slice, await resolveLimit(loaded, values.limit));
 
   if (validateOnly) {
     const hosts = new Set(loaded.playbook.plays.flatMap((p) => selectHosts(loaded.inventory, p.hosts)));
@@ -107,16 +113,21 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   await reporter.end();
   out('\n' + renderRecap(summary.counts));
   if (values.report) {
-    await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results));
+    const identity = { playbook: playbookFile, inventory: values.inventory, slice, interrupted: summary.interrupted };
+    await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results, identity));
   }
   if (summary.failedHosts.length > 0) {
-    const retry = await writeRetryFile(playbookFile, summary.failedHosts);
-    out(`\nTo retry the failed and unreachable hosts: tackle run ${playbookFile}${values.inventory ? ` -i ${values.inventory}` : ''} --limit @${retry}`);
+    const retry = await writeRetryFile(playbookFile, summary.failedHosts, slice);
+    out(`\n${retryHint(playbookFile, values.inventory, retry)}`);
   }
-  if (summary.interrupted) return EXIT.interrupted;
-  if (summary.anyUnreachable) return EXIT.unreachable;
-  if (summary.anyFailed) return EXIT.failed;
-  return EXIT.ok;
+  return runExitCode(summary);
+}
+
+/** With --slice K/N, only that slice's hosts (of those --limit left). */
+function sliceLimit(loaded: Loaded, slice: Slice | undefined, limit: Set<string> | undefined): Set<string> | undefined {
+  if (!slice) return limit;
+  const hosts = sliceHosts(loaded.inventory.hosts.keys(), slice);
+  return limit ? new Set([...hosts].filter((h) => limit.has(h))) : hosts;
 }
 
 /**
@@ -136,14 +147,6 @@ async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<strin
     throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);
   }
   return hosts;
-}
-
-async function writeRetryFile(playbookFile: string, hosts: string[]): Promise<string> {
-  const dir = '.tackle-retry';
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${basename(playbookFile, extname(playbookFile))}.retry`);
-  await writeFile(file, hosts.join('\n') + '\n');
-  return file;
 }
 
 function splitList(values: string[]): string[] {

@@ -171,7 +171,14 @@ function waitExit(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } = {}): Promise<SshTestHosts> {
+/**
+ * n inventory hosts (host1..hostN) on loopback. Each has its own sshd unless `servers` is smaller
+ * than n: then the hosts are spread round-robin over that many sshd processes (host i on server
+ * i mod servers), so hundreds of hosts need a few processes; tests give each host its own root
+ * directory. stopHost/crashHost/restartHost act on host i's server, and so on every host sharing it.
+ */
+export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType; servers?: number } = {}): Promise<SshTestHosts> {
+  const servers = Math.max(1, Math.min(n, opts.servers ?? n));
   requirePrograms();
   if (spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).error) {
     throw new Error('setpriv not found: install the Debian package util-linux');
@@ -188,19 +195,20 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } =
     // sshd reads authorized_keys as the logging-in user: let non-root test users reach it (keys stay 0600).
     chmodSync(dir, 0o711);
     chmodSync(join(dir, 'authorized_keys'), 0o644);
-    await Promise.all(Array.from({ length: n }, (_, i) => keygen(join(dir, `host${i}_key`), keyType, `host${i + 1}`)));
+    await Promise.all(Array.from({ length: servers }, (_, i) => keygen(join(dir, `host${i}_key`), keyType, `host${i + 1}`)));
     const started = await Promise.all(
-      Array.from({ length: n }, async (_, i) => {
+      Array.from({ length: servers }, async (_, i) => {
         const s = await startSshd(dir, i);
         children[i] = s.child;
         return s;
       }),
     );
-    const hosts = started.map((s, i) => ({ name: `host${i + 1}`, address: ADDRESS, port: s.port }));
-    const knownHosts = hosts.map((h, i) => {
+    const hosts = Array.from({ length: n }, (_, i) => ({ name: `host${i + 1}`, address: ADDRESS, port: started[i % servers]!.port }));
+    const knownHosts = started.map((s, i) => {
       const [type, key] = readFileSync(join(dir, `host${i}_key.pub`), 'utf8').trim().split(/\s+/);
-      return `[${h.address}]:${h.port} ${type} ${key}\n`;
+      return `[${ADDRESS}]:${s.port} ${type} ${key}\n`;
     });
+    const serverOf = (i: number): number => i % servers;
     writeFileSync(knownHostsFile, knownHosts.join(''));
 
     return {
@@ -238,11 +246,11 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } =
         return stringify({ all: { hosts: hostVars } });
       },
       async stopHost(i) {
-        const child = children[i];
+        const child = children[serverOf(i)];
         if (child) await waitExit(child);
       },
       async crashHost(i) {
-        const child = children[i];
+        const child = children[serverOf(i)];
         if (!child) return;
         // Sessions are forked from the listener; collect them before killing it orphans them.
         const sessions = child.pid === undefined ? [] : descendants(child.pid);
@@ -258,9 +266,10 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType } =
       async restartHost(i) {
         const h = hosts[i];
         if (!h) throw new Error(`no test host ${i}`);
-        const old = children[i];
+        const server = serverOf(i);
+        const old = children[server];
         if (old) await waitExit(old);
-        children[i] = (await startSshd(dir, i, h.port)).child;
+        children[server] = (await startSshd(dir, server, h.port)).child;
       },
       async stop() {
         await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));
