@@ -1,5 +1,6 @@
 import { TackleError } from '../errors.ts';
 import type { Inventory } from '../model.ts';
+import { globToRegExp } from '../glob.ts';
 
 /**
  * Ansible host patterns: names, groups, globs (* ?), "a:b" (or "a,b") union, "a:&b" intersection,
@@ -36,7 +37,7 @@ export function hostPatternProblem(pattern: string): string | undefined {
     if (term && !name) return `host pattern '${pattern}': '${term}' must be followed by a host or group name`;
     if (/[*?[]/.test(name)) {
       try {
-        globToRegExp(name);
+        hostGlob(name);
       } catch (error) {
         return (error as Error).message;
       }
@@ -55,31 +56,16 @@ function matchTerm(inventory: Inventory, term: string): Set<string> {
   if (group) return new Set(group);
   if (inventory.hosts.has(term)) return new Set([term]);
   if (!/[*?[]/.test(term)) return new Set();
-  const re = globToRegExp(term);
+  const re = hostGlob(term);
   const out = new Set<string>();
   for (const h of inventory.hosts.keys()) if (re.test(h)) out.add(h);
   for (const [g, hosts] of inventory.groups) if (re.test(g)) for (const h of hosts) out.add(h);
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
+function hostGlob(glob: string): RegExp {
   try {
-    return new RegExp(`^${re}$`);
+    return globToRegExp(glob, { classes: true });
   } catch {
     throw new TackleError(`host pattern '${glob}' has an invalid [...] character class`);
   }

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { globToRegExp } from '../../glob.ts';
 
 /** One key line of an OpenSSH known_hosts file. */
 export interface KnownHostEntry {
@@ -51,11 +52,6 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 function hashedNameMatches(hashed: string, name: string): boolean {
   const [, kind, saltB64, hashB64] = hashed.split('|');
   if (kind !== '1' || !saltB64 || !hashB64) return false;
@@ -70,8 +66,8 @@ export function entryMatchesHost(hosts: string, name: string): boolean {
   let matched = false;
   for (const pattern of hosts.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globToRegExp(pattern.slice(1)).test(name)) return false;
-    } else if (globToRegExp(pattern).test(name)) {
+      if (globToRegExp(pattern.slice(1), { ignoreCase: true }).test(name)) return false;
+    } else if (globToRegExp(pattern, { ignoreCase: true }).test(name)) {
       matched = true;
     }
   }
