@@ -1,10 +1,11 @@
 import type { ConnectionSpec } from '../connection.ts';
+import { asBool } from '../values.ts';
 
 /** Builds a host's ConnectionSpec from its (templated) variables, with Ansible's names. */
 export function connectionSpecFor(hostName: string, vars: Readonly<Record<string, unknown>>): ConnectionSpec {
   const str = (k: string): string | undefined => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]));
   const num = (k: string): number | undefined => (vars[k] === undefined ? undefined : Number(vars[k]));
-  const bool = (k: string): boolean | undefined => (vars[k] === undefined ? undefined : truthy(vars[k]));
+  const bool = (k: string): boolean | undefined => (vars[k] === undefined ? undefined : asBool(vars[k]));
 
   const implicitLocal = vars['ansible_connection'] === undefined && (hostName === 'localhost' || hostName === '127.0.0.1') && vars['ansible_host'] === undefined;
   const kind = implicitLocal || str('ansible_connection') === 'local' ? 'local' : 'ssh';
@@ -28,11 +29,6 @@ export function connectionSpecFor(hostName: string, vars: Readonly<Record<string
     commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
     become,
   };
-}
-
-export function truthy(v: unknown): boolean {
-  if (typeof v === 'string') return ['true', 'yes', 'on', '1'].includes(v.trim().toLowerCase());
-  return Boolean(v);
 }
 
 /** Variables whose values are secret whatever the task. */

@@ -5,6 +5,7 @@ import type { Inventory, InventoryHost } from '../model.ts';
 import { leafStrings } from '../secrets.ts';
 import { INVENTORY_SCHEMA, suggestion, validateAgainst, type SchemaProblem } from './playbook-schema.ts';
 import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
+import { isPlainObject, kindOf } from '../values.ts';
 
 /** Ansible-compatible YAML inventory, plus group_vars/ and host_vars/ beside it. */
 
@@ -32,17 +33,9 @@ interface GroupInfo {
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function kindOf(v: unknown): string {
-  return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a map' : `a ${typeof v}`;
-}
-
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let v = root;
-  for (const seg of path) v = isObj(v) || Array.isArray(v) ? (v as Obj)[seg as string] : undefined;
+  for (const seg of path) v = isPlainObject(v) || Array.isArray(v) ? (v as Obj)[seg as string] : undefined;
   return v;
 }
 
@@ -95,7 +88,7 @@ export function readVarsMap(file: string, problems: InputError[], displayName = 
   const src = YamlSource.read(file, displayName, opts);
   problems.push(...src.problems);
   if (src.value === undefined || src.value === null) return {};
-  if (!isObj(src.value)) {
+  if (!isPlainObject(src.value)) {
     problems.push(src.error([], `a variables file must hold a map of names to values, not ${kindOf(src.value)}`));
     return {};
   }
@@ -108,7 +101,7 @@ export function readVarsMap(file: string, problems: InputError[], displayName = 
 export function loadInventory(file: string, problems: InputError[], opts: ReadOptions = {}): Inventory {
   const src = YamlSource.read(file, file, opts);
   problems.push(...src.problems);
-  if (src.ok && (src.value === null || (isObj(src.value) && Object.keys(src.value).length === 0))) {
+  if (src.ok && (src.value === null || (isPlainObject(src.value) && Object.keys(src.value).length === 0))) {
     problems.push(src.error([], 'the inventory is empty: it needs at least one group or host (e.g. all: {hosts: {web1: {}}})'));
   }
   const root = src.value ?? {};
@@ -132,19 +125,19 @@ export function loadInventory(file: string, problems: InputError[], opts: ReadOp
       g.parents.add(parent);
       if (!group(parent).children.includes(name)) group(parent).children.push(name);
     }
-    if (!isObj(body)) return;
-    if (isObj(body.vars)) Object.assign(g.vars, body.vars);
-    if (isObj(body.hosts)) {
+    if (!isPlainObject(body)) return;
+    if (isPlainObject(body.vars)) Object.assign(g.vars, body.vars);
+    if (isPlainObject(body.hosts)) {
       for (const [host, vars] of Object.entries(body.hosts)) {
         if (!hostVars.has(host)) {
           hostOrder.push(host);
           hostVars.set(host, {});
         }
         if (!g.hosts.includes(host)) g.hosts.push(host);
-        if (isObj(vars)) Object.assign(hostVars.get(host)!, vars);
+        if (isPlainObject(vars)) Object.assign(hostVars.get(host)!, vars);
       }
     }
-    if (isObj(body.children)) {
+    if (isPlainObject(body.children)) {
       for (const [child, childBody] of Object.entries(body.children)) {
         if (child === name || ancestors.includes(child)) {
           problems.push(src.error([...path, 'children', child], `group '${child}' is its own ancestor`));
@@ -155,7 +148,7 @@ export function loadInventory(file: string, problems: InputError[], opts: ReadOp
     }
   };
   group('all');
-  if (isObj(root)) {
+  if (isPlainObject(root)) {
     for (const [name, body] of Object.entries(root)) walk(name, body, name === 'all' ? undefined : 'all', [name], name === 'all' ? [] : ['all']);
   }
 

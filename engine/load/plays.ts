@@ -7,7 +7,8 @@ import { PLAY_SCHEMA, suggestion, validateAgainst } from './playbook-schema.ts';
 import { hasTemplate, renderString } from '../template/template.ts';
 import { VarScope } from '../template/vars.ts';
 import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
-import { isObj, kindOf, parseTask, reportSchemaProblems, toList, type Registry } from './tasks.ts';
+import { parseTask, reportSchemaProblems, toList, type Registry } from './tasks.ts';
+import { isPlainObject, kindOf } from '../values.ts';
 
 export interface LoadedPlays {
   plays: Play[];
@@ -35,7 +36,7 @@ export function loadPlaybookFile(file: string, ctx: Context): LoadedPlays {
     return result;
   }
   src.value.forEach((raw, i) => {
-    if (isObj(raw) && 'import_playbook' in raw) {
+    if (isPlainObject(raw) && 'import_playbook' in raw) {
       importPlaybook(src, [i], raw, ctx, result);
       return;
     }
@@ -73,7 +74,7 @@ function importPlaybook(src: YamlSource, path: PathSegment[], raw: Record<string
 }
 
 function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Context): { play: Play; varsFiles: Record<string, unknown> } | undefined {
-  if (!isObj(raw)) {
+  if (!isPlainObject(raw)) {
     ctx.problems.push(src.error(path, `a play must be a map with hosts and tasks, not ${kindOf(raw)}`));
     return undefined;
   }
@@ -91,7 +92,7 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
   const handlers = parseList('handlers');
   checkNotify(src, path, raw, handlers, ctx.problems);
 
-  const vars = isObj(raw.vars) ? raw.vars : {};
+  const vars = isPlainObject(raw.vars) ? raw.vars : {};
   const varsFiles = loadVarsFiles(src, path, raw.vars_files, vars, ctx);
   if (schemaProblems.length > 0) return undefined;
 
@@ -106,7 +107,7 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
     hosts,
     pos: src.posOf(path),
     // defaults_files first, the play's own defaults over them; both below the inventory.
-    defaults: { ...loadVarsFiles(src, path, raw.defaults_files, {}, ctx, 'defaults_files'), ...(isObj(raw.defaults) ? raw.defaults : {}) },
+    defaults: { ...loadVarsFiles(src, path, raw.defaults_files, {}, ctx, 'defaults_files'), ...(isPlainObject(raw.defaults) ? raw.defaults : {}) },
     vars,
     varsFiles: toList(raw.vars_files),
     tasks,
@@ -128,13 +129,13 @@ function checkNotify(src: YamlSource, path: PathSegment[], raw: Record<string, u
   const known = new Set(handlers.flatMap((h) => h.listen ?? [h.name]));
   // Handlers that failed validation still count as targets, so one error is not reported twice.
   if (Array.isArray(raw.handlers)) {
-    for (const h of raw.handlers) if (isObj(h)) for (const n of [...toList(h.name), ...toList(h.listen)]) known.add(n);
+    for (const h of raw.handlers) if (isPlainObject(h)) for (const n of [...toList(h.name), ...toList(h.listen)]) known.add(n);
   }
   for (const key of ['tasks', 'handlers'] as const) {
     const list = raw[key];
     if (!Array.isArray(list)) continue;
     list.forEach((task, i) => {
-      if (!isObj(task)) return;
+      if (!isPlainObject(task)) return;
       const notify = task.notify;
       const names = Array.isArray(notify) ? notify : [notify];
       names.forEach((n, j) => {

@@ -13,18 +13,11 @@ import {
 import type { TaskDefinition } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
 import type { PathSegment, YamlSource } from './yaml-source.ts';
+import { isPlainObject, kindOf } from '../values.ts';
 
 export type Registry = ReadonlyMap<string, TaskDefinition<unknown>>;
 
 type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function kindOf(v: unknown): string {
-  return Array.isArray(v) ? 'a list' : v === null ? 'empty' : typeof v === 'object' ? 'a map' : `a ${typeof v}`;
-}
 
 export function toList(v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -53,7 +46,7 @@ export function parseTask(
   out: InputError[],
 ): TaskCall | undefined {
   const what = isHandler ? 'handler' : 'task';
-  if (!isObj(raw)) {
+  if (!isPlainObject(raw)) {
     out.push(src.error(path, `a ${what} must be a map with a name and one task type, not ${kindOf(raw)}`));
     return undefined;
   }
@@ -90,7 +83,7 @@ export function parseTask(
   let params = raw[type] ?? {};
   if (typeof params === 'string' && hasTemplate(params)) {
     // A whole parameter map from a variable (shared container specs): validated after templating.
-  } else if (!isObj(params)) {
+  } else if (!isPlainObject(params)) {
     out.push(src.error([...path, type], `parameters of '${type}' must be a map of fields or one template, not ${kindOf(params)}`));
     params = {};
   } else {

@@ -2,6 +2,7 @@ import { basename, dirname } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { TackleError } from '../errors.ts';
 import { parseExpression, TemplateError, TemplateSyntaxError, Undefined, type Expr } from './expression.ts';
+import { asBool, isPlainObject } from '../values.ts';
 
 export { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 
@@ -70,10 +71,6 @@ function force(v: unknown): unknown {
   return v;
 }
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function truthy(v: unknown): boolean {
   v = force(v);
   if (v === null || v === undefined) return false;
@@ -81,7 +78,7 @@ export function truthy(v: unknown): boolean {
   if (typeof v === 'number') return v !== 0;
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (isMap(v)) return Object.keys(v).length > 0;
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
   return true;
 }
 
@@ -97,7 +94,7 @@ export function toText(v: unknown): string {
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isMap(a) && isMap(b)) {
+  if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
@@ -124,7 +121,7 @@ function member(obj: unknown, key: unknown, path: string): unknown {
     const i = n < 0 ? obj.length + n : n;
     return Number.isInteger(i) && i >= 0 && i < obj.length ? obj[i] : new Undefined(path);
   }
-  if (isMap(obj) && Object.hasOwn(obj, String(key))) return obj[String(key)];
+  if (isPlainObject(obj) && Object.hasOwn(obj, String(key))) return obj[String(key)];
   return new Undefined(path);
 }
 
@@ -152,7 +149,7 @@ function contains(container: unknown, item: unknown): boolean {
   item = force(item);
   if (typeof container === 'string') return typeof item === 'string' && container.includes(item);
   if (Array.isArray(container)) return container.some((x) => deepEqual(x, item));
-  if (isMap(container)) return Object.hasOwn(container, String(item));
+  if (isPlainObject(container)) return Object.hasOwn(container, String(item));
   throw new TemplateError(`'in' needs a string, list or map on its right, got ${JSON.stringify(container)}`);
 }
 
@@ -247,11 +244,6 @@ function toInt(v: unknown, fallback: unknown): unknown {
   return fallback;
 }
 
-function toBool(v: unknown): boolean {
-  if (typeof v === 'string') return ['true', 'yes', 'on', '1', 'y'].includes(v.trim().toLowerCase());
-  return truthy(v);
-}
-
 function applyFilter(name: string, raw: unknown, args: unknown[]): unknown {
   if (name === 'default' || name === 'd') {
     const useIfFalsy = args[1] === true;
@@ -283,7 +275,7 @@ function applyFilter(name: string, raw: unknown, args: unknown[]): unknown {
       return asString(v, name).split(toText(args[0])).join(toText(args[1] ?? ''));
     case 'length':
     case 'count':
-      if (isMap(v)) return Object.keys(v).length;
+      if (isPlainObject(v)) return Object.keys(v).length;
       return asList(v, name).length;
     case 'first':
       return asList(v, name)[0] ?? new Undefined(`${name} of an empty list`);
@@ -294,7 +286,7 @@ function applyFilter(name: string, raw: unknown, args: unknown[]): unknown {
     case 'unique':
       return asList(v, name).filter((x, i, all) => all.findIndex((y) => deepEqual(x, y)) === i);
     case 'combine':
-      if (!isMap(v) || !args.every(isMap)) throw new TemplateError(`filter 'combine' needs maps`);
+      if (!isPlainObject(v) || !args.every(isPlainObject)) throw new TemplateError(`filter 'combine' needs maps`);
       return Object.assign({}, v, ...args);
     case 'int':
       return toInt(v, args[0] ?? 0);
@@ -305,7 +297,7 @@ function applyFilter(name: string, raw: unknown, args: unknown[]): unknown {
     case 'string':
       return toText(v);
     case 'bool':
-      return toBool(v);
+      return asBool(v);
     case 'b64encode':
       return Buffer.from(toText(v), 'utf8').toString('base64');
     case 'b64decode':
@@ -338,7 +330,7 @@ function applyFilter(name: string, raw: unknown, args: unknown[]): unknown {
 }
 
 function resultFlag(v: unknown, key: string, test: string): boolean {
-  if (!isMap(v)) throw new TemplateError(`test '${test}' needs a registered result (a map), got ${JSON.stringify(v)}`);
+  if (!isPlainObject(v)) throw new TemplateError(`test '${test}' needs a registered result (a map), got ${JSON.stringify(v)}`);
   return v[key] === true;
 }
 
@@ -356,7 +348,7 @@ function applyTest(name: string, raw: unknown): boolean {
     case 'boolean':
       return typeof v === 'boolean';
     case 'mapping':
-      return isMap(v);
+      return isPlainObject(v);
     case 'sequence':
       return Array.isArray(v);
     case 'true':
@@ -433,7 +425,7 @@ export function renderString(s: string, scope: Scope): unknown {
 export function renderValue(value: unknown, scope: Scope): unknown {
   if (typeof value === 'string') return renderString(value, scope);
   if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)]));
   return value;
 }
 

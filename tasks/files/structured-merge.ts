@@ -1,5 +1,6 @@
 import { parseDocument, stringify, isMap, isNode, type Document, type Node, type YAMLMap } from 'yaml';
 import { TaskError } from '../../engine/errors.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 /**
  * YAML and JSON as data: serialise, parse, compare by value, and merge keys into an
@@ -27,12 +28,6 @@ export function parseStructured(text: string, format: StructuredFormat): { value
   } catch {
     return undefined;
   }
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /** Deep equality of data: map key order does not matter, list order does. */

@@ -6,7 +6,8 @@ import { run } from '../../engine/exec-helpers.ts';
 import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.ts';
 import { holdsSecrets, keysOnlyDiff } from './secret-diff.ts';
 import { formatMode, modeSchema, parseMode } from './file-mode.ts';
-import { isPlainObject, mergeJson, mergeYaml, parseStructured, serialize, valuesEqual, type StructuredFormat } from './structured-merge.ts';
+import { mergeJson, mergeYaml, parseStructured, serialize, valuesEqual, type StructuredFormat } from './structured-merge.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 export interface WriteConfigParams {
   path: string;

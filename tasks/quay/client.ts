@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 /** How to reach Quay's API. The calls run on the controller, not on the target host. */
 export interface QuayEndpoint {
@@ -76,17 +77,13 @@ function hintFor(status: number): string {
 
 /** The message Quay put in an error body, in whichever field this endpoint uses. */
 export function quayErrorDetail(res: QuayResponse): string {
-  if (isRecord(res.body)) {
+  if (isPlainObject(res.body)) {
     for (const key of ['detail', 'message', 'error_message', 'error_description', 'error']) {
       const v = res.body[key];
       if (typeof v === 'string' && v) return v;
     }
   }
   return res.text.trim().slice(0, 200);
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export class QuayClient {

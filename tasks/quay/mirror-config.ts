@@ -2,7 +2,7 @@
  * Quay's repository mirror configuration (GET/POST/PUT /api/v1/repository/NS/REPO/mirror):
  * the desired body from task parameters, and the partial PUT body for what differs.
  */
-import { isRecord } from './client.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 export interface MirrorSettings {
   enabled: boolean;
@@ -72,7 +72,7 @@ export function diffMirror(current: MirrorBody, s: MirrorSettings): MirrorDiff {
   scalar('robot_username', s.robotUsername);
   scalar('sync_interval', s.syncInterval);
 
-  const rule = isRecord(current.root_rule) ? current.root_rule : {};
+  const rule = isPlainObject(current.root_rule) ? current.root_rule : {};
   const currentTags = Array.isArray(rule.rule_value) ? rule.rule_value : [];
   if (rule.rule_kind !== 'tag_glob_csv' || !sameList(currentTags, s.tags)) {
     body.root_rule = { rule_kind: 'tag_glob_csv', rule_value: s.tags };
@@ -87,7 +87,7 @@ export function diffMirror(current: MirrorBody, s: MirrorSettings): MirrorDiff {
     reasons.push(currentUser !== wantUser ? `external_registry_username ${show(currentUser)} -> ${show(wantUser)}` : 'password resent (updatePassword)');
   }
 
-  const config = isRecord(current.external_registry_config) ? current.external_registry_config : {};
+  const config = isPlainObject(current.external_registry_config) ? current.external_registry_config : {};
   const configBody: MirrorBody = {};
   // Quay's worker treats a missing verify_tls as true.
   const currentVerify = config.verify_tls ?? true;
@@ -95,7 +95,7 @@ export function diffMirror(current: MirrorBody, s: MirrorSettings): MirrorDiff {
     configBody.verify_tls = s.verifyTls;
     reasons.push(`verify_tls ${show(currentVerify)} -> ${show(s.verifyTls)}`);
   }
-  const proxy = isRecord(config.proxy) ? config.proxy : {};
+  const proxy = isPlainObject(config.proxy) ? config.proxy : {};
   const proxyBody: MirrorBody = {};
   for (const [api, param] of PROXY_KEYS) {
     const want = s[param] ?? null;

@@ -1,6 +1,7 @@
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask } from '../../engine/task.ts';
-import { QuayClient, isRecord, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
+import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 type Severity = 'normal' | 'info' | 'warning' | 'error';
 type MediaType = 'text/markdown' | 'text/plain';
@@ -114,9 +115,9 @@ function describe(m: GlobalMessage): string {
 }
 
 function parseMessages(body: unknown, url: string): GlobalMessage[] {
-  const list = isRecord(body) ? body.messages : undefined;
+  const list = isPlainObject(body) ? body.messages : undefined;
   if (!Array.isArray(list)) throw new TaskError(`Quay GET ${url}/api/v1/messages: answer has no "messages" list`);
-  return list.filter(isRecord).map((m) => ({
+  return list.filter(isPlainObject).map((m) => ({
     uuid: String(m.uuid ?? ''),
     content: String(m.content ?? ''),
     severity: String(m.severity ?? ''),

@@ -1,8 +1,9 @@
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask } from '../../engine/task.ts';
-import { QuayClient, isRecord, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
+import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
 import { createBody, diffMirror, type MirrorBody, type MirrorSettings } from './mirror-config.ts';
 import { explainTagRule } from './tag-pattern.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 interface QuayMirrorParams extends QuayEndpoint {
   token: string;
@@ -115,21 +116,21 @@ export default defineTask<QuayMirrorParams>({
     plan.createRobot = plan.createOrg || !(await exists(client, `/api/v1/organization/${ns}/robots/${seg(robotShort(p))}`));
     const repo = plan.createOrg ? null : await getIfExists(client, repoPath);
     plan.createRepo = repo === null;
-    plan.setMirrorState = plan.createRepo || (isRecord(repo) && repo.state !== 'MIRROR');
+    plan.setMirrorState = plan.createRepo || (isPlainObject(repo) && repo.state !== 'MIRROR');
     const current = plan.createRepo ? null : await getIfExists(client, `${repoPath}/mirror`);
 
     const settings = mirrorSettings(p);
     if (current === null) {
       plan.mirror = { method: 'POST', body: createBody(settings) };
     } else {
-      const diff = diffMirror(isRecord(current) ? current : {}, settings);
+      const diff = diffMirror(isPlainObject(current) ? current : {}, settings);
       if (Object.keys(diff.body).length) plan.mirror = { method: 'PUT', body: diff.body };
       reasons.push(...diff.reasons);
     }
     if (plan.createOrg) reasons.unshift(`organization ${p.namespace} missing`);
     if (plan.createRobot && !plan.createOrg) reasons.unshift(`robot ${settings.robotUsername} missing`);
     if (plan.createRepo) reasons.push(`repository ${p.namespace}/${p.repository} missing`);
-    else if (plan.setMirrorState && isRecord(repo)) reasons.push(`repository state ${String(repo.state)} -> MIRROR`);
+    else if (plan.setMirrorState && isPlainObject(repo)) reasons.push(`repository state ${String(repo.state)} -> MIRROR`);
     if (current === null) reasons.push('mirror config missing');
     if (plan.syncNow) reasons.push('syncNow requested');
     return { changed: reasons.length > 0, reasons, state: plan };

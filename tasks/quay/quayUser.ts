@@ -1,6 +1,7 @@
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
-import { QuayClient, isRecord, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
+import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
+import { isPlainObject } from '../../engine/values.ts';
 
 interface QuayUserParams extends QuayEndpoint {
   username: string;
@@ -84,7 +85,7 @@ export default defineTask<QuayUserParams>({
       );
     }
     if (res.status !== 200) throw client.apiError(req, res);
-    const token = isRecord(res.body) && typeof res.body.access_token === 'string' ? res.body.access_token : undefined;
+    const token = isPlainObject(res.body) && typeof res.body.access_token === 'string' ? res.body.access_token : undefined;
     if (!token) throw new TaskError(`Quay created user ${p.username} but returned no access_token`);
     if (p.tokenFile) await ctx.conn.writeFile(p.tokenFile, `${token}\n`, { mode: 0o600 });
     return { message: `user ${p.username} created`, data: { username: p.username, token } };
@@ -102,7 +103,7 @@ async function assertTokenBelongsTo(client: QuayClient, token: string, username:
   const res = await client.request(req);
   if (res.status === 401) throw new TaskError(`the token in ${file} is rejected by Quay (${client.baseUrl}, 401): replace or remove the file`);
   if (res.status !== 200) throw client.apiError(req, res);
-  const owner = isRecord(res.body) ? res.body.username : undefined;
+  const owner = isPlainObject(res.body) ? res.body.username : undefined;
   if (owner !== username) throw new TaskError(`the token in ${file} belongs to ${String(owner)}, not ${username}`);
 }
 
