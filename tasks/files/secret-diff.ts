@@ -1,5 +1,6 @@
 import type { FileDiff } from '../../engine/task.ts';
-import { isPlainObject, parseStructured, valuesEqual, type StructuredFormat } from './structured-merge.ts';
+import { isPlainObject } from '../../engine/values.ts';
+import { parseStructured, valuesEqual, type StructuredFormat } from './structured-merge.ts';
 
 /** A file the task gives to its owner alone (0600, 0400) is taken to hold secrets. */
 export function holdsSecrets(mode: number): boolean {
