@@ -18,3 +18,30 @@ export async function readText(conn: Connection, path: string): Promise<string |
   const buf = await conn.readFile(path);
   return buf === null ? null : buf.toString('utf8');
 }
+
+/**
+ * chmod/chown of exactly the file or directory at PATH, never what a symlink swapped in there
+ * points to: the path is opened once, the open file is checked to be the one at PATH (same
+ * device and inode, not a link), and the changes go to the open file through /proc/self/fd.
+ */
+const SET_ATTRIBUTES_SCRIPT = [
+  'p=$1 mode=$2 owner=$3 recurse=$4',
+  'if [ -L "$p" ] || [ -p "$p" ]; then echo "refusing to change $p: it is a symlink or a FIFO, not what was checked" >&2; exit 3; fi',
+  'exec 3<"$p" || exit 3',
+  'if [ -L "$p" ] || [ "$(stat -c %d:%i -- "$p")" != "$(stat -L -c %d:%i /proc/self/fd/3)" ]; then',
+  '  echo "refusing to change $p: it was replaced while being changed" >&2; exit 3',
+  'fi',
+  'if [ -n "$owner" ]; then',
+  '  if [ "$recurse" = 1 ]; then chown -R -H -- "$owner" /proc/self/fd/3/ || exit; else chown -- "$owner" /proc/self/fd/3 || exit; fi',
+  'fi',
+  '[ -z "$mode" ] || chmod -- "$mode" /proc/self/fd/3',
+].join('\n');
+
+export async function setAttributes(
+  conn: Connection,
+  path: string,
+  attrs: { mode?: number; owner?: string; recursive?: boolean },
+): Promise<void> {
+  const mode = attrs.mode === undefined ? '' : attrs.mode.toString(8);
+  await run(conn, ['sh', '-c', SET_ATTRIBUTES_SCRIPT, 'tackle-set-attributes', path, mode, attrs.owner ?? '', attrs.recursive ? '1' : '0']);
+}

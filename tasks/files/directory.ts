@@ -1,7 +1,7 @@
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { resolveOwner } from '../../engine/owner.ts';
-import { run } from '../../engine/exec-helpers.ts';
+import { run, setAttributes } from '../../engine/exec-helpers.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
 import {
   aclKey,
@@ -137,11 +137,11 @@ export default defineTask<DirectoryParams>({
       return { message: 'removed' };
     }
     if (!plan.info) await conn.mkdir(p.path);
-    if (plan.chown) {
-      const spec = `${plan.uid === -1 ? '' : plan.uid}:${plan.gid === -1 ? '' : plan.gid}`;
-      await run(conn, ['chown', ...(p.recurse ? ['-R'] : []), spec, '--', p.path]);
-    }
-    if (plan.chmod && plan.mode !== undefined) await run(conn, ['chmod', formatMode(plan.mode), '--', p.path]);
+    await setAttributes(conn, p.path, {
+      owner: plan.chown ? `${plan.uid === -1 ? '' : plan.uid}:${plan.gid === -1 ? '' : plan.gid}` : undefined,
+      mode: plan.chmod ? plan.mode : undefined,
+      recursive: p.recurse,
+    });
     if (plan.acl) await applyAcl(conn, p.path, plan.acl);
   },
 });

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { resolveOwner } from '../../engine/owner.ts';
-import { run } from '../../engine/exec-helpers.ts';
+import { setAttributes } from '../../engine/exec-helpers.ts';
 import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.ts';
 import { holdsSecrets, keysOnlyDiff } from './secret-diff.ts';
 import { formatMode, modeSchema, parseMode } from './file-mode.ts';
@@ -114,9 +114,12 @@ export default defineTask<WriteConfigParams>({
     const owner = plan.uid !== -1 ? plan.uid : plan.info?.uid;
     const group = plan.gid !== -1 ? plan.gid : plan.info?.gid;
     if (plan.write === null) {
-      if (plan.info && plan.info.mode !== plan.mode) await run(conn, ['chmod', formatMode(plan.mode), '--', p.path]);
-      if (plan.info && (owner !== plan.info.uid || group !== plan.info.gid)) {
-        await run(conn, ['chown', `${owner ?? ''}:${group ?? ''}`, '--', p.path]);
+      if (plan.info) {
+        const chown = owner !== plan.info.uid || group !== plan.info.gid;
+        await setAttributes(conn, p.path, {
+          mode: plan.info.mode !== plan.mode ? plan.mode : undefined,
+          owner: chown ? `${owner ?? ''}:${group ?? ''}` : undefined,
+        });
       }
       return { message: 'attributes fixed' };
     }
