@@ -144,8 +144,8 @@ function shortId(id: string): string {
 
 /**
  * `podman run -d` / `podman create` arguments for the spec. Env values go through an
- * env file (envFile) so they stay off process listings and out of the recorded create command;
- * a value with a newline, which an env file cannot hold, goes on the command line.
+ * env file (envFile) so they stay off process listings and out of the recorded create command
+ * (a value with a line break, which an env file cannot hold, is refused before this).
  */
 export function createArgs(
   d: DesiredContainer,
@@ -157,7 +157,6 @@ export function createArgs(
   args.push('--name', d.name);
   if (raw.entrypoint !== null) args.push('--entrypoint', JSON.stringify(raw.entrypoint));
   if (envFile) args.push('--env-file', envFile);
-  for (const [k, v] of Object.entries(d.env)) if (v.includes('\n')) args.push('-e', `${k}=${v}`);
   for (const p of raw.ports) args.push('-p', p);
   for (const v of raw.volumes) args.push('-v', v);
   if (d.network !== undefined) args.push('--network', d.network);
@@ -171,8 +170,6 @@ export function createArgs(
 
 /** The env-file body for the values an env file can hold (podman reads each line literally). */
 export function envFileBody(env: Record<string, string>): string | null {
-  const lines = Object.entries(env)
-    .filter(([, v]) => !v.includes('\n'))
-    .map(([k, v]) => `${k}=${v}\n`);
+  const lines = Object.entries(env).map(([k, v]) => `${k}=${v}\n`);
   return lines.length ? lines.join('') : null;
 }

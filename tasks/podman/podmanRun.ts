@@ -61,14 +61,35 @@ const argsSchema = (what: string) => ({
   description: `${what} A list is passed as is; a string is split into words with shell quoting rules (nothing is expanded).`,
 });
 
-const scalarMap = (description: string) => ({
+const scalarMap = (description: string, keys?: { pattern: string }) => ({
   type: 'object',
   description,
+  ...(keys ? { propertyNames: keys } : {}),
   additionalProperties: { type: ['string', 'number', 'boolean'] },
 });
 
+/** What a shell and podman accept as an environment variable name: no `=`, no line break. */
+export const ENV_NAME = { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
+
 const stringify = (m: Record<string, Scalar> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
+
+/**
+ * Env values go to podman through an env file, which holds one line per variable. A value with
+ * a line break cannot, and the command line would show it to every user (ps) and keep it in
+ * `podman inspect` (CreateCommand): refused.
+ */
+function envValues(env: Record<string, Scalar> | undefined): Record<string, string> {
+  const values = stringify(env);
+  for (const [key, value] of Object.entries(values)) {
+    if (/[\r\n\0]/.test(value)) {
+      throw new TaskError(
+        `env ${key}: the value holds a line break or NUL, which an env file cannot carry; it would have to go on the command line, where every user sees it (mount the value as a file instead)`,
+      );
+    }
+  }
+  return values;
+}
 
 function desiredOf(p: PodmanRunParams, image: string, info: ImageInfo | null): DesiredContainer {
   return {
@@ -77,7 +98,7 @@ function desiredOf(p: PodmanRunParams, image: string, info: ImageInfo | null): D
     imageId: info?.Id ?? null,
     entrypoint: p.entrypoint !== undefined ? argList(p.entrypoint) : null,
     command: p.command !== undefined ? argList(p.command) : null,
-    env: stringify(p.env),
+    env: envValues(p.env),
     ports: (p.ports ?? []).flatMap(parsePortSpec),
     mounts: (p.volumes ?? []).map(parseVolumeSpec),
     network: p.network,
@@ -214,7 +235,7 @@ export default defineTask<PodmanRunParams>({
       image: { type: 'string', minLength: 1, description: 'Image reference; required unless state is absent.' },
       command: argsSchema('Arguments after the image (the image CMD when unset).'),
       entrypoint: argsSchema("Overrides the image's entrypoint; as with podman, this also drops the image's CMD."),
-      env: scalarMap('Environment variables. Only these keys are compared with the container (the image may add others). Values reach podman through a 0600 env file, not the command line; --diff names the keys that differ, never a value.'),
+      env: scalarMap('Environment variables. Only these keys are compared with the container (the image may add others). Names are letters, digits and `_`. Values reach podman through a 0600 env file, never the command line (a value with a line break is refused); --diff names the keys that differ, never a value.', ENV_NAME),
       ports: {
         type: 'array',
         items: { type: 'string' },

@@ -71,7 +71,7 @@ export default defineTask<SystemdEnableParams>({
         items: { type: 'string' },
         description: 'Overrides the image entrypoint (--entrypoint, in podman\'s JSON-array form), as for podmanRun: a list as is, a string split with shell quoting rules.',
       },
-      env: { ...SCALAR_MAP, description: 'Environment variables (-e KEY=VALUE), written in key order.' },
+      env: { ...SCALAR_MAP, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, description: 'Environment variables (-e KEY=VALUE), written in key order.' },
       ports: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Published ports (-p), e.g. "80:8080".' },
       volumes: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Volumes (-v), e.g. "/srv/quay/config:/conf/stack:Z".' },
       network: { type: 'string', minLength: 1, description: 'Network (--network).' },
