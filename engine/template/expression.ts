@@ -1,8 +1,9 @@
 import { TackleError } from '../errors.ts';
 
 /**
- * The expression language inside `{{ }}` and `when:`: a small Jinja subset, parsed by hand
- * (no eval). Paths, literals, filters, tests, comparisons and boolean logic.
+ * The expression language inside `{{ }}`, `{% %}` and `when:`: Jinja's expressions, parsed by
+ * hand (no eval). Paths, slices, literals, filters, tests, comparisons, arithmetic, boolean logic
+ * and calls, where a call is a whitelisted method of a string, list or map, or a global function.
  */
 
 export class TemplateSyntaxError extends TackleError {
@@ -19,13 +20,18 @@ export class Undefined {
   constructor(readonly variable: string) {}
 }
 
+export type Kwargs = Readonly<Record<string, Expr>>;
+
 export type Expr =
   | { k: 'lit'; v: unknown }
   | { k: 'name'; name: string }
   | { k: 'attr'; obj: Expr; key: string }
   | { k: 'index'; obj: Expr; index: Expr }
-  | { k: 'filter'; arg: Expr; name: string; args: Expr[] }
-  | { k: 'test'; arg: Expr; name: string; negate: boolean }
+  | { k: 'slice'; obj: Expr; start?: Expr | undefined; stop?: Expr | undefined; step?: Expr | undefined }
+  | { k: 'filter'; arg: Expr; name: string; args: Expr[]; kwargs: Kwargs }
+  | { k: 'test'; arg: Expr; name: string; negate: boolean; args: Expr[]; kwargs: Kwargs }
+  | { k: 'method'; obj: Expr; name: string; args: Expr[]; kwargs: Kwargs }
+  | { k: 'call'; name: string; args: Expr[]; kwargs: Kwargs }
   | { k: 'list'; items: Expr[] }
   | { k: 'dict'; entries: [Expr, Expr][] }
   | { k: 'not'; e: Expr }
@@ -33,7 +39,9 @@ export type Expr =
   | { k: 'bin'; op: BinaryOp; l: Expr; r: Expr }
   | { k: 'cond'; test: Expr; then: Expr; else?: Expr };
 
-type BinaryOp = 'and' | 'or' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in' | '+' | '-' | '*' | '/' | '~';
+export type BinaryOp =
+  | 'and' | 'or' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in'
+  | '+' | '-' | '*' | '/' | '//' | '%' | '**' | '~';
 
 interface Token {
   t: 'num' | 'str' | 'name' | 'op' | 'end';
@@ -42,7 +50,7 @@ interface Token {
   at: number;
 }
 
-const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', '=', '(', ')', '[', ']', '{', '}', ',', ':', '.', '|', '+', '-', '*', '/', '~'];
+const OPERATORS = ['==', '!=', '<=', '>=', '**', '//', '<', '>', '=', '(', ')', '[', ']', '{', '}', ',', ':', '.', '|', '+', '-', '*', '/', '%', '~'];
 
 function tokenize(src: string): Token[] {
   const tokens: Token[] = [];
@@ -72,7 +80,8 @@ function tokenize(src: string): Token[] {
       while (i < src.length && src[i] !== c) {
         if (src[i] === '\\' && i + 1 < src.length) {
           const e = src[i + 1]!;
-          out += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+          // Python keeps unknown escapes (`'\w'`, `'\1'`) as written, which regexes rely on.
+          out += e === 'n' ? '\n' : e === 't' ? '\t' : e === '\\' || e === "'" || e === '"' ? e : `\\${e}`;
           i += 2;
         } else out += src[i++];
       }
@@ -91,8 +100,14 @@ function tokenize(src: string): Token[] {
 }
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const MULTIPLICATIVE = new Set(['*', '/', '//', '%']);
 
-class Parser {
+function emptyKwargs(): Record<string, Expr> {
+  return Object.create(null) as Record<string, Expr>;
+}
+
+/** Jinja's precedence: or, and, not, comparisons, ~, + -, * / // %, **, unary -, then filters and tests. */
+export class Parser {
   private i = 0;
   private readonly tokens: Token[];
   constructor(private readonly src: string) {
@@ -100,10 +115,48 @@ class Parser {
   }
 
   parseAll(): Expr {
-    if (this.peek().t === 'end') throw new TemplateSyntaxError(`empty expression`);
+    if (this.atEnd()) throw new TemplateSyntaxError(`empty expression`);
     const e = this.ternary();
-    if (this.peek().t !== 'end') this.fail(`unexpected '${this.peek().v}'`);
+    this.expectEnd();
     return e;
+  }
+
+  /** For statements: an expression, optionally without a conditional (so `for x in y if z` parses). */
+  expression(allowConditional = true): Expr {
+    return allowConditional ? this.ternary() : this.or();
+  }
+  /** One name, or names separated by commas (`for k, v in ...`). */
+  targets(): string[] {
+    const names = [this.name('a variable name')];
+    while (this.op(',')) names.push(this.name('a variable name'));
+    return names;
+  }
+  name(what: string): string {
+    const t = this.peek();
+    if (t.t !== 'name') this.fail(`expected ${what}`);
+    this.i++;
+    return t.v;
+  }
+  word(v: string): boolean {
+    if (!this.isWord(v)) return false;
+    this.i++;
+    return true;
+  }
+  op(v: string): boolean {
+    if (!this.isOp(v)) return false;
+    this.i++;
+    return true;
+  }
+  atEnd(): boolean {
+    return this.peek().t === 'end';
+  }
+  expectEnd(): void {
+    if (!this.atEnd()) this.fail(`unexpected '${this.peek().v}'`);
+  }
+  fail(message: string): never {
+    const t = this.peek();
+    const where = t.t === 'end' ? 'at end' : `at column ${t.at + 1}`;
+    throw new TemplateSyntaxError(`${message} ${where} in expression: ${this.src}`);
   }
 
   private peek(offset = 0): Token {
@@ -121,45 +174,28 @@ class Parser {
     return t.t === 'name' && t.v === v;
   }
   private expectOp(v: string): void {
-    if (!this.isOp(v)) this.fail(`expected '${v}'`);
-    this.i++;
-  }
-  private fail(message: string): never {
-    const t = this.peek();
-    const where = t.t === 'end' ? 'at end' : `at column ${t.at + 1}`;
-    throw new TemplateSyntaxError(`${message} ${where} in expression: ${this.src}`);
+    if (!this.op(v)) this.fail(`expected '${v}'`);
   }
 
   private ternary(): Expr {
     const then = this.or();
-    if (!this.isWord('if')) return then;
-    this.i++;
+    if (!this.word('if')) return then;
     const test = this.or();
-    if (!this.isWord('else')) return { k: 'cond', test, then };
-    this.i++;
+    if (!this.word('else')) return { k: 'cond', test, then };
     return { k: 'cond', test, then, else: this.ternary() };
   }
   private or(): Expr {
     let l = this.and();
-    while (this.isWord('or')) {
-      this.i++;
-      l = { k: 'bin', op: 'or', l, r: this.and() };
-    }
+    while (this.word('or')) l = { k: 'bin', op: 'or', l, r: this.and() };
     return l;
   }
   private and(): Expr {
     let l = this.not();
-    while (this.isWord('and')) {
-      this.i++;
-      l = { k: 'bin', op: 'and', l, r: this.not() };
-    }
+    while (this.word('and')) l = { k: 'bin', op: 'and', l, r: this.not() };
     return l;
   }
   private not(): Expr {
-    if (this.isWord('not')) {
-      this.i++;
-      return { k: 'not', e: this.not() };
-    }
+    if (this.word('not')) return { k: 'not', e: this.not() };
     return this.compare();
   }
   private compare(): Expr {
@@ -169,8 +205,7 @@ class Parser {
       if (t.t === 'op' && COMPARISONS.has(t.v)) {
         this.i++;
         l = { k: 'bin', op: t.v as BinaryOp, l, r: this.concat() };
-      } else if (this.isWord('in')) {
-        this.i++;
+      } else if (this.word('in')) {
         l = { k: 'bin', op: 'in', l, r: this.concat() };
       } else if (this.isWord('not') && this.peek(1).t === 'name' && this.peek(1).v === 'in') {
         this.i += 2;
@@ -180,10 +215,7 @@ class Parser {
   }
   private concat(): Expr {
     let l = this.additive();
-    while (this.isOp('~')) {
-      this.i++;
-      l = { k: 'bin', op: '~', l, r: this.additive() };
-    }
+    while (this.op('~')) l = { k: 'bin', op: '~', l, r: this.additive() };
     return l;
   }
   private additive(): Expr {
@@ -195,70 +227,101 @@ class Parser {
     return l;
   }
   private multiplicative(): Expr {
-    let l = this.unary();
-    while (this.isOp('*') || this.isOp('/')) {
+    let l = this.power();
+    while (this.peek().t === 'op' && MULTIPLICATIVE.has(this.peek().v)) {
       const op = this.next().v as BinaryOp;
-      l = { k: 'bin', op, l, r: this.unary() };
+      l = { k: 'bin', op, l, r: this.power() };
     }
     return l;
   }
-  private unary(): Expr {
-    if (this.isOp('-')) {
-      this.i++;
-      return { k: 'neg', e: this.unary() };
-    }
-    return this.filtered();
+  private power(): Expr {
+    let l = this.unary();
+    while (this.op('**')) l = { k: 'bin', op: '**', l, r: this.unary() };
+    return l;
   }
-  private filtered(): Expr {
-    let e = this.postfix();
+  /** As in Jinja, filters apply to the signed value: `-3 | abs` is 3. */
+  private unary(): Expr {
+    return this.filters(this.sign());
+  }
+  private sign(): Expr {
+    if (this.op('-')) return { k: 'neg', e: this.sign() };
+    if (this.op('+')) return this.sign();
+    return this.postfix();
+  }
+  private filters(start: Expr): Expr {
+    let e = start;
     for (;;) {
-      if (this.isOp('|')) {
-        this.i++;
-        const name = this.next();
-        if (name.t !== 'name') this.fail(`expected a filter name after '|'`);
-        e = { k: 'filter', arg: e, name: name.v, args: this.isOp('(') ? this.callArgs() : [] };
-      } else if (this.isWord('is')) {
-        this.i++;
-        const negate = this.isWord('not');
-        if (negate) this.i++;
-        const name = this.next();
-        if (name.t !== 'name') this.fail(`expected a test name after 'is'`);
-        e = { k: 'test', arg: e, name: name.v, negate };
+      if (this.op('|')) {
+        const name = this.name(`a filter name after '|'`);
+        const call = this.isOp('(') ? this.callArgs() : { args: [], kwargs: emptyKwargs() };
+        e = { k: 'filter', arg: e, name, ...call };
+      } else if (this.word('is')) {
+        const negate = this.word('not');
+        const name = this.name(`a test name after 'is'`);
+        let call: { args: Expr[]; kwargs: Kwargs } = { args: [], kwargs: emptyKwargs() };
+        if (this.isOp('(')) call = this.callArgs();
+        else if (this.peek().t === 'num' || this.peek().t === 'str') call = { args: [this.postfix()], kwargs: emptyKwargs() };
+        e = { k: 'test', arg: e, name, negate, ...call };
       } else return e;
     }
   }
-  private callArgs(): Expr[] {
+  private callArgs(): { args: Expr[]; kwargs: Record<string, Expr> } {
     this.expectOp('(');
     const args: Expr[] = [];
+    const kwargs = emptyKwargs();
     while (!this.isOp(')')) {
-      // Keyword arguments (e.g. default(x, boolean=true)) are taken positionally by name order.
-      if (this.peek().t === 'name' && this.peek(1).t === 'op' && this.peek(1).v === '=') this.i += 2;
-      args.push(this.ternary());
+      if (this.peek().t === 'name' && this.peek(1).t === 'op' && this.peek(1).v === '=') {
+        const key = this.next().v;
+        this.i++;
+        kwargs[key] = this.ternary();
+      } else args.push(this.ternary());
       if (!this.isOp(')')) this.expectOp(',');
     }
     this.i++;
-    return args;
+    return { args, kwargs };
   }
   private postfix(): Expr {
     let e = this.primary();
     for (;;) {
-      if (this.isOp('.')) {
-        this.i++;
+      if (this.op('.')) {
         const key = this.next();
-        if (key.t !== 'name' && key.t !== 'num') this.fail(`expected an attribute name after '.'`);
-        e = { k: 'attr', obj: e, key: key.v };
-      } else if (this.isOp('[')) {
-        this.i++;
-        const index = this.ternary();
-        this.expectOp(']');
-        e = { k: 'index', obj: e, index };
+        if (key.t !== 'name' && key.t !== 'num') {
+          this.i--;
+          this.fail(`expected an attribute name after '.'`);
+        }
+        if (key.t === 'name' && this.isOp('(')) e = { k: 'method', obj: e, name: key.v, ...this.callArgs() };
+        else e = { k: 'attr', obj: e, key: key.v };
+      } else if (this.op('[')) {
+        e = this.subscript(e);
+      } else if (this.isOp('(') && e.k === 'name') {
+        e = { k: 'call', name: e.name, ...this.callArgs() };
       } else return e;
     }
+  }
+  /** `x[i]`, or a Python slice `x[a:b:c]` with every part optional. */
+  private subscript(obj: Expr): Expr {
+    const part = (): Expr | undefined => (this.isOp(':') || this.isOp(']') ? undefined : this.ternary());
+    const start = part();
+    if (!this.isOp(':')) {
+      if (!start) this.fail('expected an index');
+      this.expectOp(']');
+      return { k: 'index', obj, index: start };
+    }
+    this.i++;
+    const stop = part();
+    const step = this.op(':') ? part() : undefined;
+    this.expectOp(']');
+    return { k: 'slice', obj, start, stop, step };
   }
   private primary(): Expr {
     const t = this.next();
     if (t.t === 'num') return { k: 'lit', v: t.n };
-    if (t.t === 'str') return { k: 'lit', v: t.v };
+    if (t.t === 'str') {
+      let v = t.v;
+      // Adjacent string literals join, as in Python.
+      while (this.peek().t === 'str') v += this.next().v;
+      return { k: 'lit', v };
+    }
     if (t.t === 'name') {
       if (t.v === 'true' || t.v === 'True') return { k: 'lit', v: true };
       if (t.v === 'false' || t.v === 'False') return { k: 'lit', v: false };
@@ -266,9 +329,16 @@ class Parser {
       return { k: 'name', name: t.v };
     }
     if (t.t === 'op' && t.v === '(') {
-      const e = this.ternary();
+      const first = this.ternary();
+      if (!this.isOp(',')) {
+        this.expectOp(')');
+        return first;
+      }
+      // A tuple, which tackle keeps as a list.
+      const items = [first];
+      while (this.op(',') && !this.isOp(')')) items.push(this.ternary());
       this.expectOp(')');
-      return e;
+      return { k: 'list', items };
     }
     if (t.t === 'op' && t.v === '[') {
       const items: Expr[] = [];
