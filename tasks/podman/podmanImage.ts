@@ -1,6 +1,7 @@
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
 import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL_TIMEOUT_MS, type Podman } from './cli.ts';
+import { archiveImageId } from './archive.ts';
 import { pullImage } from './pull.ts';
 import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
 
@@ -27,6 +28,16 @@ async function requireFile(ctx: TaskContext<PodmanImageParams>, path: string, wh
   throw new TaskError(`${what} ${path} ${st ? 'is not a file' : 'does not exist'} on ${ctx.host}`);
 }
 
+/** A present image is current when the archive holds the same image ID under its name. */
+async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: string): Promise<CheckResult> {
+  const archive = ctx.params.archive!;
+  await requireFile(ctx, archive, 'archive');
+  const archived = await archiveImageId(ctx.conn, archive, ctx.params.name);
+  if (archived === null) throw new TaskError(`archive ${archive} holds no image named ${ctx.params.name}`);
+  if (archived === presentId) return { changed: false, data: { imageId: presentId } };
+  return { changed: true, reasons: [`the archive holds image ${archived.slice(0, 12)}, the host has ${presentId.slice(0, 12)}: would load the archive`] };
+}
+
 async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult> {
   const p = ctx.params;
   const pm = podmanOf(ctx.conn, p.podmanPath);
@@ -36,6 +47,7 @@ async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult> 
   if (p.state === 'absent') {
     return before ? { changed: true, reasons: ['image present'] } : { changed: false };
   }
+  if (before && source === 'archive') return checkArchive(ctx, before.Id);
   if (before && !(source === 'pull' && p.pull === 'always')) return { changed: false, data: { imageId: before.Id } };
   if (before) {
     if (ctx.checkMode) return { changed: false, reasons: ['pull: always is not tried in --check'], data: { imageId: before.Id } };
@@ -90,7 +102,8 @@ export default defineTask<PodmanImageParams>({
       archive: {
         type: 'string',
         minLength: 1,
-        description: 'Path ON THE TARGET to a `podman save` archive, loaded when the image is missing (offline hosts).',
+        description:
+          'Path ON THE TARGET to a `podman save` archive (docker-archive, also multi-image, or oci-archive), loaded when the image is missing or the archive holds another image ID under this name (offline and air-gapped hosts).',
       },
       import: {
         type: 'object',

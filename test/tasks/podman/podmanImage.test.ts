@@ -84,6 +84,38 @@ for (const kind of CONNECTION_KINDS) {
         (e: unknown) => e instanceof TaskError && /does not exist/.test(e.message),
       );
     });
+
+    test('a newer archive under the same name: --check says so and loads nothing, then it is loaded (idempotent by image ID)', async () => {
+      const ref = `localhost/tackle-t-archive-id:${tag}`;
+      refs.push(ref);
+      const saveAs = async (source: string, file: string, extra: string[] = []) => {
+        await podmanCli('tag', source, ref);
+        await podmanCli('save', ...extra, '-o', join(dir, file), ref);
+        await podmanCli('rmi', ref);
+        return (await podmanCli('image', 'inspect', '--format', '{{.Id}}', source)).trim();
+      };
+      const oldId = await saveAs(await buildBusyboxImage('tackle-test-busybox'), 'old.tar');
+      const newer = await buildBusyboxImage(`tackle-t-archive-newer:${tag}`, { files: { 'etc/release': `newer ${tag}\n` } });
+      refs.push(newer);
+      const newId = await saveAs(newer, 'new.tar');
+      const ociId = await saveAs(newer, 'new-oci.tar', ['--format', 'oci-archive']);
+      assert.notEqual(oldId, newId);
+      const idOf = async () => (await podmanCli('image', 'inspect', '--format', '{{.Id}}', ref)).trim();
+
+      assert.equal((await runTask(podmanImage, { name: ref, archive: join(dir, 'old.tar') }, conn)).status, 'changed');
+      assert.equal(await idOf(), oldId);
+      assert.equal((await runTask(podmanImage, { name: ref, archive: join(dir, 'old.tar') }, conn)).status, 'ok');
+
+      const newParams = { name: ref, archive: join(dir, 'new.tar') };
+      const checked = await runTask(podmanImage, newParams, conn, { check: true });
+      assert.equal(checked.status, 'changed');
+      assert.equal(await idOf(), oldId, '--check loaded nothing');
+      assert.equal((await runTask(podmanImage, newParams, conn)).status, 'changed');
+      assert.equal(await idOf(), newId);
+      assert.equal((await runTask(podmanImage, newParams, conn)).status, 'ok');
+      assert.equal(ociId, newId);
+      assert.equal((await runTask(podmanImage, { name: ref, archive: join(dir, 'new-oci.tar') }, conn)).status, 'ok', 'an oci-archive holding the same ID');
+    });
   });
 }
 
