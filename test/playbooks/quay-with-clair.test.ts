@@ -58,8 +58,8 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
     dir = mkdtempSync(join(tmpdir(), 'tackle-flagship-'));
     ssh = await startSshHosts(3);
 
-    // Stand-in images, built by the lab's own playbook.
-    const images = await tackle(['run', join(ROOT, 'playbooks/lab-images.yml'), '-e', `lab_root=${dir}/lab`, '-e', `sysroot=${dir}/images-sysroot`, '--no-progress']);
+    // Busybox stand-in images (entry points, ports and health endpoints only), built by a fixture playbook.
+    const images = await tackle(['run', join(ROOT, 'test/fixtures/playbooks/busybox-standins.yml'), '-e', `lab_root=${dir}/lab`, '-e', `sysroot=${dir}/images-sysroot`, '--no-progress']);
     assert.equal(images.code, 0, images.stdout + images.stderr);
 
     for (const name of ['local1', 'host1', 'host2', 'host3']) {
@@ -79,10 +79,10 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
       container_name_prefix: h.prefix,
       server_ip: '127.0.0.1',
       service_host: '127.0.0.1',
-      quay_image: 'localhost/tackle-lab/quay:v3.7.0',
-      clair_image: 'localhost/tackle-lab/clair:v3.7.0',
-      postgres_image: 'localhost/tackle-lab/postgresql-10:1',
-      redis_image: 'localhost/tackle-lab/redis-5:1',
+      quay_image: 'localhost/tackle-test/busybox-quay:v3.7.0',
+      clair_image: 'localhost/tackle-test/busybox-clair:v3.7.0',
+      postgres_image: 'localhost/tackle-test/busybox-postgresql-10:1',
+      redis_image: 'localhost/tackle-test/busybox-redis-5:1',
       pull_images: 'never',
       quay_health_url: `http://127.0.0.1:${h.ports['quay_http_port']}/health/instance`,
       health_delay: 1,
@@ -212,14 +212,14 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
   test('upgrade rolls new image tags out host by host; uninstall removes units, containers and trust but keeps data', async () => {
     const upgrade = await tackle([
       'run', join(ROOT, 'playbooks/quay-upgrade.yml'), '-i', inventory, '--no-progress',
-      '-e', 'quay_image=localhost/tackle-lab/quay:v3.7.1', '-e', 'clair_image=localhost/tackle-lab/clair:v3.7.1',
+      '-e', 'quay_image=localhost/tackle-test/busybox-quay:v3.7.1', '-e', 'clair_image=localhost/tackle-test/busybox-clair:v3.7.1',
     ]);
     assert.equal(upgrade.code, 0, upgrade.stdout + upgrade.stderr);
     const batches = upgrade.stdout.split('\n').filter((l) => l.startsWith('-- batch '));
     assert.equal(batches.length, 4, 'one host per batch');
     for (const h of hosts) {
       const quay = await inspectContainerJson(`${h.prefix}quay`);
-      assert.equal(quay.ImageName, 'localhost/tackle-lab/quay:v3.7.1');
+      assert.equal(quay.ImageName, 'localhost/tackle-test/busybox-quay:v3.7.1');
       assert.match(readFileSync(join(h.sysroot, `etc/systemd/system/container-${h.prefix}quay.service`), 'utf8'), /quay:v3\.7\.1/);
     }
 

@@ -1,0 +1,103 @@
+/**
+ * Starting and removing the lab hosts: privileged podman containers that boot systemd, each
+ * with its own hostname, its sshd published on 127.0.0.1 only (a port podman picks), and its
+ * own host keys, which the controller reads through podman (not over the network) into the
+ * lab's known_hosts.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { ARCHIVE_DIR, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
+import { must, podman, run, sleep } from '../sh.ts';
+import { LAB_HOSTS, type LabHost } from './hosts.ts';
+
+export interface RunningHost extends LabHost {
+  sshPort: number;
+}
+
+const BOOT_TIMEOUT_MS = 120_000;
+
+export async function ensureLabKey(): Promise<void> {
+  if (existsSync(PRIVATE_KEY)) return;
+  mkdirSync(KEY_DIR, { recursive: true, mode: 0o700 });
+  await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tackle-lab', '-f', PRIVATE_KEY]);
+}
+
+interface ContainerState {
+  running: boolean;
+  recipe: string;
+}
+
+async function containerState(name: string): Promise<ContainerState | undefined> {
+  const r = await run('podman', ['container', 'inspect', '--format', `{{.State.Running}} {{index .Config.Labels "${RECIPE_LABEL}"}}`, name]);
+  if (r.code !== 0) return undefined;
+  const [running, recipe] = r.stdout.trim().split(' ');
+  return { running: running === 'true', recipe: recipe ?? '' };
+}
+
+async function createHost(host: LabHost, image: string): Promise<void> {
+  mkdirSync(ARCHIVE_DIR, { recursive: true });
+  await podman(
+    'run', '-d', '--name', host.container, '--hostname', host.name,
+    '--label', `${HOST_LABEL}=${host.name}`,
+    '--privileged', '--systemd=always', '--cgroupns=host',
+    '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+    // Its own podman storage, removed with the host (podman rm -v).
+    '-v', '/var/lib/containers',
+    '-v', `${PRIVATE_KEY}.pub:/root/.ssh/authorized_keys:ro`,
+    '-v', `${ARCHIVE_DIR}:${HOST_ARCHIVE_DIR}:ro`,
+    '-p', '127.0.0.1::22',
+    image, '/sbin/init',
+  );
+}
+
+async function sshPortOf(container: string): Promise<number> {
+  const out = await podman('port', container, '22/tcp');
+  const m = /:(\d+)\s*$/m.exec(out.trim());
+  if (!m) throw new Error(`${container}: sshd is not published (${out.trim()})`);
+  return Number(m[1]);
+}
+
+/** Waits for systemd to finish booting and sshd to run; returns the host's public keys. */
+async function waitBooted(container: string): Promise<string[]> {
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    const state = await run('podman', ['exec', container, 'systemctl', 'is-system-running']);
+    last = state.stdout.trim();
+    const ssh = await run('podman', ['exec', container, 'systemctl', 'is-active', 'ssh.service']);
+    if (['running', 'degraded'].includes(last) && ssh.stdout.trim() === 'active') {
+      const keys = await podman('exec', container, 'sh', '-c', 'cat /etc/ssh/ssh_host_*_key.pub');
+      return keys.split('\n').filter(Boolean).map((l) => l.split(' ').slice(0, 2).join(' '));
+    }
+    await sleep(500);
+  }
+  const failed = await run('podman', ['exec', container, 'systemctl', '--failed', '--no-legend']);
+  throw new Error(`${container} did not boot within ${BOOT_TIMEOUT_MS / 1000}s (is-system-running: ${last || 'no answer'}; failed units: ${failed.stdout.trim() || 'none'})`);
+}
+
+/**
+ * Starts every host that is not running from the current image (a leftover from an earlier run
+ * with an older image, or stopped, is replaced; with fresh, every one is); writes known_hosts.
+ */
+export async function fleetUp(image: string, recipeHash: string, fresh = false): Promise<RunningHost[]> {
+  await ensureLabKey();
+  const hosts = await Promise.all(
+    LAB_HOSTS.map(async (host) => {
+      const state = await containerState(host.container);
+      if (fresh || !state || !state.running || state.recipe !== recipeHash) {
+        if (state) await podman('rm', '--force', '--volumes', '--time', '5', host.container);
+        await createHost(host, image);
+      }
+      const keys = await waitBooted(host.container);
+      return { ...host, sshPort: await sshPortOf(host.container), keys };
+    }),
+  );
+  writeFileSync(KNOWN_HOSTS, hosts.flatMap((h) => h.keys.map((k) => `[127.0.0.1]:${h.sshPort} ${k}\n`)).join(''));
+  return hosts.map(({ keys: _keys, ...h }) => h);
+}
+
+/** Removes every lab host (by label, so renamed leftovers go too); the images stay. */
+export async function fleetDown(): Promise<string[]> {
+  const ids = (await podman('ps', '-a', '-q', '--filter', `label=${HOST_LABEL}`)).split('\n').filter(Boolean);
+  if (ids.length) await podman('rm', '--force', '--volumes', '--time', '5', ...ids);
+  return ids;
+}
