@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema, TaskDefinition } from '../task.ts';
+import type { JsonSchema } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
 
 /** JSON schemas of the playbook and inventory formats, and ajv errors in plain English. */
@@ -80,11 +80,12 @@ export const INVENTORY_SCHEMA: JsonSchema = {
   additionalProperties: { $ref: '#/definitions/group' },
 };
 
-export const VARS_MAP_SCHEMA: JsonSchema = { type: ['object', 'null'] };
-
-/** The ajv setup shared by load-time and run-time (after templating) validation. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false });
+/**
+ * The one ajv setup (options and formats) of load-time and run-time (after templating)
+ * validation; only the run-time one fills schema defaults into the parameters.
+ */
+export function createAjv(opts: { useDefaults?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: opts.useDefaults ?? false });
   ajv.addFormat('ipv4', /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/);
   ajv.addFormat('ipv6', /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/);
   ajv.addFormat('hostname', /^(?=.{1,253}$)[A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/);
@@ -97,7 +98,7 @@ export function createAjv(): Ajv {
 let shared: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-export function compileSchema(schema: JsonSchema): ValidateFunction {
+function compileSchema(schema: JsonSchema): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
     shared ??= createAjv();
@@ -117,7 +118,7 @@ export interface SchemaProblem {
   missing?: boolean;
 }
 
-export interface DescribeOptions {
+interface DescribeOptions {
   /** "in genCA", "in play", ...: appended to unknown / missing field messages. */
   where: string;
   /** Drop type-like errors located at a string holding `{{ }}` (checked again after templating). */
@@ -131,12 +132,7 @@ export function validateAgainst(schema: JsonSchema, value: unknown, opts: Descri
   return describeErrors(validate.errors ?? [], opts);
 }
 
-/** For the runner: validates templated parameters of a task; messages only. */
-export function validateTaskParams(def: TaskDefinition<unknown>, params: unknown): string[] {
-  return validateAgainst(def.schema, params, { where: `in ${def.name}`, skipTemplated: false }).map((p) => p.message);
-}
-
-export function describeErrors(errors: ErrorObject[], opts: DescribeOptions): SchemaProblem[] {
+function describeErrors(errors: ErrorObject[], opts: DescribeOptions): SchemaProblem[] {
   const branchRoots = errors
     .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
     .map((e) => e.schemaPath + '/');
@@ -156,7 +152,7 @@ export function describeErrors(errors: ErrorObject[], opts: DescribeOptions): Sc
   return problems;
 }
 
-export function pathOf(instancePath: string): (string | number)[] {
+function pathOf(instancePath: string): (string | number)[] {
   if (!instancePath) return [];
   return instancePath
     .slice(1)
@@ -165,7 +161,7 @@ export function pathOf(instancePath: string): (string | number)[] {
     .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
 }
 
-export function showPath(path: readonly (string | number)[]): string {
+function showPath(path: readonly (string | number)[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
@@ -224,7 +220,7 @@ function describeError(e: ErrorObject, opts: DescribeOptions): SchemaProblem {
 }
 
 /** Edit distance (Levenshtein), for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = row[0]!;

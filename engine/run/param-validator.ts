@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import type { ValidateFunction, ErrorObject } from 'ajv';
+import { createAjv } from '../load/playbook-schema.ts';
 import type { TaskDefinition } from '../task.ts';
 
 /**
@@ -6,7 +7,7 @@ import type { TaskDefinition } from '../task.ts';
  * could not type-check templated values) and fills schema defaults.
  */
 export class ParamValidator {
-  private readonly ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  private readonly ajv = createAjv({ useDefaults: true });
   private readonly compiled = new Map<string, ValidateFunction>();
 
   /** Returns the problems in plain English; empty when valid. Mutates params to add defaults. */
