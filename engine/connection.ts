@@ -38,7 +38,6 @@ export interface WriteOptions {
 export interface Connection {
   /** Inventory name of the host. */
   readonly hostName: string;
-  readonly kind: 'local' | 'ssh';
   /**
    * Runs an argv (never a shell string): each element reaches the program as one argument,
    * whatever it contains. Resolves with the exit code; rejects only on transport failure

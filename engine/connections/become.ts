@@ -30,7 +30,6 @@ const WRAPPER = [
  */
 export class BecomeConnection implements Connection {
   readonly hostName: string;
-  readonly kind: Connection['kind'];
   private readonly sentinel = `tackle-stdin-${randomBytes(12).toString('hex')}`;
   private readonly marker = `tackle-become-ok-${randomBytes(12).toString('hex')}`;
 
@@ -39,7 +38,6 @@ export class BecomeConnection implements Connection {
     private readonly become: BecomeSpec,
   ) {
     this.hostName = inner.hostName;
-    this.kind = inner.kind;
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

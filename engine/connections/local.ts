@@ -17,7 +17,6 @@ function killGroup(pid: number | undefined): void {
 
 /** Child processes and the local file system. argv goes to spawn() as is: no shell. */
 export class LocalConnection implements Connection {
-  readonly kind = 'local' as const;
   constructor(readonly hostName: string) {}
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

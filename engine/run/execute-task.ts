@@ -9,8 +9,6 @@ export interface TaskOutcome {
   reasons: string[];
   diff: FileDiff[];
   data: Record<string, unknown>;
-  /** The thrown error for failed / unreachable, for the runner to classify. */
-  error?: unknown;
 }
 
 export interface ExecuteOptions {

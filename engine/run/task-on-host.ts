@@ -145,7 +145,6 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
   };
   return {
     hostName: conn.hostName,
-    kind: conn.kind,
     exec: async (argv, opts = {}) => {
       const ms = left();
       return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });

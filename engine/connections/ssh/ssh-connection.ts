@@ -46,7 +46,6 @@ function toBuffer(data: string | Buffer): Buffer {
  * persistent remote shells (falling back to one exec channel each), files over one SFTP session.
  */
 export class SshConnection implements Connection {
-  readonly kind = 'ssh' as const;
   readonly hostName: string;
   private closed = false;
   private dropped: string | undefined;
