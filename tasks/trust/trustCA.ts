@@ -3,7 +3,8 @@ import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { readText } from '../../engine/exec-helpers.ts';
 import { defineTask, type FileDiff, type TaskContext } from '../../engine/task.ts';
-import { bundleContains, defaultTrustName, normaliseCertificates, parseCaPem } from './trust-pem.ts';
+import { bundleContains, normaliseCertificates, parseCaPem } from '../shared/pem.ts';
+import { defaultTrustName } from './trust-name.ts';
 import {
   bundleFile,
   detectTrustFamily,
