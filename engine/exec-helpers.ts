@@ -1,5 +1,5 @@
 import type { Connection, ExecOptions, ExecResult } from './connection.ts';
-import { CommandError } from './errors.ts';
+import { CommandError, TaskError } from './errors.ts';
 
 /** exec() that requires exit code 0 (or one of okCodes). */
 export async function run(
@@ -44,4 +44,22 @@ export async function setAttributes(
 ): Promise<void> {
   const mode = attrs.mode === undefined ? '' : attrs.mode.toString(8);
   await run(conn, ['sh', '-c', SET_ATTRIBUTES_SCRIPT, 'tackle-set-attributes', path, mode, attrs.owner ?? '', attrs.recursive ? '1' : '0']);
+}
+
+/** Exit status of a command whose program does not exist (shells, sudo, LocalConnection). */
+const EXIT_NOT_FOUND = 127;
+
+/** True when `result` says the program was not found. */
+export function programNotFound(result: ExecResult): boolean {
+  return result.code === EXIT_NOT_FOUND;
+}
+
+/** The one wording for a program the host lacks: where, and which package provides it. */
+export function missingProgramMessage(program: string, host: string, pkg: string): string {
+  return `${program} not found on ${host} (install the ${pkg} package)`;
+}
+
+/** Throws a TaskError naming the package to install when `result` says the program was not found. */
+export function requireProgram(result: ExecResult, program: string, host: string, pkg: string): void {
+  if (programNotFound(result)) throw new TaskError(missingProgramMessage(program, host, pkg));
 }

@@ -1,6 +1,7 @@
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { resolveOwner } from '../../engine/owner.ts';
+import { requireProgram } from '../../engine/exec-helpers.ts';
 
 /** POSIX ACLs through the target's setfacl/getfacl, compared as entries with permission sets. */
 
@@ -18,7 +19,6 @@ export interface AclEntry {
 
 const TAGS: Record<string, AclTag> = { u: 'user', user: 'user', g: 'group', group: 'group', m: 'mask', mask: 'mask', o: 'other', other: 'other' };
 
-export const ACL_PACKAGE_HINT = 'install the package `acl` (Debian/Ubuntu: apt-get install acl; RHEL/Fedora: dnf install acl)';
 
 /** One entry in setfacl syntax: `u:26:-wx`, `g:wheel:rx`, `d:u:26:rwx`, `m::rx`, `o::---`, `u:26:6`. */
 export function parseAclEntry(spec: string): AclEntry {
@@ -87,7 +87,7 @@ export async function resolveAclNames(conn: Connection, entries: readonly AclEnt
 
 export async function readAcl(conn: Connection, path: string): Promise<AclEntry[]> {
   const r = await conn.exec(['getfacl', '-p', '-n', '--', path]);
-  if (r.code === 127) throw new TaskError(`getfacl is not installed on ${conn.hostName}: ${ACL_PACKAGE_HINT}`);
+  requireProgram(r, 'getfacl', conn.hostName, 'acl');
   if (r.code !== 0) throw new TaskError(`getfacl ${path} failed (exit ${r.code}): ${r.stderr.trim()}`);
   return parseGetfacl(r.stdout);
 }
@@ -176,6 +176,6 @@ function toSetfaclQualifier(e: AclEntry): string {
 
 async function setfacl(conn: Connection, args: string[]): Promise<void> {
   const r = await conn.exec(['setfacl', ...args]);
-  if (r.code === 127) throw new TaskError(`setfacl is not installed on ${conn.hostName}: ${ACL_PACKAGE_HINT}`);
+  requireProgram(r, 'setfacl', conn.hostName, 'acl');
   if (r.code !== 0) throw new TaskError(`setfacl ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`);
 }

@@ -1,6 +1,7 @@
 import type { Connection, ExecOptions } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
+import { programNotFound } from '../../engine/exec-helpers.ts';
 
 export interface CommandParams {
   argv?: string[];
@@ -125,7 +126,7 @@ async function runCommand(conn: Connection, argv: string[], p: CommandParams): P
   const okCodes = p.okCodes ?? [0];
   if (!okCodes.includes(r.code)) {
     const tail = r.stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
-    const what = r.code === 127 ? ' (program not found)' : '';
+    const what = programNotFound(r) ? ' (program not found)' : '';
     throw new TaskError(`${argv[0]} exited ${r.code}${what}${tail ? `:\n${tail}` : ''}`);
   }
   return { stdout: stripFinalNewline(r.stdout), stderr: stripFinalNewline(r.stderr), rc: r.code };

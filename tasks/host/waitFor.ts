@@ -1,6 +1,7 @@
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
+import { requireProgram } from '../../engine/exec-helpers.ts';
 
 export interface WaitForParams {
   url?: string;
@@ -108,7 +109,7 @@ async function probeHttp(conn: Connection, p: WaitForParams, url: string): Promi
   const tls = p.validateCerts === false ? ['-k'] : p.caFile !== undefined ? ['--cacert', p.caFile] : [];
   const argv = ['curl', '-sS', '-o', '-', '-w', `${STATUS_MARKER}%{http_code}`, '--max-time', String(timeout), ...tls, '--', url];
   const r = await conn.exec(argv, { timeoutMs: (timeout + 10) * 1000 });
-  if (r.code === 127) throw new TaskError(`curl is not installed on ${conn.hostName}: install the package \`curl\``);
+  requireProgram(r, 'curl', conn.hostName, 'curl');
   const at = r.stdout.lastIndexOf(STATUS_MARKER);
   const body = at === -1 ? r.stdout : r.stdout.slice(0, at);
   const status = at === -1 ? 0 : Number(r.stdout.slice(at + STATUS_MARKER.length).trim());
@@ -131,9 +132,7 @@ async function probeTcp(conn: Connection, p: WaitForParams, port: number): Promi
   const argv = ['timeout', String(timeout), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(port)];
   const r = await conn.exec(argv, { timeoutMs: (timeout + 10) * 1000 });
   if (r.code === 0) return { ready: true, seen: 'connected' };
-  if (r.code === 127) {
-    throw new TaskError(`the TCP probe needs \`timeout\` (package coreutils) and \`bash\` on ${conn.hostName}: ${r.stderr.trim()}`);
-  }
+  requireProgram(r, 'timeout or bash (the TCP probe runs both)', conn.hostName, 'coreutils');
   if (r.code === 124) return { ready: false, seen: `no answer within ${timeout}s` };
   const reason = r.stderr.trim().split('\n').pop() ?? '';
   return { ready: false, seen: `connect failed (exit ${r.code})${reason ? `: ${reason}` : ''}` };

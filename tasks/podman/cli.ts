@@ -1,5 +1,6 @@
 import type { Connection, ExecResult } from '../../engine/connection.ts';
 import { CommandError, TaskError } from '../../engine/errors.ts';
+import { requireProgram } from '../../engine/exec-helpers.ts';
 
 /** How a task reaches podman on its host. */
 export interface Podman {
@@ -28,9 +29,7 @@ function podmanMissing(stderr: string, path: string): boolean {
 export async function podman(p: Podman, args: readonly string[], opts: PodmanCallOptions = {}): Promise<ExecResult> {
   const argv = [p.path, ...args];
   const result = await p.conn.exec(argv, { input: opts.input, timeoutMs: opts.timeoutMs ?? CALL_TIMEOUT_MS });
-  if (result.code === 127 && podmanMissing(result.stderr, p.path)) {
-    throw new TaskError(`${p.path} not found on ${p.conn.hostName} (install the podman package)`);
-  }
+  if (podmanMissing(result.stderr, p.path)) requireProgram(result, p.path, p.conn.hostName, 'podman');
   if (!(opts.okCodes ?? [0]).includes(result.code)) throw new CommandError(argv, result.code, result.stderr);
   return result;
 }

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Connection } from '../../engine/connection.ts';
 import { CommandError, TaskError } from '../../engine/errors.ts';
 import { readText } from '../../engine/exec-helpers.ts';
+import { missingProgramMessage, programNotFound } from '../../engine/exec-helpers.ts';
 
 export type TrustFamily = 'rhel' | 'debian';
 
@@ -71,12 +72,12 @@ async function updateRhel(conn: Connection, sysroot: string): Promise<StoreUpdat
   if (sysroot === '/') {
     const argv = ['update-ca-trust', 'extract'];
     const r = await conn.exec(argv);
-    if (r.code === 127) return { skipped: `store update: update-ca-trust not found on ${conn.hostName}` };
+    if (programNotFound(r)) return { skipped: `store update: ${missingProgramMessage('update-ca-trust', conn.hostName, 'ca-certificates')}` };
     if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
     return { ran: argv };
   }
   const help = await conn.exec(['update-ca-trust', '--help']);
-  if (help.code === 127) return { skipped: `store update: update-ca-trust not found on ${conn.hostName}` };
+  if (programNotFound(help)) return { skipped: `store update: ${missingProgramMessage('update-ca-trust', conn.hostName, 'ca-certificates')}` };
   if (!/--output/.test(help.stdout + help.stderr)) {
     return { skipped: `store update: this update-ca-trust has no --output option, so it cannot extract into ${sysroot}` };
   }
@@ -105,7 +106,7 @@ async function updateDebian(conn: Connection, sysroot: string, removed: boolean)
     );
   }
   const r = await conn.exec(argv);
-  if (r.code === 127) return { skipped: `store update: update-ca-certificates not found on ${conn.hostName}` };
+  if (programNotFound(r)) return { skipped: `store update: ${missingProgramMessage('update-ca-certificates', conn.hostName, 'ca-certificates')}` };
   if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
   return { ran: argv };
 }

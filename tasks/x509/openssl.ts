@@ -11,6 +11,7 @@ import { pemBlocks, pemEncode } from '../shared/pem.ts';
 import type { CaRequest, CertBackend, Issued, KeySource, ServerRequest } from './backend.ts';
 import { opensslSubject, type Subject } from './names.ts';
 import { opensslConfig } from './profiles.ts';
+import { requireProgram } from '../../engine/exec-helpers.ts';
 
 // $1 mode (ca | csr | server), $2 existing key path or "" to generate, $3 key type, $4 subject,
 // $5 days, $6 serial (hex), $7 CA certificate path, $8 CA key path; stdin: openssl.cnf.
@@ -94,9 +95,7 @@ export class OpensslBackend implements CertBackend {
       args.caKeyPath ?? '',
     ];
     const result = await this.conn.exec(argv, { input: args.config });
-    if (result.code === 127) {
-      throw new TaskError(`${this.conn.hostName}: openssl not found (install the openssl package); needed by backend: openssl`);
-    }
+    requireProgram(result, 'openssl (needed by backend: openssl)', this.conn.hostName, 'openssl');
     if (result.code !== 0) throw new CommandError(['openssl', `(${args.mode})`], result.code, result.stderr);
     const blocks = pemBlocks(result.stdout);
     const pem = (label: string) => {
