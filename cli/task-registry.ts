@@ -1,6 +1,7 @@
 import type { TaskDefinition } from '../engine/task.ts';
 import directory from '../tasks/files/directory.ts';
 import secret from '../tasks/files/secret.ts';
+import template from '../tasks/files/template.ts';
 import writeConfig from '../tasks/files/writeConfig.ts';
 import command from '../tasks/host/command.ts';
 import waitFor from '../tasks/host/waitFor.ts';
@@ -18,7 +19,7 @@ import signCert from '../tasks/x509/signCert.ts';
 /** Every typed task, keyed by its YAML name. The engine is handed this map; it imports no task. */
 const ALL: readonly TaskDefinition<never>[] = [
   command, directory, genCA, podmanExec, podmanImage, podmanRun, quayMessage, quayMirror, quayUser,
-  secret, signCert, systemdEnable, trustCA, waitFor, writeConfig,
+  secret, signCert, systemdEnable, template, trustCA, waitFor, writeConfig,
 ];
 
 let registry: Map<string, TaskDefinition<unknown>> | undefined;

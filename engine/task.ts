@@ -46,6 +46,11 @@ export interface TaskContext<P> {
   pendingChange(path: string): boolean;
   /** Verbose (-v) log line for this host and task. */
   log(message: string): void;
+  /**
+   * Renders a template file on the controller with this host's variables: NAME is looked up in
+   * templates/ of the role, then of the playbook (or is an absolute path).
+   */
+  renderTemplate(name: string): string;
 }
 
 /**

@@ -17,6 +17,7 @@ export interface ExecuteOptions {
   /** Per-host record of paths that earlier tasks would change (check mode). */
   pending: Set<string>;
   log?: (message: string) => void;
+  renderTemplate?: (name: string) => string;
 }
 
 /**
@@ -38,6 +39,9 @@ export async function executeTask<P>(
     diffMode: opts.diffMode,
     pendingChange: (path: string) => opts.pending.has(path),
     log: opts.log ?? (() => {}),
+    renderTemplate: opts.renderTemplate ?? ((name: string): string => {
+      throw new Error(`no template renderer for ${name}`);
+    }),
   };
   const pendingInputs = (def.inputs?.(params) ?? []).filter((p) => opts.pending.has(p));
 

@@ -6,7 +6,7 @@ import type { HostSession } from './host-session.ts';
 import type { Play, TaskCall } from '../model.ts';
 import type { HostTaskResult } from '../report/events.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
-import { evaluateCondition, renderValue } from '../template/template.ts';
+import { evaluateCondition, renderTemplateFile, renderValue } from '../template/template.ts';
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
 import { stripOmitted, type Scope } from '../template/vars.ts';
 import { maskByKey } from '../secrets.ts';
@@ -93,6 +93,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
     diffMode: rc.diffMode,
     pending: session.pending,
     log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
+    renderTemplate: (name) => renderTemplateFile(name, scope),
   });
   for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
   return outcome;

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { isPlainObject } from '../values.ts';
 import { parseDocument, type Node } from './document.ts';
 import { evaluate, type Scope } from './evaluate.ts';
-import { parseExpression, TemplateError, Undefined } from './expression.ts';
-import { setTextRenderer } from './globals.ts';
+import { parseExpression, TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
+import { searchFile, setTextRenderer } from './globals.ts';
 import { asList, force, mapOf, toText, truthy } from './values.ts';
 
 export { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
@@ -89,6 +90,19 @@ export function renderTemplateText(text: string, scope: Scope): string {
   return out.join('');
 }
 setTextRenderer(renderTemplateText);
+
+/** A template file from templates/ of the role or the playbook (or an absolute path), rendered. */
+export function renderTemplateFile(name: string, scope: Scope): string {
+  const file = searchFile(name, 'templates', scope);
+  if (!file) throw new TemplateError(`template '${name}' not found in templates/ of the role or the playbook`);
+  const text = readFileSync(file, 'utf8');
+  try {
+    return renderTemplateText(text, scope);
+  } catch (error) {
+    if (error instanceof TemplateSyntaxError) throw new TemplateSyntaxError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
 
 export function hasTemplate(s: string): boolean {
   return s.includes('{{') || s.includes('{%') || s.includes('{#');
