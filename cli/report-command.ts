@@ -39,8 +39,10 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   out(`Merged ${inputs.length} slice reports${merged.playbook ? ` of ${merged.playbook}` : ''}${merged.check ? ' (check mode)' : ''}: ${merged.counts.size} hosts`);
   out('\n' + renderRecap(merged.counts));
   if (values.report) {
-    const { failedHosts: _failed, anyFailed: _f, anyUnreachable: _u, counts, ...rest } = merged;
-    await writeJsonReport(values.report, { ...rest, hosts: Object.fromEntries(counts) });
+    const { check, durationMs, playbook, inventory, interrupted, results } = merged;
+    const hosts = Object.fromEntries([...merged.counts].map(([h, { ignored: _, ...c }]) => [h, c]));
+    const ignored = Object.fromEntries([...merged.counts].filter(([, c]) => c.ignored > 0).map(([h, c]) => [h, c.ignored]));
+    await writeJsonReport(values.report, { check, durationMs, playbook, inventory, interrupted, hosts, ...(Object.keys(ignored).length ? { ignored } : {}), results });
   }
   if (merged.failedHosts.length > 0 && merged.playbook) {
     const retry = await writeRetryFile(merged.playbook, merged.failedHosts);

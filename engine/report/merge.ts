@@ -24,7 +24,8 @@ export interface MergedRun {
   failedHosts: string[];
 }
 
-const COUNT_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'ignored'] as const;
+const RECORDED_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped'] as const;
+const COUNT_KEYS = [...RECORDED_KEYS, 'ignored'] as const;
 
 /** Parses one --report file; anything that is not a tackle report is an error at FILE:1:1. */
 export function parseJsonReport(file: string, text: string): JsonReport {
@@ -40,7 +41,7 @@ export function parseJsonReport(file: string, text: string): JsonReport {
     throw problem('not a tackle --report file (needs check, hosts and results)');
   }
   for (const [host, c] of Object.entries(r.hosts)) {
-    if (!c || typeof c !== 'object' || COUNT_KEYS.slice(0, 5).some((k) => typeof c[k] !== 'number')) throw problem(`host '${host}' has no ok/changed/unreachable/failed/skipped counts`);
+    if (!c || typeof c !== 'object' || RECORDED_KEYS.some((k) => typeof c[k] !== 'number')) throw problem(`host '${host}' has no ok/changed/unreachable/failed/skipped counts`);
   }
   return r as JsonReport;
 }
@@ -112,7 +113,7 @@ function interleaveHosts(slices: SliceReport[], problems: InputError[]): Map<str
       }
       owner.set(host, file);
       const merged = emptyCounts();
-      for (const key of COUNT_KEYS) merged[key] = c[key] ?? 0;
+      for (const key of COUNT_KEYS) merged[key] = key === 'ignored' ? (slices[k]!.report.ignored?.[host] ?? 0) : c[key];
       counts.set(host, merged);
     });
   }

@@ -1,13 +1,35 @@
 import type { HostCounts } from './events.ts';
 
-/** Ansible-style PLAY RECAP, one line per host. */
+/** Above this many hosts the recap groups identical rows. */
+export const GROUP_RECAP_ABOVE = 50;
+
+/**
+ * Ansible-style PLAY RECAP: one line per host; for more than 50 hosts, one line per distinct row
+ * (`950 hosts : ok=31  changed=0 ...`, most common first), then the failed and unreachable hosts by name.
+ */
 export function renderRecap(counts: Map<string, HostCounts>): string {
-  const width = Math.max(4, ...[...counts.keys()].map((h) => h.length));
   const lines = ['PLAY RECAP ' + '*'.repeat(60)];
-  for (const [host, c] of counts) {
-    lines.push(
-      `${host.padEnd(width)} : ok=${c.ok}  changed=${c.changed}  unreachable=${c.unreachable}  failed=${c.failed}  skipped=${c.skipped}  ignored=${c.ignored}`,
-    );
+  if (counts.size <= GROUP_RECAP_ABOVE) {
+    const width = Math.max(4, ...[...counts.keys()].map((h) => h.length));
+    for (const [host, c] of counts) lines.push(`${host.padEnd(width)} : ${row(c)}`);
+    return lines.join('\n');
+  }
+  const groups = new Map<string, number>();
+  for (const c of counts.values()) groups.set(row(c), (groups.get(row(c)) ?? 0) + 1);
+  const sorted = [...groups].sort((a, b) => b[1] - a[1]);
+  const labels = sorted.map(([, n]) => `${n} host${n === 1 ? '' : 's'}`);
+  const width = Math.max(...labels.map((l) => l.length));
+  sorted.forEach(([text], i) => lines.push(`${labels[i]!.padStart(width)} : ${text}`));
+  for (const [what, key] of [
+    ['failed', 'failed'],
+    ['unreachable', 'unreachable'],
+  ] as const) {
+    const hosts = [...counts].filter(([, c]) => c[key] > 0).map(([h]) => h);
+    if (hosts.length > 0) lines.push(`${what} (${hosts.length}): ${hosts.join(', ')}`);
   }
   return lines.join('\n');
+}
+
+function row(c: HostCounts): string {
+  return `ok=${c.ok}  changed=${c.changed}  unreachable=${c.unreachable}  failed=${c.failed}  skipped=${c.skipped}  ignored=${c.ignored}`;
 }
