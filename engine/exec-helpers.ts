@@ -63,3 +63,13 @@ export function missingProgramMessage(program: string, host: string, pkg: string
 export function requireProgram(result: ExecResult, program: string, host: string, pkg: string): void {
   if (programNotFound(result)) throw new TaskError(missingProgramMessage(program, host, pkg));
 }
+
+/** Runs fn with a private (0700) temp directory on the target, removed afterwards whatever happens. */
+export async function withTargetTempDir<T>(conn: Connection, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = (await run(conn, ['mktemp', '-d'])).stdout.trim();
+  try {
+    return await fn(dir);
+  } finally {
+    await conn.remove(dir, { recursive: true });
+  }
+}

@@ -109,6 +109,13 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
 
 type Record_ = (r: HostTaskResult, session: HostSession) => void;
 
+/** Runs one task on one host, records the result and, when it changed something, notes the handlers it notifies. */
+async function runAndNotify(rc: RunContext, play: Play, task: TaskCall, s: HostSession, record: Record_): Promise<void> {
+  const r = await runTaskOnHost(task, play, s, rc);
+  record(r, s);
+  if (r.status === 'changed') for (const n of task.notify) s.notified.add(n);
+}
+
 /** Linear: a task finishes on every host of the batch before the next starts. Returns a stop reason. */
 async function runLinear(rc: RunContext, play: Play, tasks: TaskCall[], batch: HostSession[], forks: number, record: Record_): Promise<string | undefined> {
   for (const task of tasks) {
@@ -116,11 +123,7 @@ async function runLinear(rc: RunContext, play: Play, tasks: TaskCall[], batch: H
     const active = batch.filter((s) => s.state === 'active');
     if (active.length === 0) return undefined;
     rc.reporter.taskStart(task.name, task.type, active.map((s) => s.name));
-    await mapLimit(active, forks, async (s) => {
-      const r = await runTaskOnHost(task, play, s, rc);
-      record(r, s);
-      if (r.status === 'changed') for (const n of task.notify) s.notified.add(n);
-    });
+    await mapLimit(active, forks, (s) => runAndNotify(rc, play, task, s, record));
     await rc.reporter.taskEnd(task.name);
     const stop = stopReason(play, batch);
     if (stop) return stop;
@@ -137,9 +140,7 @@ async function runFree(rc: RunContext, play: Play, tasks: TaskCall[], batch: Hos
   await mapLimit(batch, forks, async (s) => {
     for (const task of tasks) {
       if (s.state !== 'active' || rc.interrupted.value || stop) return;
-      const r = await runTaskOnHost(task, play, s, rc);
-      record(r, s);
-      if (r.status === 'changed') for (const n of task.notify) s.notified.add(n);
+      await runAndNotify(rc, play, task, s, record);
       stop ??= stopReason(play, batch);
     }
   });

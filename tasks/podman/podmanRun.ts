@@ -23,7 +23,8 @@ import {
 import { parseVolumeSpec } from './mounts.ts';
 import { parsePortSpec } from './ports.ts';
 import { pullImage } from './pull.ts';
-import { registryAuthSchema, withTargetTempDir, type RegistryAuth } from './registry-auth.ts';
+import { withTargetTempDir } from '../../engine/exec-helpers.ts';
+import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
 import { argList } from '../shared/words.ts';
 
 type Scalar = string | number | boolean;

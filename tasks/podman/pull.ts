@@ -1,6 +1,7 @@
 import { TaskError } from '../../engine/errors.ts';
 import { inspectImage, podman, PULL_TIMEOUT_MS, type ImageInfo, type Podman } from './cli.ts';
-import { withTargetTempDir, writeAuthFile, type RegistryAuth } from './registry-auth.ts';
+import { withTargetTempDir } from '../../engine/exec-helpers.ts';
+import { writeAuthFile, type RegistryAuth } from './registry-auth.ts';
 
 /** Pulls the image (with credentials when given) and returns what is then stored under that name. */
 export async function pullImage(p: Podman, ref: string, auth?: RegistryAuth): Promise<ImageInfo> {

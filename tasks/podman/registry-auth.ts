@@ -1,5 +1,4 @@
 import type { Connection } from '../../engine/connection.ts';
-import { run } from '../../engine/exec-helpers.ts';
 
 export interface RegistryAuth {
   username: string;
@@ -28,15 +27,6 @@ export function registryOf(ref: string): string {
   return 'docker.io';
 }
 
-/** Runs fn with a private (0700) temp directory on the target, removed afterwards whatever happens. */
-export async function withTargetTempDir<T>(conn: Connection, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = (await run(conn, ['mktemp', '-d'])).stdout.trim();
-  try {
-    return await fn(dir);
-  } finally {
-    await conn.remove(dir, { recursive: true });
-  }
-}
 
 /** Writes a podman auth file (mode 0600) for the image's registry into dir; returns its path. */
 export async function writeAuthFile(conn: Connection, dir: string, image: string, auth: RegistryAuth): Promise<string> {
