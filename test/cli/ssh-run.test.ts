@@ -73,7 +73,7 @@ describe('tackle run over ssh on 5 hosts and local', () => {
     assert.deepEqual(changedSet(applied), changedSet(predicted), 'plan equals apply');
     assert.equal(changedSet(applied).length, hostNames.length * 3);
     for (const h of hostNames) {
-      assert.deepEqual(applied.hosts[h], { ok: 3, changed: 3, failed: 0, unreachable: 0, skipped: 0 });
+      assert.deepEqual(applied.hosts[h], { ok: 3, changed: 3, failed: 0, unreachable: 0, skipped: 0, ignored: 0 });
       assert.equal(readFileSync(join(dir, 'roots', h, 'app.yaml'), 'utf8'), `host: ${h}\ngreeting: HELLO\nusers:\n  - quayadmin\n`);
       assert.equal(readFileSync(join(dir, 'roots', h, 'restarts'), 'utf8'), 'restarted\n');
     }
