@@ -40,9 +40,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   out('\n' + renderRecap(merged.counts));
   if (values.report) {
     const { check, durationMs, playbook, inventory, interrupted, results } = merged;
-    const hosts = Object.fromEntries([...merged.counts].map(([h, { ignored: _, ...c }]) => [h, c]));
-    const ignored = Object.fromEntries([...merged.counts].filter(([, c]) => c.ignored > 0).map(([h, c]) => [h, c.ignored]));
-    await writeJsonReport(values.report, { check, durationMs, playbook, inventory, interrupted, hosts, ...(Object.keys(ignored).length ? { ignored } : {}), results });
+    await writeJsonReport(values.report, { check, durationMs, playbook, inventory, interrupted, hosts: Object.fromEntries(merged.counts), results });
   }
   if (merged.failedHosts.length > 0 && merged.playbook) {
     const retry = await writeRetryFile(merged.playbook, merged.failedHosts);

@@ -11,9 +11,7 @@ export interface JsonReport {
   /** Set when the run was `--slice K/N`: `tackle report merge` needs every slice of N. */
   slice?: Slice;
   interrupted?: boolean;
-  hosts: Record<string, Omit<HostCounts, 'ignored'>>;
-  /** Failures let pass by ignore_errors, per host (hosts with none are left out). */
-  ignored?: Record<string, number>;
+  hosts: Record<string, HostCounts>;
   results: { host: string; play: string; task: string; type: string; status: string; durationMs: number; message: string }[];
 }
 
@@ -33,10 +31,8 @@ export function buildJsonReport(
   identity?: RunIdentity,
 ): JsonReport {
   const hosts: JsonReport['hosts'] = {};
-  const ignored: Record<string, number> = {};
   for (const [host, c] of counts) {
-    hosts[host] = { ok: c.ok, changed: c.changed, failed: c.failed, unreachable: c.unreachable, skipped: c.skipped };
-    if (c.ignored > 0) ignored[host] = c.ignored;
+    hosts[host] = { ok: c.ok, changed: c.changed, failed: c.failed, unreachable: c.unreachable, skipped: c.skipped, ignored: c.ignored };
   }
   return {
     check,
@@ -45,7 +41,6 @@ export function buildJsonReport(
       ? { playbook: identity.playbook, ...(identity.inventory ? { inventory: identity.inventory } : {}), ...(identity.slice ? { slice: identity.slice } : {}), interrupted: identity.interrupted }
       : {}),
     hosts,
-    ...(Object.keys(ignored).length > 0 ? { ignored } : {}),
     results: results.map((r) => ({
       host: r.host,
       play: r.play,

@@ -113,7 +113,7 @@ function interleaveHosts(slices: SliceReport[], problems: InputError[]): Map<str
       }
       owner.set(host, file);
       const merged = emptyCounts();
-      for (const key of COUNT_KEYS) merged[key] = key === 'ignored' ? (slices[k]!.report.ignored?.[host] ?? 0) : c[key];
+      for (const key of COUNT_KEYS) merged[key] = c[key] ?? 0;
       counts.set(host, merged);
     });
   }

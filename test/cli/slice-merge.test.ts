@@ -37,6 +37,10 @@ describe('--slice K/N and tackle report merge', () => {
     - name: breaks on one host
       command: { argv: [sh, -c, 'exit 3'] }
       when: inventory_hostname == (fail_host | default(''))
+    - name: tolerated failure
+      command: { argv: [sh, -c, 'exit 4'] }
+      when: inventory_hostname == 'host3'
+      ignore_errors: true
     - name: marker
       command:
         argv: [touch, "{{ root }}/marker"]
@@ -84,6 +88,7 @@ describe('--slice K/N and tackle report merge', () => {
     assert.match(merged.stdout, /^Merged 4 slice reports of .*site\.yml: 8 hosts$/m);
     assert.deepEqual(parseRecap(merged.stdout), parseRecap(whole.stdout));
     assert.deepEqual([...parseRecap(merged.stdout).keys()], hostNames, 'the merged recap lists the hosts in inventory order');
+    assert.equal(parseRecap(merged.stdout).get('host3')?.['ignored'], 1, 'ignored failures survive the merge');
     for (const h of hostNames) {
       assert.equal(readFileSync(join(dir, 'green-sliced', h, 'app.yaml'), 'utf8'), readFileSync(join(dir, 'green-whole', h, 'app.yaml'), 'utf8'));
     }
