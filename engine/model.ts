@@ -23,6 +23,69 @@ export interface TaskCall {
   timeoutSeconds?: number;
   /** Set on handlers: the name `notify` refers to (plus `listen` aliases). */
   listen?: string[];
+  loop?: LoopSpec;
+  /** Role defaults of the role the task comes from: below the inventory. */
+  roleDefaults?: Record<string, unknown>;
+  /** Role vars, block vars, include vars and task vars, merged in that order: above play vars_files. */
+  vars?: Record<string, unknown>;
+  changedWhen?: string[];
+  failedWhen?: string[];
+  /** Task-level check_mode: true always checks, false always changes, whatever --check says. */
+  checkMode?: boolean;
+  diff?: boolean;
+  /** Environment for the task's commands (a map, or one template yielding a map). */
+  environment?: Record<string, unknown> | string;
+  become?: boolean;
+  becomeUser?: string;
+  /** Inventory name (may be templated) of the host the task acts on instead. */
+  delegateTo?: string;
+  runOnce?: boolean;
+  throttle?: number;
+  /** Role params and include params: above registered results, below extra vars. */
+  params?: Record<string, unknown>;
+  /** Role the task comes from, for display ("role : task") and its files/ and templates/. */
+  role?: { name: string; dir: string };
+}
+
+/** How a task repeats: `loop`/`with_*` with loop_control. */
+export interface LoopSpec {
+  kind: 'loop' | 'with_items' | 'with_list' | 'with_dict';
+  /** A list, a map (with_dict) or one template yielding it. */
+  items: unknown;
+  loopVar: string;
+  indexVar?: string;
+  /** Template shown for each item instead of the item itself. */
+  label?: string;
+}
+
+/** block / rescue / always; also what include_tasks and include_role become (gate: their `when`, evaluated once). */
+export interface BlockNode {
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+  name: string;
+  pos: SourcePos;
+  /** Conditions evaluated once per host on entry (a dynamic include's `when`). */
+  gate?: string[];
+}
+
+export type MetaAction = 'flush_handlers' | 'end_host' | 'end_play' | 'noop' | 'clear_host_errors' | 'refresh_inventory' | 'end_batch';
+
+export interface MetaNode {
+  meta: MetaAction;
+  name: string;
+  pos: SourcePos;
+  when?: string[];
+}
+
+export type TaskNode = TaskCall | BlockNode | MetaNode;
+
+export function isBlock(n: TaskNode): n is BlockNode {
+  return 'block' in n;
+}
+
+export function isMeta(n: TaskNode): n is MetaNode {
+  return 'meta' in n;
 }
 
 /** serial: a count, a percentage ("30%") or a list of them. */
@@ -36,7 +99,10 @@ export interface Play {
   defaults: Record<string, unknown>;
   vars: Record<string, unknown>;
   varsFiles: string[];
+  /** Every task of the play, flattened (pre_tasks, roles, tasks, post_tasks, inside blocks), for listing and checks. */
   tasks: TaskCall[];
+  /** What the runner walks: pre_tasks, roles, tasks, post_tasks with blocks and handler flushes between them. */
+  body?: TaskNode[];
   handlers: TaskCall[];
   tags: string[];
   serial?: SerialSpec;
@@ -47,6 +113,14 @@ export interface Play {
   /** Play-level become / become_user; inventory ansible_become* variables apply when absent. */
   become?: boolean;
   becomeUser?: string;
+  /** gather_facts; absent means Ansible's default, on. */
+  gatherFacts?: boolean;
+  environment?: Record<string, unknown> | string;
+  /** Play-level connection / remote_user: over the inventory's ansible_connection / ansible_user. */
+  connection?: string;
+  remoteUser?: string;
+  throttle?: number;
+  order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
 }
 
 export interface Playbook {

@@ -9,6 +9,73 @@ const conditionList = {
   anyOf: [{ type: ['string', 'boolean'] }, { type: 'array', items: { type: ['string', 'boolean'] } }],
 };
 
+/** Keys a block, an include or a role entry passes down to the tasks inside it. */
+export const INHERITABLE_KEYS_SCHEMA = {
+  vars: { type: ['object', 'null'] },
+  environment: { type: ['object', 'string', 'null'] },
+  become: { type: 'boolean' },
+  become_user: { type: 'string' },
+  check_mode: { type: 'boolean' },
+  diff: { type: 'boolean' },
+  delegate_to: { type: 'string' },
+  run_once: { type: 'boolean' },
+  throttle: { type: 'integer', minimum: 1 },
+};
+
+const LOOP_KEYS_SCHEMA = {
+  loop: { type: ['array', 'string'] },
+  with_items: { type: ['array', 'string'] },
+  with_list: { type: ['array', 'string'] },
+  with_dict: { type: ['object', 'string'] },
+  loop_control: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      loop_var: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      index_var: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      label: { type: 'string' },
+      pause: { type: 'number', minimum: 0 },
+    },
+  },
+};
+
+/** block / rescue / always, with the keys they pass down. */
+export const BLOCK_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['block'],
+  properties: {
+    name: { type: 'string' },
+    block: { type: ['array', 'null'] },
+    rescue: { type: ['array', 'null'] },
+    always: { type: ['array', 'null'] },
+    when: conditionList,
+    tags: stringOrList,
+    ignore_errors: { type: 'boolean' },
+    no_log: { type: 'boolean' },
+    ...INHERITABLE_KEYS_SCHEMA,
+  },
+};
+
+/** import_tasks / include_tasks / import_role / include_role entries. */
+export const INCLUDE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    import_tasks: { type: ['string', 'object'] },
+    include_tasks: { type: ['string', 'object'] },
+    import_role: { type: 'object', required: ['name'] },
+    include_role: { type: 'object', required: ['name'] },
+    when: conditionList,
+    tags: stringOrList,
+    ignore_errors: { type: 'boolean' },
+    no_log: { type: 'boolean' },
+    apply: { type: 'object' },
+    ...INHERITABLE_KEYS_SCHEMA,
+  },
+};
+
 export const PLAY_SCHEMA: JsonSchema = {
   type: 'object',
   properties: {
@@ -34,6 +101,17 @@ export const PLAY_SCHEMA: JsonSchema = {
     strategy: { enum: ['linear', 'free'] },
     become: { type: 'boolean' },
     become_user: { type: 'string' },
+    pre_tasks: { type: ['array', 'null'] },
+    post_tasks: { type: ['array', 'null'] },
+    roles: { type: ['array', 'null'] },
+    gather_facts: { type: 'boolean' },
+    environment: { type: ['object', 'string', 'null'] },
+    connection: { type: 'string' },
+    remote_user: { type: 'string' },
+    vars_prompt: { type: 'array', items: { type: 'object', required: ['name'] } },
+    run_once: { type: 'boolean' },
+    throttle: { type: 'integer', minimum: 1 },
+    order: { enum: ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] },
   },
   required: ['hosts'],
   additionalProperties: false,
@@ -53,6 +131,11 @@ export const TASK_COMMON_SCHEMA: JsonSchema = {
     delay: { type: 'number', minimum: 0 },
     until: { type: ['string', 'boolean'] },
     timeout: { type: 'number', exclusiveMinimum: 0 },
+    ...LOOP_KEYS_SCHEMA,
+    ...INHERITABLE_KEYS_SCHEMA,
+    changed_when: conditionList,
+    failed_when: conditionList,
+    args: { type: ['object', 'string'] },
   },
 };
 

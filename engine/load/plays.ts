@@ -2,12 +2,15 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { hostPatternProblem } from './host-pattern.ts';
 import { readVarsMap } from './inventory.ts';
-import type { Play, SerialSpec, TaskCall } from '../model.ts';
+import type { MetaNode, Play, SerialSpec, TaskCall, TaskNode } from '../model.ts';
+import { inheritFrom, NOTHING_INHERITED } from './inherit.ts';
+import { PlayRoles } from './roles.ts';
+import { flattenTasks, parseTaskList, type TaskListContext } from './task-list.ts';
 import { PLAY_SCHEMA, suggestion, validateAgainst } from './playbook-schema.ts';
 import { hasTemplate, renderString } from '../template/template.ts';
 import { VarScope } from '../template/vars.ts';
 import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
-import { parseTask, reportSchemaProblems, toList, type Registry } from './tasks.ts';
+import { reportSchemaProblems, toList, type Registry } from './tasks.ts';
 import { isPlainObject, kindOf } from '../values.ts';
 
 export interface LoadedPlays {
@@ -83,13 +86,8 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
   );
   reportSchemaProblems(src, path, schemaProblems, ctx.problems);
 
-  const parseList = (key: 'tasks' | 'handlers'): TaskCall[] => {
-    const list = raw[key];
-    if (!Array.isArray(list)) return [];
-    return list.flatMap((t, i) => parseTask(src, [...path, key, i], t, ctx.registry, key === 'handlers', ctx.problems) ?? []);
-  };
-  const tasks = parseList('tasks');
-  const handlers = parseList('handlers');
+  const body = parseBody(src, path, raw, ctx);
+  const handlers = [...body.handlers, ...body.roleHandlers];
   checkNotify(src, path, raw, handlers, ctx.problems);
 
   const vars = isPlainObject(raw.vars) ? raw.vars : {};
@@ -110,8 +108,10 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
     defaults: { ...loadVarsFiles(src, path, raw.defaults_files, {}, ctx, 'defaults_files'), ...(isPlainObject(raw.defaults) ? raw.defaults : {}) },
     vars,
     varsFiles: toList(raw.vars_files),
-    tasks,
+    tasks: flattenTasks(body.nodes),
+    body: body.nodes,
     handlers,
+    gatherFacts: raw.gather_facts !== false,
     tags: toList(raw.tags).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean),
     anyErrorsFatal: raw.any_errors_fatal === true,
     strategy: raw.strategy === 'free' ? 'free' : 'linear',
@@ -121,7 +121,32 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
   if (typeof raw.max_fail_percentage === 'number') play.maxFailPercentage = raw.max_fail_percentage;
   if (typeof raw.become === 'boolean') play.become = raw.become;
   if (typeof raw.become_user === 'string') play.becomeUser = raw.become_user;
+  if (isPlainObject(raw.environment) || typeof raw.environment === 'string') play.environment = raw.environment;
+  if (typeof raw.connection === 'string') play.connection = raw.connection;
+  if (typeof raw.remote_user === 'string') play.remoteUser = raw.remote_user;
+  if (typeof raw.throttle === 'number') play.throttle = raw.throttle;
+  if (typeof raw.order === 'string') play.order = raw.order as NonNullable<Play['order']>;
   return { play, varsFiles };
+}
+
+/**
+ * pre_tasks, roles, tasks, post_tasks, as Ansible orders them, with the handlers notified so far
+ * run after pre_tasks and after roles + tasks (the runner runs the rest at the end).
+ */
+function parseBody(src: YamlSource, path: PathSegment[], raw: Record<string, unknown>, ctx: Context): { nodes: TaskNode[]; handlers: TaskCall[]; roleHandlers: TaskCall[] } {
+  const playbookDir = dirname(src.file);
+  const roles = new PlayRoles(playbookDir);
+  const listCtx: TaskListContext = { registry: ctx.registry, problems: ctx.problems, read: ctx.read, playbookDir, roles, stack: [resolve(src.file)] };
+  const inh = inheritFrom({ run_once: raw.run_once }, NOTHING_INHERITED);
+  const section = (key: 'pre_tasks' | 'tasks' | 'post_tasks'): TaskNode[] => parseTaskList(src, [...path, key], raw[key], inh, listCtx);
+  const flush = (key: string): MetaNode => ({ meta: 'flush_handlers', name: `flush handlers after ${key}`, pos: src.posOf([...path, key]) });
+  const pre = section('pre_tasks');
+  const roleNodes = Array.isArray(raw.roles) ? raw.roles.flatMap((r, i) => roles.playRole(src, [...path, 'roles', i], r, inh, listCtx)) : [];
+  const main = [...roleNodes, ...section('tasks')];
+  const post = section('post_tasks');
+  const nodes = [...pre, ...(pre.length ? [flush('pre_tasks')] : []), ...main, ...(post.length && main.length ? [flush('tasks')] : []), ...post];
+  const handlers = flattenTasks(parseTaskList(src, [...path, 'handlers'], raw.handlers, inh, listCtx, true));
+  return { nodes, handlers, roleHandlers: roles.handlers };
 }
 
 /** Every notify (in tasks and handlers) must name a handler of the same play, by name or listen. */

@@ -14,6 +14,7 @@ import type { TaskDefinition } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
 import type { PathSegment, YamlSource } from './yaml-source.ts';
 import { isPlainObject, kindOf } from '../values.ts';
+import { readTaskKeys } from './task-keys.ts';
 
 export type Registry = ReadonlyMap<string, TaskDefinition<unknown>>;
 
@@ -80,7 +81,7 @@ export function parseTask(
   const type = typeKeys[0];
   if (!type) return undefined;
   const def = registry.get(type)!;
-  let params = raw[type] ?? {};
+  let params = withArgs(raw[type] ?? {}, raw.args);
   if (typeof params === 'string' && hasTemplate(params)) {
     // A whole parameter map from a variable (shared container specs): validated after templating.
   } else if (!isPlainObject(params)) {
@@ -109,5 +110,12 @@ export function parseTask(
   if (raw.until !== undefined && raw.until !== null) call.until = String(raw.until);
   if (typeof raw.timeout === 'number') call.timeoutSeconds = raw.timeout;
   if (isHandler) call.listen = [name, ...toList(raw.listen)];
+  readTaskKeys(raw, call);
   return call;
+}
+
+/** `args:` gives parameters too; the ones written under the task type win. */
+function withArgs(params: unknown, args: unknown): unknown {
+  if (!isPlainObject(args)) return params;
+  return isPlainObject(params) ? { ...args, ...params } : params;
 }

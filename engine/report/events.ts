@@ -13,6 +13,10 @@ export interface HostTaskResult {
   reasons: string[];
   diff: FileDiff[];
   ignored?: boolean;
+  /** What `register` stores for this result. */
+  result?: Record<string, unknown>;
+  /** A loop item's label, on the result of one item. */
+  item?: string;
 }
 
 export interface HostCounts {
@@ -21,6 +25,7 @@ export interface HostCounts {
   unreachable: number;
   failed: number;
   skipped: number;
+  rescued: number;
   ignored: number;
 }
 
@@ -30,6 +35,8 @@ export interface Reporter {
   batchStart?(index: number, total: number, hosts: string[]): void;
   taskStart(name: string, type: string, hosts: string[]): void;
   hostResult(result: HostTaskResult): void;
+  /** One item of a looped task (the task's own result follows through hostResult). */
+  itemResult?(result: HostTaskResult): void;
   taskEnd(name: string): Promise<void>;
   /** Free-form notice (warning, rollout stopped, retry file written). */
   notice(text: string): void;
@@ -39,5 +46,5 @@ export interface Reporter {
 }
 
 export function emptyCounts(): HostCounts {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 }

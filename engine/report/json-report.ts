@@ -11,7 +11,7 @@ export interface JsonReport {
   /** Set when the run was `--slice K/N`: `tackle report merge` needs every slice of N. */
   slice?: Slice;
   interrupted?: boolean;
-  hosts: Record<string, HostCounts>;
+  hosts: Record<string, Omit<HostCounts, 'rescued'>>;
   results: { host: string; play: string; task: string; type: string; status: string; durationMs: number; message: string }[];
 }
 

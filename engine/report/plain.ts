@@ -60,4 +60,13 @@ export class PlainReporter extends LineReporter {
     if (this.opts.diff) for (const d of r.diff) lines.push(renderDiff(d));
     return lines;
   }
+
+  /** A loop item: shown under its task like a host line (failures, or every item with -v). */
+  itemResult(r: HostTaskResult): void {
+    if (!showsHostLine(r, this.opts)) return;
+    const [first, ...rest] = this.hostLines(r);
+    const lines = [first!.replace(`[${r.host}]`, `[${r.host}] (item=${r.item ?? ''})`), ...rest];
+    if (this.task) this.linesOf(r.host).push(...lines);
+    else for (const line of lines) this.out(line);
+  }
 }

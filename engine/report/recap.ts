@@ -31,5 +31,5 @@ export function renderRecap(counts: Map<string, HostCounts>): string {
 }
 
 function row(c: HostCounts): string {
-  return `ok=${c.ok}  changed=${c.changed}  unreachable=${c.unreachable}  failed=${c.failed}  skipped=${c.skipped}  ignored=${c.ignored}`;
+  return `ok=${c.ok}  changed=${c.changed}  unreachable=${c.unreachable}  failed=${c.failed}  skipped=${c.skipped}  rescued=${c.rescued}  ignored=${c.ignored}`;
 }

@@ -1,6 +1,7 @@
 import type { Loaded } from '../load/loader.ts';
 import type { HostSession, OpenConnection } from './host-session.ts';
-import type { Play } from '../model.ts';
+import type { Play, TaskCall } from '../model.ts';
+import { factsOf } from './facts.ts';
 import type { ParamValidator } from './param-validator.ts';
 import type { Reporter } from '../report/events.ts';
 import type { SecretMasker } from '../secrets.ts';
@@ -21,8 +22,11 @@ export interface RunContext {
   interrupted: { value: boolean };
 }
 
-export function scopeFor(rc: RunContext, session: HostSession, play: Play): Scope {
+/** A host's variables for one task: with the task's role defaults, vars and params, and any extra layer (a loop item). */
+export function scopeFor(rc: RunContext, session: HostSession, play: Play, call?: TaskCall, extra?: Record<string, unknown>): Scope {
   return buildHostScope({
+    task: { roleDefaults: call?.roleDefaults, vars: call?.vars, params: call?.params, extra },
+    facts: factsOf(session),
     host: session.host,
     inventory: rc.loaded.inventory,
     play,

@@ -4,7 +4,7 @@ import { selectHosts } from '../load/host-pattern.ts';
 import type { Play, TaskCall } from '../model.ts';
 import { emptyCounts, type HostCounts, type HostTaskResult } from '../report/events.ts';
 import type { RunContext } from './run-context.ts';
-import { runTaskOnHost } from './task-on-host.ts';
+import { flushHandlers, walk, type Walk } from './walk.ts';
 
 export interface RunOptions {
   /** Host names the run is limited to (already resolved from --limit); undefined = no limit. */
@@ -42,10 +42,22 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
     await Promise.all([...sessions.values()].map((s) => s.stopWrites(deadline)));
   });
 
+  // A delegate_to host outside the play gets a session of its own (localhost is implicit, as in Ansible).
+  const sessionFor = (name: string): HostSession => {
+    let s = sessions.get(name);
+    if (!s) {
+      const host = rc.loaded.inventory.hosts.get(name) ?? { name, vars: name === 'localhost' ? { ansible_connection: 'local' } : {}, groups: [] };
+      s = new HostSession(host);
+      sessions.set(name, s);
+    }
+    return s;
+  };
+
   const record = (r: HostTaskResult, session: HostSession): void => {
     results.push(r);
     rc.reporter.hostResult(r);
-    const c = counts.get(r.host)!;
+    let c = counts.get(r.host);
+    if (!c) counts.set(r.host, (c = emptyCounts()));
     if (r.status === 'failed' && r.ignored) {
       c.ignored++;
       return;
@@ -59,7 +71,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
   try {
     for (const play of rc.loaded.playbook.plays) {
       if (stopped || rc.interrupted.value) break;
-      const hosts = selectHosts(rc.loaded.inventory, play.hosts).filter((h) => !opts.limit || opts.limit.has(h));
+      const hosts = orderHosts(selectHosts(rc.loaded.inventory, play.hosts).filter((h) => !opts.limit || opts.limit.has(h)), play.order);
       if (hosts.length === 0) {
         rc.reporter.notice(`PLAY [${play.name}]: no hosts matched '${play.hosts}'${opts.limit ? ' (with --limit)' : ''}; skipping`);
         continue;
@@ -69,7 +81,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         if (!counts.has(h)) counts.set(h, emptyCounts());
       }
       rc.reporter.playStart(play.name, hosts);
-      const tasks = play.tasks.filter((t) => selectedByTags(t, play, opts));
+      const body = play.body ?? play.tasks;
       const batches = computeBatches(hosts, play.serial);
       const forks = play.forks ?? opts.forks;
 
@@ -81,9 +93,31 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         rc.reporter.batchStart?.(index, batches.length, batch);
         const batchSessions = batch.map((h) => sessions.get(h)!).filter((s) => s.state === 'active');
         for (const s of batchSessions) s.notified.clear();
-        const runBatch = play.strategy === 'free' ? runFree : runLinear;
-        stopped = await runBatch(rc, play, tasks, batchSessions, forks, record);
-        if (!stopped && !rc.interrupted.value) await runHandlers(rc, play, batchSessions, forks, record);
+        const w: Walk = {
+          rc,
+          play,
+          forks,
+          batch: batchSessions,
+          record,
+          rescued: (s) => {
+            const c = counts.get(s.name)!;
+            c.failed--;
+            c.rescued++;
+          },
+          selected: (t) => selectedByTags(t, play, opts),
+          delegate: (name) => sessionFor(name),
+          announce: play.strategy !== 'free',
+          checkStop: () => stopReason(play, batchSessions),
+          ended: new Set(),
+          endPlay: false,
+          endBatch: false,
+          hostVars: new Map(),
+        };
+        if (play.strategy === 'free') await mapLimit(batchSessions, forks, (s) => walk(body, [s], w, true));
+        else await walk(body, batchSessions, w, true);
+        stopped = w.stop ?? stopReason(play, batchSessions);
+        if (!stopped && !rc.interrupted.value && !w.endPlay) await flushHandlers(batchSessions, w);
+        if (w.endPlay) break;
         if (stopped) {
           const untouched = batches.slice(index + 1).flat();
           rc.reporter.notice(`ROLLOUT STOPPED in play '${play.name}': ${stopped}.${untouched.length ? ` Hosts of later batches left untouched: ${untouched.join(', ')}` : ''}`);
@@ -107,58 +141,6 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
   };
 }
 
-type Record_ = (r: HostTaskResult, session: HostSession) => void;
-
-/** Runs one task on one host, records the result and, when it changed something, notes the handlers it notifies. */
-async function runAndNotify(rc: RunContext, play: Play, task: TaskCall, s: HostSession, record: Record_): Promise<void> {
-  const r = await runTaskOnHost(task, play, s, rc);
-  record(r, s);
-  if (r.status === 'changed') for (const n of task.notify) s.notified.add(n);
-}
-
-/** Linear: a task finishes on every host of the batch before the next starts. Returns a stop reason. */
-async function runLinear(rc: RunContext, play: Play, tasks: TaskCall[], batch: HostSession[], forks: number, record: Record_): Promise<string | undefined> {
-  for (const task of tasks) {
-    if (rc.interrupted.value) return undefined;
-    const active = batch.filter((s) => s.state === 'active');
-    if (active.length === 0) return undefined;
-    rc.reporter.taskStart(task.name, task.type, active.map((s) => s.name));
-    await mapLimit(active, forks, (s) => runAndNotify(rc, play, task, s, record));
-    await rc.reporter.taskEnd(task.name);
-    const stop = stopReason(play, batch);
-    if (stop) return stop;
-  }
-  return undefined;
-}
-
-/**
- * Free: each host runs through the tasks at its own pace. Once the batch's failures call for a stop,
- * no host starts another task (tasks already running finish).
- */
-async function runFree(rc: RunContext, play: Play, tasks: TaskCall[], batch: HostSession[], forks: number, record: Record_): Promise<string | undefined> {
-  let stop: string | undefined;
-  await mapLimit(batch, forks, async (s) => {
-    for (const task of tasks) {
-      if (s.state !== 'active' || rc.interrupted.value || stop) return;
-      await runAndNotify(rc, play, task, s, record);
-      stop ??= stopReason(play, batch);
-    }
-  });
-  return stop ?? stopReason(play, batch);
-}
-
-/** Notified handlers run once per host, in definition order, on hosts that have not failed. */
-async function runHandlers(rc: RunContext, play: Play, batch: HostSession[], forks: number, record: Record_): Promise<void> {
-  for (const handler of play.handlers) {
-    const names = [handler.name, ...(handler.listen ?? [])];
-    const hosts = batch.filter((s) => s.state === 'active' && names.some((n) => s.notified.has(n)));
-    if (hosts.length === 0) continue;
-    rc.reporter.taskStart(`handler: ${handler.name}`, handler.type, hosts.map((s) => s.name));
-    await mapLimit(hosts, forks, async (s) => record(await runTaskOnHost(handler, play, s, rc), s));
-    await rc.reporter.taskEnd(handler.name);
-  }
-}
-
 function stopReason(play: Play, batch: HostSession[]): string | undefined {
   const failed = batch.filter((s) => s.state !== 'active');
   if (failed.length === 0) return undefined;
@@ -170,6 +152,21 @@ function stopReason(play: Play, batch: HostSession[]): string | undefined {
     }
   }
   return undefined;
+}
+
+function orderHosts(hosts: string[], order: Play['order']): string[] {
+  switch (order) {
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort();
+    case 'reverse_sorted':
+      return [...hosts].sort().reverse();
+    case 'shuffle':
+      return [...hosts].map((h) => ({ h, k: Math.random() })).sort((a, b) => a.k - b.k).map((x) => x.h);
+    default:
+      return hosts;
+  }
 }
 
 function selectedByTags(task: TaskCall, play: Play, opts: RunOptions): boolean {

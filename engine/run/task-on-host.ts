@@ -1,7 +1,7 @@
 import type { Connection } from '../connection.ts';
-import { connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
 import { ConnectionError, formatPos, TackleError, TaskError, TimeoutError } from '../errors.ts';
 import { executeTask, type TaskOutcome } from './execute-task.ts';
+import { connectFor, environmentFor } from './task-connection.ts';
 import type { HostSession } from './host-session.ts';
 import type { Play, TaskCall } from '../model.ts';
 import type { HostTaskResult } from '../report/events.ts';
@@ -12,9 +12,23 @@ import { stripOmitted, type Scope } from '../template/vars.ts';
 import { maskByKey } from '../secrets.ts';
 import type { FileDiff } from '../task.ts';
 
-/** Runs one task call on one host: when, templating, validation, retries, timeout, register. */
-export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext): Promise<HostTaskResult> {
+export interface TaskRunOptions {
+  /** Variables over the host's: a loop item, ansible_failed_task in a rescue. */
+  vars?: Record<string, unknown>;
+  /** Leave `register` alone (a loop registers all its items at the end). */
+  noRegister?: boolean;
+  /** The session of a delegate_to host, by inventory name. */
+  delegate?: (name: string) => HostSession;
+}
+
+/** Runs one task call on one host: when, templating, validation, retries, timeout, register, changed_when / failed_when. */
+export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext, opts: TaskRunOptions = {}): Promise<HostTaskResult> {
   const started = performance.now();
+  let registered: Record<string, unknown> | undefined;
+  const store = (value: Record<string, unknown>): void => {
+    registered = value;
+    if (!opts.noRegister) register(call, session, value);
+  };
   const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored = false): HostTaskResult => ({
     host: session.name,
     play: play.name,
@@ -26,17 +40,19 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
     reasons: outcome.reasons.map((r) => masked(rc, r)),
     diff: outcome.diff.map((d) => shownDiff(rc, call, d)),
     ignored,
+    ...(registered ? { result: registered } : {}),
   });
+  const scopeNow = (): Scope => scopeFor(rc, session, play, call, opts.vars);
 
   let scope: Scope;
   try {
-    scope = scopeFor(rc, session, play);
+    scope = scopeNow();
     if (call.when && !call.when.every((cond) => evaluateCondition(cond, scope))) {
-      register(call, session, { changed: false, skipped: true, failed: false });
+      store({ changed: false, skipped: true, failed: false });
       return result({ status: 'skipped', message: 'condition false', reasons: [], diff: [] });
     }
   } catch (error) {
-    return failed(call, session, rc, result, error);
+    return failed(call, store, rc, result, error);
   }
 
   const attempts = 1 + (call.retries ?? 0);
@@ -45,25 +61,48 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
     if (attempt > 1) {
       rc.reporter.verbose(session.name, `retrying ${call.name} (${attempt - 1}/${call.retries})`);
       await sleep((call.delaySeconds ?? 5) * 1000);
-      scope = scopeFor(rc, session, play);
+      scope = scopeNow();
     }
     try {
-      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline));
-      register(call, session, { ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
-      if (call.until && !evaluateCondition(call.until, scopeFor(rc, session, play))) {
+      const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline, opts));
+      store({ ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
+      const judged = judgeOutcome(call, outcome, scopeNow);
+      if (judged.status !== outcome.status) store({ ...registered, changed: judged.status === 'changed', failed: judged.status === 'failed' });
+      if (call.until && !evaluateCondition(call.until, scopeNow())) {
         last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
         continue;
       }
-      return result(outcome);
+      if (judged.status === 'failed') return result(judged, call.ignoreErrors);
+      return result(judged);
     } catch (error) {
-      last = failed(call, session, rc, result, error);
+      last = failed(call, store, rc, result, error);
       if (last.status === 'unreachable') return last;
+      if (call.failedWhen && !anyCondition(call.failedWhen, scopeNow())) {
+        // failed_when that does not hold: the failure is not one (a command's exit code the play expects).
+        store({ ...registered, failed: false });
+        return result({ status: call.changedWhen ? (anyCondition(call.changedWhen, scopeNow()) ? 'changed' : 'ok') : 'ok', message: last.message, reasons: [], diff: [] });
+      }
     }
   }
   return last!;
 }
 
-async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined): Promise<TaskOutcome> {
+/** changed_when and failed_when on a task that ran: conditions over its registered result. */
+function judgeOutcome(call: TaskCall, outcome: TaskOutcome, scope: () => Scope): Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'> {
+  if (!call.changedWhen && !call.failedWhen) return outcome;
+  const vars = scope();
+  if (call.failedWhen && anyCondition(call.failedWhen, vars)) {
+    return { ...outcome, status: 'failed', message: `failed_when holds: ${call.failedWhen.join(' or ')}` };
+  }
+  if (call.changedWhen) return { ...outcome, status: call.changedWhen.every((c) => evaluateCondition(c, vars)) ? 'changed' : 'ok' };
+  return outcome;
+}
+
+function anyCondition(conditions: string[], scope: Scope): boolean {
+  return conditions.some((c) => evaluateCondition(c, scope));
+}
+
+async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined, opts: TaskRunOptions): Promise<TaskOutcome> {
   const def = rc.registry.get(call.type);
   if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
   const params = stripOmitted(renderValue(call.args, scope));
@@ -77,20 +116,11 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
 
-  const playBecome: Record<string, unknown> = play.become === undefined ? {} : { ansible_become: play.become, ...(play.becomeUser ? { ansible_become_user: play.becomeUser } : {}) };
-  const conn = await session.connect(
-    () => {
-      const vars = { ...(renderValue(session.host.vars, scope) as Record<string, unknown>), ...playBecome };
-      for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
-      return connectionSpecFor(session.name, vars);
-    },
-    rc.openConnection,
-    JSON.stringify(playBecome),
-  );
-
-  const outcome = await executeTask(def, params, guarded(conn, session, deadline), {
-    checkMode: rc.checkMode,
-    diffMode: rc.diffMode,
+  const conn = await connectFor(call, play, session, rc, scope, opts);
+  const env = environmentFor(call, play, scope);
+  const outcome = await executeTask(def, params, guarded(conn, session, deadline, env), {
+    checkMode: call.checkMode ?? rc.checkMode,
+    diffMode: call.diff ?? rc.diffMode,
     pending: session.pending,
     log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
     renderTemplate: (name) => renderTemplateFile(name, scope),
@@ -137,7 +167,7 @@ async function withTimeout<T>(call: TaskCall, session: HostSession, fn: (deadlin
  * The connection as a task sees it: writes in flight are tracked on the session (a hard stop
  * removes their temp files), and with a deadline every command gets only the time left.
  */
-function guarded(conn: Connection, session: HostSession, deadline: number | undefined): Connection {
+function guarded(conn: Connection, session: HostSession, deadline: number | undefined, env: Record<string, string> | undefined): Connection {
   const left = (): number | undefined => {
     if (deadline === undefined) return undefined;
     const ms = deadline - Date.now();
@@ -146,8 +176,9 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
   };
   return {
     hostName: conn.hostName,
-    exec: async (argv, opts = {}) => {
+    exec: async (argv, given = {}) => {
       const ms = left();
+      const opts = env ? { ...given, env: { ...env, ...given.env } } : given;
       return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
     },
     readFile: (path) => conn.readFile(pathWithoutNul(path)),
@@ -175,7 +206,7 @@ function pathWithoutNul(path: string): string {
 
 function failed(
   call: TaskCall,
-  session: HostSession,
+  store: (value: Record<string, unknown>) => void,
   rc: RunContext,
   result: (o: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored?: boolean) => HostTaskResult,
   error: unknown,
@@ -187,7 +218,7 @@ function failed(
   const where = text.includes(call.pos.file) ? '' : ` (task '${call.name}' at ${formatPos(call.pos)})`;
   const message = call.noLog ? `failed; details hidden by no_log${where}` : `${text}${where}`;
   if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) console.error(error);
-  register(call, session, { changed: false, failed: true, skipped: false, msg: masked(rc, message) });
+  store({ changed: false, failed: true, skipped: false, msg: masked(rc, message) });
   return result({ status: 'failed', message, reasons: [], diff: [] }, call.ignoreErrors);
 }
 

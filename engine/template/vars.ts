@@ -101,9 +101,21 @@ export function magicVars(host: InventoryHost, inventory: Inventory, play: Play)
   };
 }
 
+/** What a task adds to its host's variables (see buildHostScope for where each goes). */
+export interface TaskVarLayers {
+  roleDefaults?: Record<string, unknown>;
+  /** Role vars, block vars, task vars. */
+  vars?: Record<string, unknown>;
+  /** Role and include parameters. */
+  params?: Record<string, unknown>;
+  /** Loop item and friends, ansible_failed_task in a rescue: taken as they are. */
+  extra?: Record<string, unknown>;
+}
+
 /**
- * Precedence, low to high: play defaults, inventory (already merged per host), play vars, play vars_files,
- * registered results, extra vars; magic variables cannot be overridden.
+ * Precedence, low to high, as Ansible's: role defaults, play defaults, inventory (already merged per host),
+ * facts, play vars, play vars_files, role / block / task vars, registered results, role and include
+ * params, loop variables, extra vars; magic variables cannot be overridden.
  */
 export function buildHostScope(args: {
   host: InventoryHost;
@@ -112,13 +124,21 @@ export function buildHostScope(args: {
   playVarsFiles: Record<string, unknown>;
   registered: Record<string, unknown>;
   extraVars: Record<string, unknown>;
+  task?: TaskVarLayers;
+  facts?: Record<string, unknown>;
 }): VarScope {
+  const task = args.task ?? {};
   return VarScope.fromLayers([
+    { vars: task.roleDefaults ?? {} },
     { vars: args.play.defaults },
     { vars: args.host.vars },
+    { vars: args.facts ?? {}, literal: true },
     { vars: args.play.vars },
     { vars: args.playVarsFiles },
+    { vars: task.vars ?? {} },
     { vars: args.registered, literal: true },
+    { vars: task.params ?? {} },
+    { vars: task.extra ?? {}, literal: true },
     { vars: args.extraVars },
     { vars: magicVars(args.host, args.inventory, args.play), literal: true },
   ]);

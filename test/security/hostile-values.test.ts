@@ -68,7 +68,7 @@ for (const kind of ['local', 'ssh'] as const) {
       writeFileSync(join(dir, 'site.yml'), `- hosts: target\n  tasks:${tasks.join('')}\n`);
       const r = await tackle(['run', 'site.yml', '-i', 'hosts.yml', '-e', '@values.json'], { cwd: dir });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.deepEqual(parseRecap(r.stdout).get('target'), { ok: values.length * 3, changed: values.length * 3, unreachable: 0, failed: 0, skipped: 0, ignored: 0 });
+      assert.deepEqual(parseRecap(r.stdout).get('target'), { ok: values.length * 3, changed: values.length * 3, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
       assert.equal(existsSync(marker), false, 'a value was executed');
       values.forEach((v, i) => {
         assert.deepEqual(readFileSync(join(out, `argv-${i}`)), Buffer.from(v, 'utf8'), `argv ${JSON.stringify(v)}`);

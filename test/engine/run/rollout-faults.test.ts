@@ -68,7 +68,7 @@ describe('rollout faults on 10 ssh hosts', () => {
     assert.equal(existsSync(join(r.root('host4'), 'crash/final')), false);
     const others = r.names.filter((h) => h !== 'host4');
     for (const h of others) {
-      assert.deepEqual(recap.get(h), { ok: 3, changed: 3, unreachable: 0, failed: 0, skipped: 0, ignored: 0 }, h);
+      assert.deepEqual(recap.get(h), { ok: 3, changed: 3, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, h);
       assert.ok(existsSync(join(r.root(h), 'crash/final')), h);
     }
     assert.equal(readFileSync(join(r.dir, '.tackle-retry/crash.retry'), 'utf8'), 'host4\n');
