@@ -59,7 +59,12 @@ export function applyInherited(call: TaskCall, raw: Obj, inh: Inherited): TaskCa
   if (Object.keys(inh.vars).length > 0) call.vars = { ...inh.vars, ...call.vars };
   if (Object.keys(inh.params).length > 0) call.params = { ...inh.params, ...call.params };
   if (inh.roleDefaults) call.roleDefaults = inh.roleDefaults;
-  if (inh.role) call.role = inh.role;
+  if (inh.role) {
+    // Shown as Ansible shows it ("web : restart"); notify may use either name.
+    call.role = inh.role;
+    call.name = `${inh.role.name} : ${call.name}`;
+    if (call.listen) call.listen.push(call.name);
+  }
   if (isPlainObject(inh.environment) && isPlainObject(call.environment)) call.environment = { ...inh.environment, ...call.environment };
   else call.environment ??= inh.environment;
   call.become ??= inh.become;

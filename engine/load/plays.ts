@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { hostPatternProblem } from './host-pattern.ts';
 import { readVarsMap } from './inventory.ts';
-import type { MetaNode, Play, SerialSpec, TaskCall, TaskNode } from '../model.ts';
+import { isBlock, type MetaNode, type Play, type SerialSpec, type TaskCall, type TaskNode } from '../model.ts';
 import { inheritFrom, NOTHING_INHERITED } from './inherit.ts';
 import { PlayRoles } from './roles.ts';
 import { flattenTasks, parseTaskList, type TaskListContext } from './task-list.ts';
@@ -54,8 +54,9 @@ export function loadPlaybookFile(file: string, ctx: Context): LoadedPlays {
 
 function importPlaybook(src: YamlSource, path: PathSegment[], raw: Record<string, unknown>, ctx: Context, into: LoadedPlays): void {
   for (const key of Object.keys(raw)) {
-    if (key !== 'import_playbook' && key !== 'name') ctx.problems.push(new InputError(src.posOfKey(path, key), `unknown key '${key}' next to import_playbook`));
+    if (!['import_playbook', 'name', 'vars', 'when', 'tags'].includes(key)) ctx.problems.push(new InputError(src.posOfKey(path, key), `unknown key '${key}' next to import_playbook`));
   }
+  if (raw.vars !== undefined && raw.vars !== null && !isPlainObject(raw.vars)) ctx.problems.push(src.error([...path, 'vars'], 'vars of import_playbook must be a map'));
   if (typeof raw.import_playbook !== 'string' || !raw.import_playbook) {
     ctx.problems.push(src.error([...path, 'import_playbook'], 'import_playbook must be a file name'));
     return;
@@ -72,8 +73,27 @@ function importPlaybook(src: YamlSource, path: PathSegment[], raw: Record<string
     const p = ctx.problems[i]!;
     if (p.pos.file === target && p.detail.startsWith('cannot read file')) ctx.problems[i] = new InputError(src.posOf([...path, 'import_playbook']), `${p.detail}: ${target}`);
   }
+  // Its vars are play vars of every imported play (over theirs); its when and tags apply to every task.
+  const when = toList(raw.when);
+  const tags = toList(raw.tags).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  for (const play of loaded.plays) {
+    if (isPlainObject(raw.vars)) play.vars = { ...play.vars, ...raw.vars };
+    if (when.length) addWhen(play, when);
+    if (tags.length) play.tags = [...new Set([...tags, ...play.tags])];
+  }
   into.plays.push(...loaded.plays);
   for (const [play, vars] of loaded.varsFiles) into.varsFiles.set(play, vars);
+}
+
+function addWhen(play: Play, when: string[]): void {
+  const visit = (nodes: TaskNode[]): void => {
+    for (const n of nodes) {
+      if (isBlock(n)) visit([...n.block, ...n.rescue, ...n.always]);
+      else n.when = [...when, ...(n.when ?? [])];
+    }
+  };
+  visit(play.body ?? play.tasks);
+  visit(play.handlers);
 }
 
 function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Context): { play: Play; varsFiles: Record<string, unknown> } | undefined {
