@@ -1,4 +1,11 @@
+import { ConnectionError } from '../errors.ts';
+import type { Play, TaskCall } from '../model.ts';
+import type { HostTaskResult } from '../report/events.ts';
+import { mapLimit } from './batches.ts';
+import { factVariables, FACTS_SCRIPT, parseFacts } from './facts-script.ts';
 import type { HostSession } from './host-session.ts';
+import { scopeFor, type RunContext } from './run-context.ts';
+import { connectFor } from './task-connection.ts';
 
 const gathered = new WeakMap<HostSession, Record<string, unknown>>();
 
@@ -7,6 +14,28 @@ export function factsOf(session: HostSession): Record<string, unknown> | undefin
   return gathered.get(session);
 }
 
-export function setFacts(session: HostSession, facts: Record<string, unknown>): void {
-  gathered.set(session, facts);
+/**
+ * gather_facts: one command per host that has none yet (facts are cached for the run). Only a host
+ * that cannot be reached or read is reported (as the task 'Gathering Facts'); success is a -v line.
+ */
+export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession[], forks: number, record: (r: HostTaskResult, s: HostSession) => void): Promise<void> {
+  const call: TaskCall = { name: 'Gathering Facts', type: 'facts', args: {}, pos: play.pos, tags: [], notify: [], noLog: false, ignoreErrors: false };
+  await mapLimit(
+    hosts.filter((s) => !gathered.has(s)),
+    forks,
+    async (s) => {
+      const started = performance.now();
+      try {
+        const conn = await connectFor(call, play, s, rc, scopeFor(rc, s, play), {});
+        const r = await conn.exec(['sh', '-c', FACTS_SCRIPT]);
+        if (r.code !== 0) throw new Error(`the facts script exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        const facts = parseFacts(r.stdout);
+        gathered.set(s, factVariables(facts));
+        rc.reporter.verbose(s.name, `facts gathered in ${Math.round(performance.now() - started)} ms`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        record({ host: s.name, play: play.name, task: call.name, type: call.type, status: error instanceof ConnectionError ? 'unreachable' : 'failed', durationMs: performance.now() - started, message: rc.masker.mask(message), reasons: [], diff: [] }, s);
+      }
+    },
+  );
 }

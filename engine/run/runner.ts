@@ -5,6 +5,7 @@ import type { Play, TaskCall } from '../model.ts';
 import { emptyCounts, type HostCounts, type HostTaskResult } from '../report/events.ts';
 import type { RunContext } from './run-context.ts';
 import { flushHandlers, walk, type Walk } from './walk.ts';
+import { gatherFacts } from './facts.ts';
 
 export interface RunOptions {
   /** Host names the run is limited to (already resolved from --limit); undefined = no limit. */
@@ -113,6 +114,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
           endBatch: false,
           hostVars: new Map(),
         };
+        if (play.gatherFacts !== false) await gatherFacts(rc, play, batchSessions, forks, record);
         if (play.strategy === 'free') await mapLimit(batchSessions, forks, (s) => walk(body, [s], w, true));
         else await walk(body, batchSessions, w, true);
         stopped = w.stop ?? stopReason(play, batchSessions);
