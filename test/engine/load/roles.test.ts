@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseRecap, tackle } from '../../helpers/cli.ts';
 import { writeTree } from '../../helpers/fixture-files.ts';
 
-// Roles run by the real CLI over the local connection. The variable precedence and the once-per-play
+// Roles (defaults, vars, handlers, a template from the role's templates/) run by the real CLI over the local connection. The variable precedence and the once-per-play
 // rule were checked with ansible-playbook (ansible-core 2.14) on the same role layout with debug tasks:
 // role vars beat play vars, play vars beat role defaults, role params beat both, a dependency runs
 // once, and the same role with other params runs again.
@@ -19,8 +19,12 @@ const WEB_ROLE = {
     path: "{{ out }}/web-{{ web_port }}.conf"
     text: "{{ greeting }} {{ color }} {{ web_port }} {{ role_name }}\\n"
   notify: restart web
+- name: from the role's template
+  template: { src: site.conf.j2, dest: "{{ out }}/site-{{ web_port }}.conf" }
+  notify: restart web
 - import_tasks: extra.yml
 `,
+  'roles/web/templates/site.conf.j2': 'listen {{ web_port }}\n{% for c in [color, greeting] %}{{ c }}\n{% endfor %}',
   'roles/web/tasks/extra.yml': `- name: extra
   command: { argv: [sh, -c, 'echo "$1" >> "$2"', x, "web {{ web_port }}", "{{ out }}/order"] }
 `,
@@ -51,6 +55,7 @@ describe('roles', () => {
     assert.equal(readFileSync(join(dir, 'web-9090.conf'), 'utf8'), 'from-role-vars red 9090 web\n');
     assert.equal(readFileSync(join(dir, 'web-80.conf'), 'utf8'), 'from-role-vars red 80 web\n');
     assert.equal(readFileSync(join(dir, 'order'), 'utf8'), 'base\nweb 9090\nweb 80\n');
+    assert.equal(readFileSync(join(dir, 'site-9090.conf'), 'utf8'), 'listen 9090\nred\nfrom-role-vars\n');
     assert.equal(readFileSync(join(dir, 'restarts'), 'utf8'), 'restarted\n', 'the handler ran once');
     assert.match(r.stdout, /TASK \[web : config\]/);
     assert.equal(parseRecap(r.stdout).get('localhost')?.failed, 0);

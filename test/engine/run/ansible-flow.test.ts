@@ -27,7 +27,7 @@ describe('loops', () => {
       command: { argv: [sh, -c, 'echo "$1" > "$2"', x, "{{ made.results | length }} {{ made.results[1].item }}", "{{ playbook_dir }}/record"] }
       when: made.changed and not made.failed
 `;
-    const checked = await run({ 'site.yml': PLAY(tasks) }, '--check');
+    const checked = await run({ 'site.yml': PLAY(tasks) }, '--check', '-v');
     assert.equal(checked.code, 0, checked.stdout + checked.stderr);
     for (const item of ['a', 'b', 'c']) assert.match(checked.stdout, new RegExp(`changed \\(would change\\): \\[localhost\\] \\(item=${item}\\)`));
     assert.equal(existsSync(join(checked.dir, 'out')), false, '--check created nothing');
@@ -53,7 +53,7 @@ describe('loops', () => {
       loop: [1, 2, 3]
       when: item != 2
 `;
-    const r = await run({ 'site.yml': PLAY(tasks) });
+    const r = await run({ 'site.yml': PLAY(tasks) }, '-v');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(readFileSync(join(r.dir, 'items'), 'utf8'), 'a\nb\nc\n');
     assert.equal(readFileSync(join(r.dir, 'dict'), 'utf8'), '0:x=1\n1:y=2\n');
