@@ -14,6 +14,7 @@ export interface WaitForParams {
   retries?: number;
   delay?: number;
   timeout?: number;
+  diagnose?: string[][];
 }
 
 interface ProbeResult {
@@ -51,6 +52,11 @@ export default defineTask<WaitForParams>({
       retries: { type: 'integer', minimum: 1, default: 30, description: 'Number of probes before giving up.' },
       delay: { type: 'number', minimum: 0, default: 2, description: 'Seconds between probes.' },
       timeout: { type: 'number', exclusiveMinimum: 0, default: 5, description: 'Seconds one probe may take.' },
+      diagnose: {
+        type: 'array',
+        items: { type: 'array', minItems: 1, items: { type: 'string' } },
+        description: 'Commands (argv) run on the target when the wait fails, e.g. `podman logs` and `systemctl status`; their output ends the failure message.',
+      },
     },
     description:
       'Never reports changed. Fails after the last probe with what it last saw (status code and body excerpt, or the connection error). In check mode it probes once and does not wait: the service may only appear after changes that check mode merely simulated, so an unreachable target is reported ok with "not reachable yet (check mode: not waited)".',
@@ -81,13 +87,28 @@ export default defineTask<WaitForParams>({
       if (attempt < retries) await sleep(delayMs);
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    throw new TaskError(`${target} not ready after ${retries} probes over ${seconds}s; last: ${last!.seen}`);
+    const diagnostics = await diagnose(ctx.conn, p.diagnose ?? []);
+    throw new TaskError(`${target} not ready after ${retries} probes over ${seconds}s; last: ${last!.seen}${diagnostics}`);
   },
 
   async change() {
     // check() never reports a change.
   },
 });
+
+const DIAGNOSTIC_TAIL_CHARS = 4000;
+
+/** Each command's output (its tail), so a failed wait says why without another login. */
+async function diagnose(conn: Connection, commands: readonly string[][]): Promise<string> {
+  let out = '';
+  for (const argv of commands) {
+    const r = await conn.exec(argv, { timeoutMs: 30_000 }).catch((error: unknown) => ({ code: -1, stdout: '', stderr: String(error) }));
+    const text = `${r.stdout}${r.stderr}`.trimEnd();
+    const tail = text.length > DIAGNOSTIC_TAIL_CHARS ? `...${text.slice(-DIAGNOSTIC_TAIL_CHARS)}` : text;
+    out += `\n--- ${argv.join(' ')} (exit ${r.code}):\n${tail || '(no output)'}`;
+  }
+  return out;
+}
 
 function describeTarget(p: WaitForParams): string {
   if (p.url !== undefined) return p.url;

@@ -39,7 +39,12 @@ export interface QuayConfig {
 
 export function quaySchema(): object {
   if (typeof TACKLE_QUAY_CONFIG_SCHEMA !== 'string') throw new Error('Quay config schema missing: run the bundle built by lab/standins/bundle.ts');
-  return withJsonSchemaTypes((JSON.parse(TACKLE_QUAY_CONFIG_SCHEMA) as { schema: object }).schema) as object;
+  return parseQuaySchema(TACKLE_QUAY_CONFIG_SCHEMA);
+}
+
+/** The text of Quay's schema file (quay-3.7.0-config-schema.json) as a JSON Schema. */
+export function parseQuaySchema(text: string): object {
+  return withJsonSchemaTypes((JSON.parse(text) as { schema: object }).schema) as object;
 }
 
 /** Quay's schema spells one type "int" (DEFAULT_SYSTEM_REJECT_QUOTA_BYTES); JSON Schema calls it "integer". */

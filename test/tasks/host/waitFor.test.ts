@@ -112,6 +112,17 @@ describe('waitFor', () => {
         assert.equal((await runTask(waitFor, { url, status: [200, 503], ...FAST }, conn)).status, 'ok');
       });
 
+      test('a failed wait ends its message with the output of the diagnose commands, run on the target', async () => {
+        const url = `http://127.0.0.1:${httpPort}/health/endtoend`;
+        const diagnose = [['sh', '-c', 'echo "quay log line"; echo "unit status" >&2'], ['sh', '-c', 'exit 3']];
+        await assert.rejects(runTask(waitFor, { url, ...FAST, retries: 1, diagnose }, conn), (e: unknown) => {
+          assert.ok(e instanceof TaskError);
+          assert.match(e.message, /not ready after 1 probe.*\n--- sh -c echo "quay log line".*\(exit 0\):\nquay log line\nunit status\n--- sh -c exit 3 \(exit 3\):\n\(no output\)$/s);
+          return true;
+        });
+        assert.equal((await runTask(waitFor, { url: `http://127.0.0.1:${httpPort}/health/instance`, ...FAST, diagnose }, conn)).status, 'ok');
+      });
+
       test('bodyContains unmet is reported', async () => {
         const url = `http://127.0.0.1:${httpPort}/health/instance`;
         await assert.rejects(runTask(waitFor, { url, bodyContains: 'quay-ready', ...FAST }, conn), /body lacks "quay-ready"/);
