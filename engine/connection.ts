@@ -79,5 +79,7 @@ export interface ConnectionSpec {
   trustOnFirstUse?: boolean;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** How long one SFTP request may go unanswered before the host counts as unreachable. */
+  fileTimeoutMs?: number;
   become?: BecomeSpec;
 }

@@ -14,6 +14,7 @@ export function connectionSpecFor(hostName: string, vars: Readonly<Record<string
     : undefined;
   const timeout = num('ansible_timeout');
   const commandTimeout = num('tackle_command_timeout');
+  const fileTimeout = num('tackle_file_timeout');
   return {
     hostName,
     kind,
@@ -27,6 +28,7 @@ export function connectionSpecFor(hostName: string, vars: Readonly<Record<string
     trustOnFirstUse: bool('tackle_trust_on_first_use') ?? false,
     connectTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
     commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
+    fileTimeoutMs: fileTimeout === undefined ? undefined : fileTimeout * 1000,
     become,
   };
 }

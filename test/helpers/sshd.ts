@@ -29,6 +29,10 @@ export interface SshTestHosts {
   stopHost(i: number): Promise<void>;
   /** Kills that sshd and every session it serves (their commands too), as if the machine went down. */
   crashHost(i: number): Promise<void>;
+  /** Freezes (SIGSTOP) every session that host's sshd serves: logged in, but nothing answers. */
+  stallHost(i: number): void;
+  /** Lets frozen sessions run again (SIGCONT). */
+  resumeHost(i: number): void;
   /** Starts that host's sshd again: same port, same host key. */
   restartHost(i: number): Promise<void>;
   stop(): Promise<void>;
@@ -138,6 +142,17 @@ async function startSshd(dir: string, index: number, fixedPort?: number): Promis
 }
 
 /** Every process below `pid` (children, their children, ...), read from /proc. */
+function signalSessions(listener: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (listener?.pid === undefined) return;
+  for (const pid of descendants(listener.pid)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
@@ -262,6 +277,12 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType; se
             // already gone
           }
         }
+      },
+      stallHost(i) {
+        signalSessions(children[serverOf(i)], 'SIGSTOP');
+      },
+      resumeHost(i) {
+        signalSessions(children[serverOf(i)], 'SIGCONT');
       },
       async restartHost(i) {
         const h = hosts[i];

@@ -9,6 +9,7 @@ import { connectClient } from './connect.ts';
 import { resolveOwner } from '../../owner.ts';
 import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './sftp.ts';
+import { DEFAULT_SFTP_REQUEST_TIMEOUT_MS, SftpGuard, SftpLost } from './sftp-guard.ts';
 import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
 import { RemoteShell, RemoteShellEnded, type ShellFiles } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
@@ -194,10 +195,15 @@ export class SshConnection implements Connection {
           reject(new ConnectionError(this.hostName, `cannot open SFTP session: ${err.message}`));
           return;
         }
+        const guard = new SftpGuard(sftp, this.spec.fileTimeoutMs ?? DEFAULT_SFTP_REQUEST_TIMEOUT_MS, (reason) => this.lose(reason));
+        const unwatch = this.channelHost.watchDrop((reason) => guard.failAll(new SftpLost(reason)));
         sftp.on('close', () => {
           this.sftpSession = undefined;
+          unwatch();
+          // Requests still waiting will get no answer: the host is lost for this run.
+          guard.failAll(new SftpLost('SFTP session closed'));
         });
-        resolve(sftp);
+        resolve(guard.sftp);
       });
     });
     return this.sftpSession;
@@ -210,6 +216,10 @@ export class SshConnection implements Connection {
       return await op(sftp);
     } catch (e) {
       if (this.dropped !== undefined) throw new ConnectionError(this.hostName, `${this.dropped} during ${what}`);
+      if (e instanceof SftpLost) {
+        this.lose(e.message);
+        throw new ConnectionError(this.hostName, `${this.dropped ?? e.message} during ${what}`);
+      }
       throw e;
     }
   }
