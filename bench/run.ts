@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- [--hosts N] [--tools tackle,ansible] [--keep]`
+ * `npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep]`
  *
  * tackle against ansible-playbook on the same workload (bench/workload/), over N real sshd
- * hosts on loopback: cold, warm and check runs, alternating the tools, each on its own roots.
- * Prints a table and writes bench/results/latest-N.json.
+ * hosts on loopback: cold, warm and check runs, alternating the tools, each on its own roots;
+ * tackle's three R times (min/median/max), Ansible's once. Prints a table and writes
+ * RESULTS-DIR/latest-N.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,9 @@ import { peakControllerMb, runMeasured, type Measured } from './lib/measure.ts';
 import { formatTable, machineFacts, TOOLS, type BenchResult, type RunResult, type Tool, type ToolResult } from './lib/report.ts';
 import { measureStartup } from './lib/startup.ts';
 import { checkTargets } from './lib/targets.ts';
+import { coldBreakdown, formatColdBreakdown } from './lib/cold-time.ts';
+import { growthFrom } from './lib/growth.ts';
+import { medianIndex, spread } from './lib/spread.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup, type TackleSetup } from './lib/tackle.ts';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
@@ -34,17 +39,34 @@ const MEMORY_METHOD =
 
 interface Options {
   hosts: number;
+  /** sshd processes the hosts share (default: one per host). */
+  sshd: number | undefined;
   tools: Tool[];
+  repeats: number;
+  forks: number | undefined;
+  nofile: number | undefined;
+  resultsDir: string;
   keep: boolean;
 }
 
-const USAGE = `Usage: npm run bench -- [--hosts N] [--tools tackle,ansible] [--keep]
-  --hosts N      number of sshd hosts on loopback (default 10)
-  --tools LIST   tackle, ansible or both (default both; ansible needs the Debian packages ansible-core and ansible)
-  --keep         keep the temp dir with roots, inventories and reports`;
+const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep]
+  --hosts N         number of inventory hosts on loopback (default 10)
+  --sshd N          spread the hosts over N sshd processes (default: one each); every host keeps its own root
+  --tools LIST      tackle, ansible or both (default both; ansible needs the Debian packages ansible-core and ansible)
+  --repeats R       tackle's cold/warm/check sequence R times on fresh roots (default 3): min, median, max
+  --forks N         tackle's --forks (default: the host count)
+  --nofile N        run tackle with RLIMIT_NOFILE N (prlimit), e.g. 1024
+  --results-dir DIR where latest-N.json goes (default bench/results/; use another for trial runs)
+  --keep            keep the temp dir with roots, inventories and reports`;
+
+function positive(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new BenchError(`${flag} wants a positive integer\n${USAGE}`);
+  return n;
+}
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { hosts: 10, tools: [...TOOLS], keep: false };
+  const o: Options = { hosts: 10, sshd: undefined, tools: [...TOOLS], repeats: 3, forks: undefined, nofile: undefined, resultsDir: RESULTS_DIR, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -52,10 +74,13 @@ function parseOptions(argv: string[]): Options {
       if (v === undefined) throw new BenchError(`${a} needs a value\n${USAGE}`);
       return v;
     };
-    if (a === '--hosts') {
-      o.hosts = Number(value());
-      if (!Number.isInteger(o.hosts) || o.hosts < 1) throw new BenchError(`--hosts wants a positive integer\n${USAGE}`);
-    } else if (a === '--tools') {
+    if (a === '--hosts') o.hosts = positive(a, value());
+    else if (a === '--sshd') o.sshd = positive(a, value());
+    else if (a === '--repeats') o.repeats = positive(a, value());
+    else if (a === '--forks') o.forks = positive(a, value());
+    else if (a === '--nofile') o.nofile = positive(a, value());
+    else if (a === '--results-dir') o.resultsDir = value();
+    else if (a === '--tools') {
       const tools = value().split(',').map((t) => t.trim());
       const bad = tools.filter((t) => !(TOOLS as readonly string[]).includes(t));
       if (bad.length || tools.length === 0) throw new BenchError(`unknown tool(s) ${bad.join(', ')}: use tackle, ansible\n${USAGE}`);
@@ -91,7 +116,7 @@ interface Context {
 async function runOnce(ctx: Context, tool: Tool, mode: RunMode): Promise<Measured> {
   const names = ctx.ssh.hosts.map((h) => h.name);
   if (tool === 'tackle') {
-    const m = await runMeasured(tackleArgv(TACKLE_BIN, TACKLE_PLAYBOOK, ctx.tackle, ctx.o.hosts, mode), { cwd: ctx.work, env: process.env });
+    const m = await runMeasured(limited(ctx.o, tackleArgv(TACKLE_BIN, TACKLE_PLAYBOOK, ctx.tackle, ctx.o.forks ?? ctx.o.hosts, mode)), { cwd: ctx.work, env: process.env });
     if (m.code !== 0) throw new BenchError(`tackle ${mode} exited ${m.code}:\n${tail(m.stdout + m.stderr)}`);
     verifyCounts('tackle', mode, names, readTackleReport(ctx.tackle.reportFile(mode), mode));
     return m;
@@ -102,6 +127,17 @@ async function runOnce(ctx: Context, tool: Tool, mode: RunMode): Promise<Measure
   if (m.code !== 0) throw new BenchError(`ansible-playbook ${mode} exited ${m.code}:\n${tail(m.stdout + m.stderr)}`);
   verifyCounts('ansible', mode, names, parseAnsibleRecap(m.stdout));
   return m;
+}
+
+/** With --nofile N, the command runs under RLIMIT_NOFILE N (util-linux prlimit). */
+function limited(o: Options, argv: string[]): string[] {
+  return o.nofile === undefined ? argv : ['prlimit', `--nofile=${o.nofile}:${o.nofile}`, '--', ...argv];
+}
+
+/** Compiles dist/ first: the bench measures the program users run (bin/tackle.js), not the sources. */
+function build(): void {
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: here('..'), encoding: 'utf8' });
+  if (r.status !== 0) throw new BenchError(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 function tail(text: string, lines = 30): string {
@@ -124,13 +160,21 @@ async function bench(o: Options): Promise<BenchResult> {
     const problems = ansibleProblems();
     if (problems.length) throw new BenchError(`cannot run the Ansible side:\n  ${problems.join('\n  ')}\n(or run tackle alone: --tools tackle)`);
   }
+  if (o.nofile !== undefined && spawnSync('prlimit', ['--version']).error) throw new BenchError('--nofile needs prlimit: install the Debian package util-linux');
   const machine = machineFacts(useAnsible ? ansibleVersion() : null);
+  console.log(
+    `machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memTotalGb} GB RAM (${machine.memFreeGbAtStart} GB free), ` +
+      `load at start ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}${machine.ansible ? `, ${machine.ansible}` : ''}`,
+  );
+  build();
   const startup = await measureStartup(TACKLE_BIN, useAnsible);
-  console.log(`startup: node ${startup.nodeSeconds.toFixed(3)} s, tackle run --help ${startup.tackleHelpSeconds.toFixed(3)} s` +
+  console.log(`startup: node ${startup.nodeSeconds.toFixed(3)} s, tackle --help ${startup.tackleMainHelpSeconds!.toFixed(3)} s, tackle run --help ${startup.tackleHelpSeconds.toFixed(3)} s` +
     (startup.ansibleVersionSeconds !== null ? `, ansible-playbook --version ${startup.ansibleVersionSeconds.toFixed(3)} s` : ''));
 
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-'));
-  const ssh = await startSshHosts(o.hosts);
+  const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
+  const ssh = await startSshHosts(o.hosts, { servers: sshd });
+  console.log(`${o.hosts} hosts on ${sshd} sshd processes; tackle --forks ${o.forks ?? o.hosts}${o.nofile ? `, RLIMIT_NOFILE ${o.nofile}` : ''}; tackle ${o.repeats}x, ansible 1x`);
   try {
     const roots = { tackle: join(work, 'roots-tackle'), ansible: join(work, 'roots-ansible') };
     const ctx: Context = {
@@ -141,24 +185,41 @@ async function bench(o: Options): Promise<BenchResult> {
       tackle: writeTackleSetup(work, ssh, roots.tackle),
       ansible: useAnsible ? writeAnsibleSetup(join(work, 'ansible'), ssh, roots.ansible) : null,
     };
-    const runs = new Map<Tool, Partial<Record<RunMode, RunResult>>>(o.tools.map((t) => [t, {}]));
-    for (const mode of RUN_MODES) {
-      for (const tool of o.tools) {
-        const m = await runOnce(ctx, tool, mode);
-        runs.get(tool)![mode] = {
-          wallSeconds: m.wallSeconds,
-          peakControllerMb: peakControllerMb(m),
-          sampledTreeMb: m.sampledTreeMb,
-          largestProcessMb: m.largestProcessMb,
-          maxProcesses: m.maxProcesses,
-        };
-        console.log(`${tool.padEnd(7)} ${mode.padEnd(5)} ${m.wallSeconds.toFixed(2).padStart(7)} s  peak ${peakControllerMb(m).toFixed(0).padStart(4)} MB  (${m.maxProcesses} processes)`);
+    const baseline = await runMeasured(limited(o, [process.execPath, TACKLE_BIN, 'validate', TACKLE_PLAYBOOK, '-i', ctx.tackle.inventoryFile]), { cwd: work, env: process.env });
+    if (baseline.code !== 0) throw new BenchError(`tackle validate exited ${baseline.code}:\n${tail(baseline.stdout + baseline.stderr)}`);
+
+    const samples = new Map<Tool, Record<RunMode, RunResult[]>>(o.tools.map((t) => [t, { cold: [], warm: [], check: [] }]));
+    let cold: BenchResult['cold'];
+    for (let rep = 0; rep < o.repeats; rep++) {
+      if (rep > 0) rmSync(roots.tackle, { recursive: true, force: true });
+      for (const mode of RUN_MODES) {
+        for (const tool of o.tools) {
+          if (tool === 'ansible' && rep > 0) continue;
+          const m = await runOnce(ctx, tool, mode);
+          samples.get(tool)![mode].push({
+            wallSeconds: m.wallSeconds,
+            peakControllerMb: peakControllerMb(m),
+            sampledTreeMb: m.sampledTreeMb,
+            largestProcessMb: m.largestProcessMb,
+            maxProcesses: m.maxProcesses,
+          });
+          console.log(`${tool.padEnd(7)} ${mode.padEnd(5)} ${m.wallSeconds.toFixed(2).padStart(7)} s  peak ${peakControllerMb(m).toFixed(0).padStart(4)} MB  (${m.maxProcesses} processes)`);
+          if (tool === 'tackle' && rep === 0) copyFileSync(ctx.tackle.reportFile(mode), join(work, `first-${mode}.json`));
+        }
+        if (mode === 'cold' && rep === 0) verifyLayouts(ctx);
       }
-      if (mode === 'cold') verifyLayouts(ctx);
+      if (rep === 0 && o.tools.includes('tackle')) {
+        cold = coldBreakdown(join(work, 'first-cold.json'), join(work, 'first-warm.json'), o.hosts, machine.nproc);
+        console.log(formatColdBreakdown(cold));
+      }
     }
     const results: ToolResult[] = o.tools.map((tool) => {
-      const r = runs.get(tool) as Record<RunMode, RunResult>;
-      return { tool, hosts: o.hosts, runs: r, peakControllerMb: Math.max(...RUN_MODES.map((m) => r[m].peakControllerMb)) };
+      const s = samples.get(tool)!;
+      const median = (mode: RunMode) => s[mode][medianIndex(s[mode].map((x) => x.wallSeconds))]!;
+      const runs = { cold: median('cold'), warm: median('warm'), check: median('check') };
+      const peak = Math.max(...RUN_MODES.flatMap((m) => s[m].map((x) => x.peakControllerMb)));
+      const spreads = s.cold.length > 1 ? { cold: spread(s.cold.map((x) => x.wallSeconds)), warm: spread(s.warm.map((x) => x.wallSeconds)), check: spread(s.check.map((x) => x.wallSeconds)) } : undefined;
+      return { tool, hosts: o.hosts, runs, peakControllerMb: peak, ...(spreads ? { spreads } : {}) };
     });
     const t = results.find((r) => r.tool === 'tackle');
     const a = results.find((r) => r.tool === 'ansible');
@@ -171,18 +232,41 @@ async function bench(o: Options): Promise<BenchResult> {
             memory: a.peakControllerMb / t.peakControllerMb,
           }
         : undefined;
+    const baselineMb = peakControllerMb(baseline);
+    const memory = t
+      ? {
+          validateBaselineMb: baselineMb,
+          perHostMb: (t.runs.warm.peakControllerMb - baselineMb) / o.hosts,
+          where:
+            'Above the baseline (node, the compiled program, the parsed playbook and inventory): per host one SSH connection (ssh2 client, its ' +
+            'channels and a persistent remote shell), the host session (scope, registered results) and its task results, kept for the recap and --report.',
+        }
+      : undefined;
+    if (memory) console.log(`memory: validate baseline ${memory.validateBaselineMb.toFixed(0)} MB; ${(memory.perHostMb * 1024).toFixed(0)} KB per host above it (warm run)`);
+    const growth = t ? growthFrom(o.resultsDir, t) : null;
+    if (growth) console.log(`growth from ${growth.fromHosts} to ${growth.toHosts} hosts: warm ${growth.ratios.warm.toFixed(2)}x, cold ${growth.ratios.cold.toFixed(2)}x, check ${growth.ratios.check.toFixed(2)}x`);
+    const facts = 'not applicable: tackle gathers no facts (tasks probe only the state they manage), so there is no fact-gathering cost to report';
+    const flags = [o.tools.length === 1 ? ` --tools ${o.tools[0]}` : '', o.sshd ? ` --sshd ${sshd}` : '', o.forks ? ` --forks ${o.forks}` : '', o.nofile ? ` --nofile ${o.nofile}` : '', o.repeats !== 3 ? ` --repeats ${o.repeats}` : ''];
     const partial = {
       date: new Date().toISOString(),
-      command: `npm run bench -- --hosts ${o.hosts}${o.tools.length === 1 ? ` --tools ${o.tools[0]}` : ''}`,
+      command: `npm run bench -- --hosts ${o.hosts}${flags.join('')}`,
       hosts: o.hosts,
+      sshd,
+      forks: o.forks ?? o.hosts,
+      nofile: o.nofile ?? null,
+      repeats: o.repeats,
       tasksPerHost: workloadSize(),
       memoryMethod: MEMORY_METHOD,
       machine,
       startup,
       results,
+      ...(memory ? { memory } : {}),
+      ...(cold ? { cold } : {}),
+      growth,
+      facts,
       ...(ratios ? { ratios } : {}),
     };
-    return { ...partial, targets: checkTargets(partial, RESULTS_DIR) };
+    return { ...partial, targets: checkTargets(partial) };
   } finally {
     await ssh.stop();
     if (o.keep) console.log(`kept ${work}`);
@@ -196,8 +280,8 @@ async function main(): Promise<number> {
     const result = await bench(o);
     console.log(`\n${formatTable(result)}\n`);
     for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.detail}`);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `latest-${o.hosts}.json`);
+    mkdirSync(o.resultsDir, { recursive: true });
+    const file = join(o.resultsDir, `latest-${o.hosts}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nwrote ${file}`);
     return 0;

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { RunMode } from './checks.ts';
+import type { ColdBreakdown } from './cold-time.ts';
+import type { Growth } from './growth.ts';
+import type { Spread } from './spread.ts';
 
 export const TOOLS = ['tackle', 'ansible'] as const;
 export type Tool = (typeof TOOLS)[number];
@@ -19,6 +22,8 @@ export interface ToolResult {
   runs: Record<RunMode, RunResult>;
   /** The most any of its three runs used. */
   peakControllerMb: number;
+  /** Wall time over the repeated runs (tackle: --repeats, default 3); `runs` holds the median run. */
+  spreads?: Record<RunMode, Spread>;
 }
 
 export interface MachineFacts {
@@ -34,8 +39,10 @@ export interface MachineFacts {
 export interface StartupCost {
   /** `node -e 0`: the floor any node program pays. */
   nodeSeconds: number;
-  /** `node bin/tackle.js run --help`: node + tsx + loading the CLI. */
+  /** `node bin/tackle.js run --help`: node + loading the compiled CLI. */
   tackleHelpSeconds: number;
+  /** `node bin/tackle.js --help`. */
+  tackleMainHelpSeconds?: number;
   /** `ansible-playbook --version`. */
   ansibleVersionSeconds: number | null;
 }
@@ -49,6 +56,22 @@ export interface BenchResult {
   machine: MachineFacts;
   startup: StartupCost;
   results: ToolResult[];
+  /** sshd processes the hosts were spread over (= hosts when each has its own). */
+  sshd?: number;
+  forks?: number;
+  /** RLIMIT_NOFILE tackle ran under, when --nofile was given. */
+  nofile?: number | null;
+  repeats?: number;
+  memory?: {
+    /** Peak of `tackle validate` of the same playbook and inventory: everything loaded, nothing connected. */
+    validateBaselineMb: number;
+    /** (median warm run's peak - the baseline) / hosts. */
+    perHostMb: number;
+    where: string;
+  };
+  cold?: ColdBreakdown;
+  growth?: Growth | null;
+  facts?: string;
   /** Ansible / tackle, per run and for memory; absent without both tools. */
   ratios?: Record<RunMode | 'memory', number>;
   targets: { name: string; met: boolean; detail: string }[];
@@ -81,6 +104,12 @@ export function formatTable(r: BenchResult): string {
   if (r.ratios) {
     const x = (n: number) => `${fixed(n, 1)}x`;
     rows.push(['ansible/tackle', String(r.hosts), x(r.ratios.cold), x(r.ratios.warm), x(r.ratios.check), x(r.ratios.memory)]);
+  }
+  for (const t of r.results) {
+    if (!t.spreads) continue;
+    for (const [mode, sp] of Object.entries(t.spreads)) {
+      rows.push([`  ${t.tool} ${mode}`, `${sp.samples.length} runs`, `min ${fixed(sp.min)}`, `median ${fixed(sp.median)}`, `max ${fixed(sp.max)}`, '']);
+    }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -28,6 +28,7 @@ export async function measureStartup(tackleBin: string, withAnsible: boolean): P
   return {
     nodeSeconds: await median([process.execPath, '-e', '0']),
     tackleHelpSeconds: await median([process.execPath, tackleBin, 'run', '--help']),
+    tackleMainHelpSeconds: await median([process.execPath, tackleBin, '--help']),
     ansibleVersionSeconds: withAnsible ? await median(['ansible-playbook', '--version']) : null,
   };
 }

@@ -1,0 +1,62 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/** Where a cold run's time goes, from its --report results and one measured key generation. */
+export interface ColdBreakdown {
+  /** Summed host-task time per task type (seconds over all hosts, hosts run in parallel), largest first. */
+  byTaskType: { type: string; hostTaskSeconds: number; share: number }[];
+  /** One RSA-2048 key pair generated in this process (genCA and signCert's default js backend do the same). */
+  rsa2048KeySeconds: number;
+  /** Keys the workload generates per host on a cold run (the CA's and the server certificate's). */
+  keysPerHost: number;
+  /** rsa2048KeySeconds x keysPerHost x hosts / cores: the CPU floor of key generation alone. */
+  keyGenerationFloorSeconds: number;
+  /** The warm run's mean time per task per host: one state probe, i.e. the round-trip cost. */
+  warmSecondsPerTask: number;
+}
+
+interface Report {
+  results: { type: string; durationMs: number }[];
+}
+
+function byType(file: string): Map<string, number> {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+  const totals = new Map<string, number>();
+  for (const r of report.results) totals.set(r.type, (totals.get(r.type) ?? 0) + r.durationMs / 1000);
+  return totals;
+}
+
+function timeKeyGeneration(repeats = 3): number {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = process.hrtime.bigint();
+    generateKeyPairSync('rsa', { modulusLength: 2048 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
+}
+
+export function coldBreakdown(coldReport: string, warmReport: string, hosts: number, cores: number): ColdBreakdown {
+  const cold = byType(coldReport);
+  const total = [...cold.values()].reduce((a, b) => a + b, 0) || 1;
+  const warmResults = (JSON.parse(readFileSync(warmReport, 'utf8')) as Report).results;
+  const rsa2048KeySeconds = timeKeyGeneration();
+  const keysPerHost = 2;
+  return {
+    byTaskType: [...cold].sort((a, b) => b[1] - a[1]).map(([type, s]) => ({ type, hostTaskSeconds: s, share: s / total })),
+    rsa2048KeySeconds,
+    keysPerHost,
+    keyGenerationFloorSeconds: (rsa2048KeySeconds * keysPerHost * hosts) / Math.max(1, cores),
+    warmSecondsPerTask: warmResults.reduce((a, r) => a + r.durationMs / 1000, 0) / Math.max(1, warmResults.length),
+  };
+}
+
+export function formatColdBreakdown(b: ColdBreakdown): string {
+  const lines = ['where the cold run goes (host-task time by task type, over all hosts):'];
+  for (const t of b.byTaskType) lines.push(`  ${t.type.padEnd(14)} ${t.hostTaskSeconds.toFixed(2).padStart(9)} s  ${(t.share * 100).toFixed(0).padStart(3)} %`);
+  lines.push(
+    `  key generation: ${b.rsa2048KeySeconds.toFixed(3)} s per RSA-2048 key here, ${b.keysPerHost} per host: a floor of ${b.keyGenerationFloorSeconds.toFixed(2)} s over all hosts on this machine's cores`,
+    `  round trips: a warm task takes ${(b.warmSecondsPerTask * 1000).toFixed(1)} ms per host on average (one state probe)`,
+  );
+  return lines.join('\n');
+}
