@@ -13,12 +13,19 @@ const PACKAGES = [
   'openssl', 'procps', 'less',
 ];
 
+// The host itself sits on the controller's podman network (10.88.0.0/16): its own containers
+// need another subnet, or the host routes its SSH replies into its own bridge.
+const NESTED_SUBNET = '10.89.0';
+
 // Inside a host podman must use runc (crun fails on this machine kind) and the same ulimits as the controller.
 const CONTAINERS_CONF = `[engine]
 runtime = "runc"
 
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[network]
+default_subnet = "${NESTED_SUBNET}.0/24"
 `;
 
 // overlay through fuse-overlayfs: vfs would copy every layer for every container.
@@ -53,6 +60,8 @@ WantedBy=multi-user.target
 
 const SCRIPT = `
 rm -f /etc/ssh/ssh_host_*
+sed -i 's#"10\\.88\\.0\\.0/16"#"${NESTED_SUBNET}.0/24"#; s#"10\\.88\\.0\\.1"#"${NESTED_SUBNET}.1"#' /etc/cni/net.d/87-podman-bridge.conflist
+if grep -q '10\\.88\\.' /etc/cni/net.d/87-podman-bridge.conflist; then echo "nested podman network still on 10.88" >&2; exit 1; fi
 ln -sf /etc/systemd/system/ssh-hostkeys.service /etc/systemd/system/multi-user.target.wants/ssh-hostkeys.service
 mkdir -p -m 0700 /root/.ssh
 : > /etc/machine-id

@@ -3,7 +3,7 @@
  * with the hash of its recipe so it is built once and rebuilt only when the recipe changes.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { debianMirror } from './apt-mirror.ts';
 import { CACHE_DIR, RECIPE_LABEL } from '../paths.ts';
@@ -48,6 +48,23 @@ export async function builtHash(ref: string): Promise<string | undefined> {
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * debootstrap's result for these packages into root, from a cached tarball when one exists, so
+ * a changed script or file does not download and unpack every package again.
+ */
+async function bootstrapped(packages: readonly string[], root: string): Promise<void> {
+  const cached = join(CACHE_DIR, `debootstrap-${SUITE}-${recipeHash(packages)}.tar`);
+  if (!existsSync(cached)) {
+    const include = packages.length ? [`--include=${packages.join(',')}`] : [];
+    await must('debootstrap', ['--variant=minbase', ...include, SUITE, root, debianMirror(SUITE)], { echo: !!process.env.TACKLE_LAB_VERBOSE });
+    await must('tar', ['-C', root, '--numeric-owner', '--one-file-system', '-cf', `${cached}.partial`, '.']);
+    renameSync(`${cached}.partial`, cached);
+    return;
+  }
+  mkdirSync(root);
+  await must('tar', ['-C', root, '--numeric-owner', '-xf', cached]);
+}
+
 /** Builds recipe.ref unless an image built from the same recipe exists; returns its hash. */
 export async function ensureRootfsImage(recipe: RootfsRecipe): Promise<string> {
   const hash = recipeHash({ ...recipe, suite: SUITE });
@@ -57,8 +74,7 @@ export async function ensureRootfsImage(recipe: RootfsRecipe): Promise<string> {
   const work = mkdtempSync(join(CACHE_DIR, 'rootfs-'));
   const root = join(work, 'root');
   try {
-    const include = recipe.packages.length ? [`--include=${recipe.packages.join(',')}`] : [];
-    await must('debootstrap', ['--variant=minbase', ...include, SUITE, root, debianMirror(SUITE)], { echo: !!process.env.TACKLE_LAB_VERBOSE });
+    await bootstrapped(recipe.packages, root);
     for (const [path, file] of Object.entries(recipe.files)) {
       const target = join(root, path);
       mkdirSync(dirname(target), { recursive: true });

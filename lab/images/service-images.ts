@@ -25,6 +25,7 @@ interface ServiceImage {
 }
 
 const FILES = join(LAB_DIR, 'images', 'files');
+const tagOf = (ref: string): string => ref.slice(ref.lastIndexOf(':') + 1);
 
 function serviceImages(standins: { quay: string; clair: string }): ServiceImage[] {
   return [
@@ -38,16 +39,17 @@ function serviceImages(standins: { quay: string; clair: string }): ServiceImage[
       files: { '/usr/local/bin/run-redis': join(FILES, 'redis-entrypoint.sh') },
       containerfile: 'USER 1001\nEXPOSE 6379\nENTRYPOINT ["/usr/local/bin/run-redis"]\n',
     },
-    {
-      refs: QUAY_TAGS,
+    // One image per tag, each with its version label, so an upgrade really moves to another image ID.
+    ...QUAY_TAGS.map((ref) => ({
+      refs: [ref],
       files: { '/usr/local/lib/tackle-standin/quay.js': standins.quay },
-      containerfile: 'USER 1001\nEXPOSE 8080 8443\nENTRYPOINT ["/usr/bin/node", "/usr/local/lib/tackle-standin/quay.js"]\nCMD ["registry"]\n',
-    },
-    {
-      refs: CLAIR_TAGS,
+      containerfile: `USER 1001\nEXPOSE 8080 8443\nLABEL version=${tagOf(ref)}\nENTRYPOINT ["/usr/bin/node", "/usr/local/lib/tackle-standin/quay.js"]\nCMD ["registry"]\n`,
+    })),
+    ...CLAIR_TAGS.map((ref) => ({
+      refs: [ref],
       files: { '/usr/local/lib/tackle-standin/clair.js': standins.clair },
-      containerfile: 'USER 65534\nEXPOSE 8081 8089\nENTRYPOINT ["/usr/bin/node", "/usr/local/lib/tackle-standin/clair.js"]\n',
-    },
+      containerfile: `USER 65534\nEXPOSE 8081 8089\nLABEL version=${tagOf(ref)}\nENTRYPOINT ["/usr/bin/node", "/usr/local/lib/tackle-standin/clair.js"]\n`,
+    })),
   ];
 }
 
