@@ -56,6 +56,18 @@ export interface QuayApiOptions {
   anonymousAccess?: boolean;
   /** FEATURE_MAILING: while on, creating the first user requires an email. */
   mailing?: boolean;
+  /** Called after every request that changed something (to persist snapshot()). */
+  onWrite?: () => void;
+}
+
+export interface ApiState {
+  users: [string, QuayApiUser][];
+  tokens: [string, string][];
+  messages: QuayApiMessage[];
+  orgs: string[];
+  robots: string[];
+  repos: [string, QuayApiRepo][];
+  mirrors: [string, QuayApiMirror][];
 }
 
 interface Reply {
@@ -112,10 +124,40 @@ export class QuayApi {
       }
       onRequest?.({ method, path, body, authorization: req.headers.authorization });
       const reply = badJson ? bad('Invalid JSON body') : this.dispatch(method, path, body, req.headers.authorization);
+      if (method !== 'GET' && reply.status < 400) this.opts.onWrite?.();
       const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, text && typeof reply.body !== 'string' ? { 'content-type': 'application/json' } : {});
       res.end(text);
     });
+  }
+
+  /** Everything the API holds, as JSON. */
+  snapshot(): ApiState {
+    return {
+      users: [...this.users],
+      tokens: [...this.tokens],
+      messages: this.messages,
+      orgs: [...this.orgs],
+      robots: [...this.robots],
+      repos: [...this.repos],
+      mirrors: [...this.mirrors],
+    };
+  }
+
+  restore(state: ApiState): void {
+    const refill = <K, V>(map: Map<K, V>, entries: [K, V][]) => {
+      map.clear();
+      for (const [k, v] of entries) map.set(k, v);
+    };
+    refill(this.users, state.users);
+    refill(this.tokens, state.tokens);
+    refill(this.repos, state.repos);
+    refill(this.mirrors, state.mirrors);
+    this.messages = state.messages;
+    this.orgs.clear();
+    for (const o of state.orgs) this.orgs.add(o);
+    this.robots.clear();
+    for (const r of state.robots) this.robots.add(r);
   }
 
   private dispatch(method: string, path: string, body: unknown, authorization: string | undefined): Reply {

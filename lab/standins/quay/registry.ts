@@ -4,8 +4,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { errorText, log, refuse } from '../shared/log.ts';
-import { QuayApi } from './api.ts';
+import { QuayApi, type ApiState } from './api.ts';
 import type { QuayConfig } from './config.ts';
+import { loadApiState, migrate, MigrationConflict, saveApiState } from './database.ts';
 import { instanceHealth } from './health.ts';
 import { PROBE_LAYER, PROBE_LAYER_PATH } from './probe-layer.ts';
 
@@ -27,11 +28,16 @@ export function tlsFiles(stackDir: string): { cert: string; key: string } {
 
 export async function runRegistry(config: QuayConfig, stackDir: string, ports: Ports): Promise<void> {
   const tls = tlsFiles(stackDir);
-  const api = new QuayApi({
+  const persisted = await migrateAndLoad(config.DB_URI);
+  const api: QuayApi = new QuayApi({
     userInitialize: config.FEATURE_USER_INITIALIZE ?? false,
     anonymousAccess: config.FEATURE_ANONYMOUS_ACCESS ?? true,
     mailing: config.FEATURE_MAILING ?? true,
+    onWrite: () => {
+      if (persisted) void saveApiState(config.DB_URI, api.snapshot()).catch((error) => log('quay', `cannot save the API state: ${errorText(error)}`));
+    },
   });
+  if (persisted && persisted !== true) api.restore(persisted);
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && (path === '/health/instance' || path === '/health/endtoend')) {
@@ -65,6 +71,22 @@ export async function runRegistry(config: QuayConfig, stackDir: string, ports: P
   log('quay', `registry serving http on ${ports.http} and https on ${ports.https} as ${config.SERVER_HOSTNAME}`);
   const first = await instanceHealth(config);
   log('quay', first.status === 200 ? 'all services healthy' : `unhealthy: ${JSON.stringify(first.body.data.failures)}`);
+}
+
+/**
+ * Migrates as Quay does at start; a collision with another migrator is fatal (Quay exits), a
+ * database that cannot be reached is left to /health/instance to report. Returns the stored
+ * API state, true for a usable database without one, false without a usable database.
+ */
+async function migrateAndLoad(dbUri: string): Promise<ApiState | boolean> {
+  try {
+    log('quay', `database migration: ${await migrate(dbUri)}`);
+    return ((await loadApiState(dbUri)) as ApiState | null) ?? true;
+  } catch (error) {
+    if (error instanceof MigrationConflict) refuse('quay', error.message);
+    log('quay', `database not usable at start: ${errorText(error)}`);
+    return false;
+  }
 }
 
 function listen(server: http.Server, port: number): Promise<void> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { errorText, log, refuse } from '../shared/log.ts';
 import { systemTrustStore } from '../shared/trust-store.ts';
 import { checkDatabase } from './checks.ts';
+import { migrate } from './database.ts';
 import type { QuayConfig } from './config.ts';
 
 const ANCHOR_DIRS = ['/etc/pki/ca-trust/source/anchors'];
@@ -16,6 +17,11 @@ const INTERVAL_MS = 30_000;
 export async function runRepoMirror(config: QuayConfig, stackDir: string): Promise<void> {
   const database = await checkDatabase(config.DB_URI);
   if (database) refuse('repomirror', `database: ${database}`);
+  try {
+    log('repomirror', `database migration: ${await migrate(config.DB_URI)}`);
+  } catch (error) {
+    refuse('repomirror', errorText(error));
+  }
   log('repomirror', 'config and database fine; mirroring worker running');
   const verify = config.REPO_MIRROR_TLS_VERIFY ?? true;
   const tick = async () => {

@@ -101,6 +101,8 @@ before(async () => {
   pg = await startPostgres();
   pg.createDatabase('quay', 'quayuser', 'quaypass', ['pg_trgm']);
   pg.createDatabase('quaybare', 'quaybare', 'quaypass');
+  pg.createDatabase('quaypersist', 'quaypersist', 'quaypass', ['pg_trgm']);
+  pg.createDatabase('quayrace', 'quayrace', 'quaypass', ['pg_trgm']);
   pg.createDatabase('clair', 'clairuser', 'clairpass', ['uuid-ossp']);
   redis = await startRedis('redis-secret');
   clairUrls.trusting = await startClair(true);
@@ -196,6 +198,42 @@ describe('quay stand-in (registry mode)', () => {
     const created = await requestJson(`${off.https}/api/v1/user/initialize`, { method: 'POST', body, ca: ca.caPem });
     assert.equal(created.status, 200);
     assert.equal(typeof created.body.access_token, 'string');
+  });
+});
+
+describe('quay stand-in (its database)', () => {
+  const dbUri = (db: string) => `postgresql://${db}:quaypass@127.0.0.1:${pg.port}/${db}`;
+
+  it('keeps what the API created in the database: a restarted Quay still knows its first user', async () => {
+    const body = { username: 'quayadmin', password: 'password123', access_token: true };
+    const first = await startQuay({ DB_URI: dbUri('quaypersist'), FEATURE_MAILING: false });
+    await waitForOutput(first.quay, 'registry serving');
+    const created = await requestJson(`${first.https}/api/v1/user/initialize`, { method: 'POST', body, ca: ca.caPem });
+    assert.equal(created.status, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    await first.quay.stop();
+    const second = await startQuay({ DB_URI: dbUri('quaypersist'), FEATURE_MAILING: false });
+    await waitForOutput(second.quay, 'registry serving');
+    const again = await requestJson(`${second.https}/api/v1/user/initialize`, { method: 'POST', body, ca: ca.caPem });
+    assert.equal(again.status, 400);
+    assert.match(String(again.body.message), /non-empty database/);
+    const me = await requestJson(`${second.https}/api/v1/user/`, { ca: ca.caPem, headers: { authorization: `Bearer ${String(created.body.access_token)}` } });
+    assert.equal(me.body.username, 'quayadmin');
+  });
+
+  it('registry and repomirror started at the same moment on a fresh database: their migrations collide and one exits', async () => {
+    const [registry, mirror] = await Promise.all([startQuay({ DB_URI: dbUri('quayrace') }), startQuay({ DB_URI: dbUri('quayrace') }, { mode: 'repomirror' })]);
+    const collided = await Promise.race([
+      registry.quay.exited.then(() => registry),
+      mirror.quay.exited.then(() => mirror),
+      new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+    ]);
+    assert.ok(collided, `neither exited:\n${registry.quay.output()}\n${mirror.quay.output()}`);
+    assert.equal(collided.quay.child.exitCode, 1);
+    assert.match(collided.quay.output(), /database migration collided with another migrator/);
+    // Once migrated, the next start finds the schema current.
+    const later = await startQuay({ DB_URI: dbUri('quayrace') }, { mode: 'repomirror' });
+    await waitForOutput(later.quay, 'database migration: current');
   });
 });
 
