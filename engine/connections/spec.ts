@@ -1,5 +1,6 @@
 import type { ConnectionSpec } from '../connection.ts';
 import { asBool } from '../values.ts';
+import { TaskError } from '../errors.ts';
 
 /** Builds a host's ConnectionSpec from its (templated) variables, with Ansible's names. */
 export function connectionSpecFor(hostName: string, vars: Readonly<Record<string, unknown>>): ConnectionSpec {
@@ -24,13 +25,27 @@ export function connectionSpecFor(hostName: string, vars: Readonly<Record<string
     privateKeyFile: str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file'),
     password: str('ansible_password') ?? str('ansible_ssh_pass'),
     knownHostsFile: str('tackle_known_hosts_file'),
-    hostKeyChecking: bool('tackle_host_key_checking') ?? bool('ansible_host_key_checking') ?? true,
+    hostKeyChecking: hostKeyChecking(hostName, vars, 'tackle_host_key_checking') ?? hostKeyChecking(hostName, vars, 'ansible_host_key_checking') ?? true,
     trustOnFirstUse: bool('tackle_trust_on_first_use') ?? false,
     connectTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
     commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
     fileTimeoutMs: fileTimeout === undefined ? undefined : fileTimeout * 1000,
     become,
   };
+}
+
+/**
+ * Host key checking fails closed: only an explicit false (`false`, "false", "no") turns it off,
+ * true/"true"/"yes" keep it, and anything else (null, "", "strict", a typo) is an error, never off.
+ */
+function hostKeyChecking(hostName: string, vars: Readonly<Record<string, unknown>>, name: string): boolean | undefined {
+  if (!(name in vars) || vars[name] === undefined) return undefined;
+  const value = vars[name];
+  if (typeof value === 'boolean') return value;
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (word === 'false' || word === 'no') return false;
+  if (word === 'true' || word === 'yes') return true;
+  throw new TaskError(`${hostName}: ${name} is ${JSON.stringify(value)}; it takes true or false (only an explicit false turns host key checking off)`);
 }
 
 /** Variables whose values are secret whatever the task. */

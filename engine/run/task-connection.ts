@@ -36,11 +36,25 @@ export async function connectFor(call: TaskCall, play: Play, session: HostSessio
     () => {
       const vars = { ...keywords, ...(renderValue(target.host.vars, targetScope) as Record<string, unknown>), ...overrides };
       for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
-      return connectionSpecFor(target.name, vars);
+      const spec = connectionSpecFor(target.name, vars);
+      if (spec.kind === 'ssh' && spec.hostKeyChecking === false) {
+        warnOnce(rc, target.name, `[${target.name}] WARNING: host key checking is off: the identity of this host is not verified`);
+      }
+      return spec;
     },
     rc.openConnection,
     JSON.stringify(overrides),
   );
+}
+
+const warned = new WeakMap<RunContext, Set<string>>();
+
+function warnOnce(rc: RunContext, host: string, text: string): void {
+  const seen = warned.get(rc) ?? new Set<string>();
+  warned.set(rc, seen);
+  if (seen.has(host)) return;
+  seen.add(host);
+  rc.reporter.notice(text);
 }
 
 /** Play environment with the task's over it, templated; undefined when neither sets any. */
