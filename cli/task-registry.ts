@@ -1,4 +1,4 @@
-import type { TaskDefinition } from '../engine/task.ts';
+import type { AnyTaskDefinition } from '../engine/task.ts';
 import directory from '../tasks/files/directory.ts';
 import secret from '../tasks/files/secret.ts';
 import template from '../tasks/files/template.ts';
@@ -17,14 +17,14 @@ import genCA from '../tasks/x509/genCA.ts';
 import signCert from '../tasks/x509/signCert.ts';
 
 /** Every typed task, keyed by its YAML name. The engine is handed this map; it imports no task. */
-const ALL: readonly TaskDefinition<never>[] = [
+const ALL: readonly AnyTaskDefinition[] = [
   command, directory, genCA, podmanExec, podmanImage, podmanRun, quayMessage, quayMirror, quayUser,
   secret, signCert, systemdEnable, template, trustCA, waitFor, writeConfig,
 ];
 
-let registry: Map<string, TaskDefinition<unknown>> | undefined;
+let registry: Map<string, AnyTaskDefinition> | undefined;
 
-export function taskRegistry(): Map<string, TaskDefinition<unknown>> {
-  registry ??= new Map(ALL.map((def) => [def.name, def as unknown as TaskDefinition<unknown>]));
+export function taskRegistry(): Map<string, AnyTaskDefinition> {
+  registry ??= new Map(ALL.map((def) => [def.name, def]));
   return registry;
 }

@@ -12,17 +12,28 @@ export interface FileDiff {
   hidden?: string;
 }
 
-export interface CheckResult {
+interface CheckFindings {
   /** A change is needed (in --check: would change). */
   changed: boolean;
   /** Short reasons, e.g. "image differs", "SANs differ"; shown with -v and in the report. */
   reasons?: string[];
   diff?: FileDiff[];
-  /** Whatever change() needs from the probe, so it does not probe twice. */
-  state?: unknown;
   /** Values for `register:` (e.g. a command's output). */
   data?: Record<string, unknown>;
 }
+
+/**
+ * What check() found, with the task's plan `state` (type S): whatever change() needs from the
+ * probe, so it does not probe twice. Only a result that calls for a change must carry the plan;
+ * a task whose plan can be absent even then (e.g. a --check answer) declares S with undefined.
+ */
+export type CheckResult<S = undefined> = (CheckFindings & { changed: false; state?: S }) | PlannedChange<S>;
+
+/** A check result that calls for a change: what change() receives. */
+export type PlannedChange<S = undefined> = CheckFindings & { changed: true } & PlanField<S>;
+
+/** A plan that can be absent (S includes undefined) is optional; any other is required. */
+type PlanField<S> = S extends undefined ? { state?: S } : { state: S };
 
 export interface ChangeResult {
   message?: string;
@@ -58,7 +69,7 @@ export interface TaskContext<P> {
  * --check, it calls change() with that result. change() must leave the host so that the
  * next check() reports changed: false.
  */
-export interface TaskDefinition<P = Record<string, unknown>> {
+export interface TaskDefinition<P = Record<string, unknown>, S = undefined> {
   /** The YAML key, e.g. "genCA". Equals the file name in tasks/. */
   readonly name: string;
   /** One line for the README's task reference. */
@@ -73,11 +84,15 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   outputs?(params: P): string[];
   /** Paths this task reads that an earlier task may produce. */
   inputs?(params: P): string[];
-  check(ctx: TaskContext<P>): Promise<CheckResult>;
-  change(ctx: TaskContext<P>, plan: CheckResult): Promise<ChangeResult | void>;
+  check(ctx: TaskContext<P>): Promise<CheckResult<S>>;
+  /** Receives check()'s result, its plan typed as check() made it. */
+  change(ctx: TaskContext<P>, plan: PlannedChange<S>): Promise<ChangeResult | void>;
 }
 
-/** Helps a task file declare itself with its parameter type checked. */
-export function defineTask<P>(def: TaskDefinition<P>): TaskDefinition<P> {
+/** A task as the engine holds it: parameters and plan are the task's own business. */
+export type AnyTaskDefinition = TaskDefinition<unknown, unknown>;
+
+/** Helps a task file declare itself with its parameter and plan types checked. */
+export function defineTask<P, S = undefined>(def: TaskDefinition<P, S>): TaskDefinition<P, S> {
   return def;
 }

@@ -4,7 +4,7 @@ import { loadInventory, localInventory } from './inventory.ts';
 import { loadPlaybookFile } from './plays.ts';
 import type { Inventory, Play, Playbook } from '../model.ts';
 import { SecretMasker } from '../secrets.ts';
-import type { TaskDefinition } from '../task.ts';
+import type { AnyTaskDefinition } from '../task.ts';
 
 export interface LoadOptions {
   playbookFile: string;
@@ -12,7 +12,7 @@ export interface LoadOptions {
   inventoryFile?: string;
   /** Raw -e values: "k=v k2=v2", "@file.yml" (YAML or JSON) or an inline "{map}". */
   extraVars: string[];
-  registry: Map<string, TaskDefinition<unknown>>;
+  registry: Map<string, AnyTaskDefinition>;
   /** Opens Ansible Vault files (whole-file or inline `!vault`) in vars files, inventory and -e @file. */
   vaultPassword?: string;
 }

@@ -10,13 +10,13 @@ import {
   validateAgainst,
   type SchemaProblem,
 } from './playbook-schema.ts';
-import type { TaskDefinition } from '../task.ts';
+import type { AnyTaskDefinition } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
 import type { PathSegment, YamlSource } from './yaml-source.ts';
 import { isPlainObject, kindOf } from '../values.ts';
 import { readTaskKeys } from './task-keys.ts';
 
-export type Registry = ReadonlyMap<string, TaskDefinition<unknown>>;
+export type Registry = ReadonlyMap<string, AnyTaskDefinition>;
 
 type Obj = Record<string, unknown>;
 

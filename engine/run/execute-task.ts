@@ -25,8 +25,8 @@ export interface ExecuteOptions {
  * In check mode a task whose check fails only because an input is still pending
  * (an earlier task would create it) is reported as "would change", not failed.
  */
-export async function executeTask<P>(
-  def: TaskDefinition<P>,
+export async function executeTask<P, S>(
+  def: TaskDefinition<P, S>,
   params: P,
   conn: Connection,
   opts: ExecuteOptions,
@@ -45,7 +45,7 @@ export async function executeTask<P>(
   };
   const pendingInputs = (def.inputs?.(params) ?? []).filter((p) => opts.pending.has(p));
 
-  let plan: CheckResult;
+  let plan: CheckResult<S>;
   try {
     plan = await def.check(ctx);
   } catch (error) {
@@ -82,6 +82,6 @@ export async function executeTask<P>(
   };
 }
 
-function markPending<P>(def: TaskDefinition<P>, params: P, pending: Set<string>): void {
+function markPending<P, S>(def: TaskDefinition<P, S>, params: P, pending: Set<string>): void {
   for (const path of def.outputs?.(params) ?? []) pending.add(path);
 }

@@ -1,6 +1,6 @@
 import type { ValidateFunction, ErrorObject } from 'ajv';
 import { createAjv } from '../load/playbook-schema.ts';
-import type { TaskDefinition } from '../task.ts';
+import type { AnyTaskDefinition } from '../task.ts';
 
 /**
  * Validates a task's parameters after templating (the loader validated them before, but
@@ -11,7 +11,7 @@ export class ParamValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   /** Returns the problems in plain English; empty when valid. Mutates params to add defaults. */
-  validate(def: TaskDefinition<unknown>, params: unknown): string[] {
+  validate(def: Pick<AnyTaskDefinition, 'name' | 'schema'>, params: unknown): string[] {
     let fn = this.compiled.get(def.name);
     if (!fn) {
       fn = this.ajv.compile(def.schema);

@@ -5,13 +5,13 @@ import { factsOf } from './facts.ts';
 import type { ParamValidator } from './param-validator.ts';
 import type { Reporter } from '../report/events.ts';
 import type { SecretMasker } from '../secrets.ts';
-import type { TaskDefinition } from '../task.ts';
+import type { AnyTaskDefinition } from '../task.ts';
 import { buildHostScope, type Scope } from '../template/vars.ts';
 
 /** What every part of one run shares. */
 export interface RunContext {
   loaded: Loaded;
-  registry: Map<string, TaskDefinition<unknown>>;
+  registry: Map<string, AnyTaskDefinition>;
   validator: ParamValidator;
   masker: SecretMasker;
   reporter: Reporter;

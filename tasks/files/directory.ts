@@ -37,7 +37,10 @@ interface Plan {
   acl?: AclPlan & { wanted: AclEntry[] };
 }
 
-export default defineTask<DirectoryParams>({
+/** What change() does: remove the directory, or create / fix it as planned. */
+type DirectoryPlan = { remove: true } | Plan;
+
+export default defineTask<DirectoryParams, DirectoryPlan>({
   name: 'directory',
   summary: 'Ensures a directory exists (or not) with its mode, owner, group and POSIX ACL entries (setfacl syntax).',
   schema: {
@@ -77,7 +80,7 @@ export default defineTask<DirectoryParams>({
   },
   outputs: (p) => [p.path],
 
-  async check(ctx): Promise<CheckResult> {
+  async check(ctx): Promise<CheckResult<DirectoryPlan>> {
     const p = ctx.params;
     const { conn } = ctx;
     const info = await conn.stat(p.path);
@@ -85,7 +88,7 @@ export default defineTask<DirectoryParams>({
 
     if (p.state === 'absent') {
       if (!info) return { changed: false };
-      return { changed: true, reasons: ['directory present'], diff: [describe(p.path, info, 'present', 'absent')], state: { info } };
+      return { changed: true, reasons: ['directory present'], diff: [describe(p.path, info, 'present', 'absent')], state: { remove: true } };
     }
 
     const mode = p.mode === undefined ? undefined : parseMode(p.mode);
@@ -131,8 +134,8 @@ export default defineTask<DirectoryParams>({
   async change(ctx, checked) {
     const p = ctx.params;
     const { conn } = ctx;
-    const plan = checked.state as Plan;
-    if (p.state === 'absent') {
+    const plan = checked.state;
+    if ('remove' in plan) {
       await conn.remove(p.path, { recursive: true });
       return { message: 'removed' };
     }
@@ -165,7 +168,7 @@ async function ownerDriftBeneath(conn: Connection, path: string, uid: number, gi
   return r.stdout.trim() !== '';
 }
 
-function result(path: string, plan: Plan, reasons: string[], currentAcl: AclEntry[] | undefined): CheckResult {
+function result(path: string, plan: Plan, reasons: string[], currentAcl: AclEntry[] | undefined): CheckResult<Plan> {
   const before = plan.info ? stateText(path, displayedMode(plan.info.mode, currentAcl), plan.info.uid, plan.info.gid, currentAcl ?? [], plan.acl?.wanted) : '';
   const after = stateText(
     path,

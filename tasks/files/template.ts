@@ -1,6 +1,6 @@
 import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
 import { modeSchema } from './file-mode.ts';
-import writeConfig, { type WriteConfigParams } from './writeConfig.ts';
+import writeConfig, { type WriteConfigParams, type WriteConfigPlan } from './writeConfig.ts';
 
 export interface TemplateParams {
   src: string;
@@ -18,7 +18,7 @@ function asWrite(ctx: TaskContext<TemplateParams>, text: string): TaskContext<Wr
   return { ...ctx, params: { path: dest, text, ...attributes } };
 }
 
-export default defineTask<TemplateParams>({
+export default defineTask<TemplateParams, WriteConfigPlan>({
   name: 'template',
   summary:
     "Renders a Jinja template from templates/ (the role's, then the playbook's) with the host's variables and writes it to the host, as Ansible's template module does.",
@@ -43,7 +43,7 @@ export default defineTask<TemplateParams>({
   outputs: (p) => [p.dest],
   inputs: (p) => writeConfig.inputs!({ path: p.dest }),
 
-  check(ctx): Promise<CheckResult> {
+  check(ctx): Promise<CheckResult<WriteConfigPlan>> {
     return writeConfig.check(asWrite(ctx, ctx.renderTemplate(ctx.params.src)));
   },
   async change(ctx, plan) {

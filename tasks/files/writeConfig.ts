@@ -22,7 +22,7 @@ export interface WriteConfigParams {
   createDirs?: boolean;
 }
 
-interface Plan {
+export interface WriteConfigPlan {
   exists: boolean;
   /** Text to write, or null when the content is already right. */
   write: string | null;
@@ -34,7 +34,7 @@ interface Plan {
   info: FileInfo | null;
 }
 
-export default defineTask<WriteConfigParams>({
+export default defineTask<WriteConfigParams, WriteConfigPlan>({
   name: 'writeConfig',
   summary: 'Writes a config file from structured content (YAML/JSON), from text, or merges keys into an existing YAML file, keeping its comments.',
   schema: {
@@ -74,7 +74,7 @@ export default defineTask<WriteConfigParams>({
   outputs: (p) => [p.path],
   inputs: (p) => [dirname(p.path)],
 
-  async check(ctx): Promise<CheckResult> {
+  async check(ctx): Promise<CheckResult<WriteConfigPlan>> {
     const p = ctx.params;
     const { conn } = ctx;
     validateCombination(p);
@@ -98,7 +98,7 @@ export default defineTask<WriteConfigParams>({
       if (gid !== -1 && info.gid !== gid) reasons.push(`group ${info.gid}, want ${gid}`);
       fixAttributes = write === null && reasons.length > 0;
     }
-    const plan: Plan = { exists: info !== null, write, previous, fixAttributes, mode, uid, gid, info };
+    const plan: WriteConfigPlan = { exists: info !== null, write, previous, fixAttributes, mode, uid, gid, info };
     return {
       changed: reasons.length > 0,
       reasons,
@@ -110,7 +110,7 @@ export default defineTask<WriteConfigParams>({
   async change(ctx, result) {
     const p = ctx.params;
     const { conn } = ctx;
-    const plan = result.state as Plan;
+    const plan = result.state;
     const owner = plan.uid !== -1 ? plan.uid : plan.info?.uid;
     const group = plan.gid !== -1 ? plan.gid : plan.info?.gid;
     if (plan.write === null) {

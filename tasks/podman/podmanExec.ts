@@ -1,6 +1,6 @@
 import type { ExecResult } from '../../engine/connection.ts';
 import { CommandError, TaskError } from '../../engine/errors.ts';
-import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
+import { defineTask, type CheckResult, type PlannedChange, type TaskContext } from '../../engine/task.ts';
 import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSchema, type Podman } from './cli.ts';
 
 export interface PodmanExecParams {
@@ -46,7 +46,10 @@ async function runCommand(pm: Podman, p: PodmanExecParams): Promise<ExecResult> 
   return r;
 }
 
-async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult> {
+/** The command's result when check() had to run it to learn whether it changed anything. */
+type AlreadyRan = ExecResult | undefined;
+
+async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult<AlreadyRan>> {
   const p = ctx.params;
   commandOf(p);
   const pm = podmanOf(ctx.conn, p.podmanPath);
@@ -71,13 +74,13 @@ async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult> {
   return { changed, reasons: [changed ? 'output shows a change' : 'output shows no change'], data: outputOf(r), state: r };
 }
 
-async function change(ctx: TaskContext<PodmanExecParams>, plan: CheckResult) {
+async function change(ctx: TaskContext<PodmanExecParams>, plan: PlannedChange<AlreadyRan>) {
   if (plan.state) return { message: 'ran' };
   const r = await runCommand(podmanOf(ctx.conn, ctx.params.podmanPath), ctx.params);
   return { message: 'ran', data: outputOf(r) };
 }
 
-export default defineTask<PodmanExecParams>({
+export default defineTask<PodmanExecParams, AlreadyRan>({
   name: 'podmanExec',
   summary: 'Runs a command inside a running container, unless a probe in the container says it is already done.',
   schema: {

@@ -1,5 +1,5 @@
 import { TaskError } from '../../engine/errors.ts';
-import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
+import { defineTask, type CheckResult, type PlannedChange, type TaskContext } from '../../engine/task.ts';
 import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL_TIMEOUT_MS, type Podman } from './cli.ts';
 import { archiveImageId } from './archive.ts';
 import { pullImage } from './pull.ts';
@@ -29,7 +29,10 @@ async function requireFile(ctx: TaskContext<PodmanImageParams>, path: string, wh
 }
 
 /** A present image is current when the archive holds the same image ID under its name. */
-async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: string): Promise<CheckResult> {
+/** 'done' when check() already pulled (pull: always found a newer image). */
+type Pulled = 'done' | undefined;
+
+async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: string): Promise<CheckResult<Pulled>> {
   const archive = ctx.params.archive!;
   await requireFile(ctx, archive, 'archive');
   const archived = await archiveImageId(ctx.conn, archive, ctx.params.name);
@@ -38,7 +41,7 @@ async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: stri
   return { changed: true, reasons: [`the archive holds image ${archived.slice(0, 12)}, the host has ${presentId.slice(0, 12)}: would load the archive`] };
 }
 
-async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult> {
+async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult<Pulled>> {
   const p = ctx.params;
   const pm = podmanOf(ctx.conn, p.podmanPath);
   const source = sourceOf(p);
@@ -67,7 +70,7 @@ async function load(pm: Podman, p: PodmanImageParams): Promise<void> {
   throw new TaskError(`archive ${p.archive} was loaded but holds no image named ${p.name}`);
 }
 
-async function change(ctx: TaskContext<PodmanImageParams>, plan: CheckResult) {
+async function change(ctx: TaskContext<PodmanImageParams>, plan: PlannedChange<Pulled>) {
   const p = ctx.params;
   const pm = podmanOf(ctx.conn, p.podmanPath);
   if (plan.state === 'done') return { message: 'pulled' };
@@ -85,7 +88,7 @@ async function change(ctx: TaskContext<PodmanImageParams>, plan: CheckResult) {
   return { message: source === 'pull' ? 'pulled' : source === 'archive' ? 'loaded' : 'imported', data: { imageId: info?.Id } };
 }
 
-export default defineTask<PodmanImageParams>({
+export default defineTask<PodmanImageParams, Pulled>({
   name: 'podmanImage',
   summary: 'A podman image present (pulled, loaded from a `podman save` archive, or imported from a tarball) or absent.',
   schema: {

@@ -1,5 +1,5 @@
 import { TaskError } from '../../engine/errors.ts';
-import { defineTask, type CheckResult, type FileDiff, type TaskContext } from '../../engine/task.ts';
+import { defineTask, type CheckResult, type FileDiff, type PlannedChange, type TaskContext } from '../../engine/task.ts';
 import {
   inspectContainer,
   inspectImage,
@@ -135,7 +135,7 @@ function stateWord(state: string): string {
   return state === 'absent' ? 'absent' : state === 'stopped' ? 'stopped' : 'running';
 }
 
-async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult> {
+async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult<RunPlan>> {
   const p = ctx.params;
   const pm = podmanOf(ctx.conn, p.podmanPath);
   const state = p.state ?? 'started';
@@ -208,8 +208,8 @@ async function requireRunning(pm: Podman, name: string): Promise<ContainerInfo> 
   );
 }
 
-async function change(ctx: TaskContext<PodmanRunParams>, result: CheckResult) {
-  const plan = result.state as RunPlan;
+async function change(ctx: TaskContext<PodmanRunParams>, result: PlannedChange<RunPlan>) {
+  const plan = result.state;
   const pm = podmanOf(ctx.conn, ctx.params.podmanPath);
   const name = ctx.params.name;
   for (const action of plan.actions) {
@@ -223,7 +223,7 @@ async function change(ctx: TaskContext<PodmanRunParams>, result: CheckResult) {
   return { message: plan.actions.join(', ') || undefined, data: { containerId: info?.Id } };
 }
 
-export default defineTask<PodmanRunParams>({
+export default defineTask<PodmanRunParams, RunPlan>({
   name: 'podmanRun',
   summary:
     'A podman container in the wanted state; an existing container that matches the spec (inspected, normalised) is left alone, otherwise recreated.',

@@ -32,7 +32,7 @@ function apiSeverity(severity: Severity | undefined): string {
   return !severity || severity === 'normal' ? 'info' : severity;
 }
 
-export default defineTask<QuayMessageParams>({
+export default defineTask<QuayMessageParams, MessagePlan>({
   name: 'quayMessage',
   summary: "Ensures a globally visible user message (superuser panel) exists, or is gone, through Quay's API.",
   secretParams: ['token'],
@@ -95,7 +95,7 @@ export default defineTask<QuayMessageParams>({
 
   async change(ctx, result) {
     const p = ctx.params;
-    const plan = result.state as MessagePlan;
+    const plan = result.state;
     const client = await QuayClient.create(p, p.token);
     // Create first, so a failure never leaves the registry without the message it had.
     if (plan.create) {

@@ -38,7 +38,7 @@ interface MirrorPlan {
 
 const EXPLICIT_TAG = '^[^*?\\[]+$';
 
-export default defineTask<QuayMirrorParams>({
+export default defineTask<QuayMirrorParams, MirrorPlan>({
   name: 'quayMirror',
   summary: 'Ensures a Quay repository mirrors an external repository: organization, robot, repository in MIRROR state and mirror settings.',
   secretParams: ['token', 'password'],
@@ -138,7 +138,7 @@ export default defineTask<QuayMirrorParams>({
 
   async change(ctx, result) {
     const p = ctx.params;
-    const plan = result.state as MirrorPlan;
+    const plan = result.state;
     const client = await QuayClient.create(p, p.token);
     const ns = seg(p.namespace);
     const repoPath = repositoryPath(p);

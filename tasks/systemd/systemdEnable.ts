@@ -51,7 +51,7 @@ function containerSpec(p: SystemdEnableParams): ContainerSpec {
   return { image, command, entrypoint, env, ports, volumes, network, user, labels, extraArgs };
 }
 
-export default defineTask<SystemdEnableParams>({
+export default defineTask<SystemdEnableParams, UnitPlan>({
   name: 'systemdEnable',
   summary: 'Writes container-NAME.service (the shape of `podman generate systemd --new`, byte-stable) and enables it',
   schema: {
@@ -125,7 +125,7 @@ export default defineTask<SystemdEnableParams>({
 
   async change(ctx, plan): Promise<ChangeResult> {
     const p = ctx.params;
-    const s = plan.state as UnitPlan;
+    const s = plan.state;
     const unit = unitName(p.name);
     const enabled = p.enabled ?? true;
     const systemd = await openSystemd(ctx.conn, p.sysroot ?? '/');

@@ -117,7 +117,7 @@ async function removeTarget(conn: Connection, t: Target): Promise<void> {
   if (t.registryDir) await conn.exec(['rmdir', '--', t.registryDir]);
 }
 
-export default defineTask<TrustCAParams>({
+export default defineTask<TrustCAParams, TrustPlan>({
   name: 'trustCA',
   summary: 'Trusts a CA certificate for podman/docker registries (certs.d) and the OS trust store',
   schema: {
@@ -165,7 +165,7 @@ export default defineTask<TrustCAParams>({
   },
 
   async change(ctx, checked) {
-    const state = checked.state as TrustPlan;
+    const state = checked.state;
     const root = ctx.params.sysroot ?? '/';
     const present = (ctx.params.state ?? 'present') === 'present';
     for (const t of state.stale) {

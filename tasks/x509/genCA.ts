@@ -83,7 +83,7 @@ function certProblems(cert: ParsedCertificate, extraCerts: number, key: KeyObjec
   return out;
 }
 
-export default defineTask<GenCaParams>({
+export default defineTask<GenCaParams, Plan>({
   name: 'genCA',
   summary: 'Creates a self-signed certificate authority (rootCA.key + rootCA.pem) and keeps it: renewed only when it must be.',
   schema: {
@@ -154,7 +154,7 @@ export default defineTask<GenCaParams>({
   },
 
   async change(ctx, result) {
-    const plan = result.state as Plan;
+    const plan = result.state;
     const { p } = plan;
     const written: string[] = [];
     if (plan.issueCert) {

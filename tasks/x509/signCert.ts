@@ -149,7 +149,10 @@ function certSummary(leaf: ParsedCertificate): Record<string, unknown> {
   return { fingerprint: leaf.fingerprint, notAfter: leaf.notAfter.toISOString(), sans: leaf.sans };
 }
 
-export default defineTask<SignCertParams>({
+/** No plan only in --check, when an input is still to come; change() never runs then. */
+type SignPlan = Plan | undefined;
+
+export default defineTask<SignCertParams, SignPlan>({
   name: 'signCert',
   summary: 'Creates a server key, CSR and certificate signed by a CA (ssl.key, ssl.csr, ssl.cert); re-issued only when it must be.',
   schema: {
@@ -188,7 +191,7 @@ export default defineTask<SignCertParams>({
     return [p.keyFile, p.csrFile, p.certFile];
   },
 
-  async check(ctx): Promise<CheckResult> {
+  async check(ctx): Promise<CheckResult<SignPlan>> {
     const p = resolve(ctx.params);
     if (ctx.checkMode && (ctx.pendingChange(p.caCertFile) || ctx.pendingChange(p.caKeyFile))) {
       return { changed: true, reasons: [`would change: CA at ${p.caCertFile} would be created/replaced by an earlier task`] };
@@ -258,7 +261,8 @@ export default defineTask<SignCertParams>({
   },
 
   async change(ctx, result) {
-    const plan = result.state as Plan;
+    const plan = result.state;
+    if (!plan) throw new TaskError('signCert: check() made no plan, so there is nothing to change');
     const { p, ca } = plan;
     const written: string[] = [];
     const write = async (path: string, data: string | Buffer, mode: number) => {

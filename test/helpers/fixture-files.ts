@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { TaskDefinition } from '../../engine/task.ts';
+import type { AnyTaskDefinition } from '../../engine/task.ts';
 
 /** Writes { 'relative/path': content } under a fresh temp directory; returns the directory. */
 export function writeTree(files: Record<string, string>): string {
@@ -13,12 +13,12 @@ export function writeTree(files: Record<string, string>): string {
   return dir;
 }
 
-function fakeTask(name: string, schema: Record<string, unknown>): TaskDefinition<unknown> {
+function fakeTask(name: string, schema: Record<string, unknown>): AnyTaskDefinition {
   return { name, summary: `fake ${name}`, schema, check: async () => ({ changed: false }), change: async () => {} };
 }
 
 /** Two task types with schemas, standing in for tasks/ in loader tests. */
-export function fakeRegistry(): Map<string, TaskDefinition<unknown>> {
+export function fakeRegistry(): Map<string, AnyTaskDefinition> {
   return new Map([
     ['genCA', fakeTask('genCA', {
       type: 'object',
@@ -42,7 +42,7 @@ export function fakeRegistry(): Map<string, TaskDefinition<unknown>> {
 }
 
 /** genCA with the shape of the real task (dir + subject.CN), for the shared acceptance fixture. */
-export function acceptanceRegistry(): Map<string, TaskDefinition<unknown>> {
+export function acceptanceRegistry(): Map<string, AnyTaskDefinition> {
   return new Map([
     ['genCA', fakeTask('genCA', {
       type: 'object',

@@ -7,8 +7,8 @@ import type { TaskDefinition } from '../../engine/task.ts';
 import { LocalConnection } from '../../engine/connections/local.ts';
 
 /** Runs one task on one connection the way the runner does (check, then change unless check mode). */
-export function runTask<P>(
-  def: TaskDefinition<P>,
+export function runTask<P, S>(
+  def: TaskDefinition<P, S>,
   params: P,
   conn: Connection,
   opts: { check?: boolean; diff?: boolean; pending?: Set<string> } = {},

@@ -2,7 +2,6 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TaskError } from '../../../engine/errors.ts';
 import { ParamValidator } from '../../../engine/run/param-validator.ts';
-import type { TaskDefinition } from '../../../engine/task.ts';
 import quayMirror from '../../../tasks/quay/quayMirror.ts';
 import { FakeQuay } from '../../helpers/fake-quay.ts';
 import { localConnection, runTask } from '../../helpers/task-harness.ts';
@@ -166,7 +165,7 @@ describe('quayMirror', () => {
 
   test('the schema rejects the same tag list, and an empty one', () => {
     const validator = new ParamValidator();
-    const def = quayMirror as unknown as TaskDefinition<unknown>;
+    const def = quayMirror;
     assert.deepEqual(validator.validate(def, { ...params(), tags: ['v3.7.0', 'v3*'] }), []);
     assert.match(validator.validate(def, { ...params(), tags: ['v3*', 'v3.?'] }).join('\n'), /tags.*must contain at least 1 valid item/);
     assert.match(validator.validate(def, { ...params(), tags: [] }).join('\n'), /tags.*must NOT have fewer than 1 items/);
@@ -177,8 +176,8 @@ describe('quayMirror', () => {
     assert.equal(schema.additionalProperties, false);
     for (const [name, prop] of Object.entries(schema.properties)) assert.ok(prop.description, `${name} has no description`);
     const validator = new ParamValidator();
-    assert.match(validator.validate(quayMirror as unknown as TaskDefinition<unknown>, { ...params(), tagz: [] }).join('\n'), /unknown field 'tagz'/);
-    const def = quayMirror as unknown as TaskDefinition<unknown>;
+    assert.match(validator.validate(quayMirror, { ...params(), tagz: [] }).join('\n'), /unknown field 'tagz'/);
+    const def = quayMirror;
     assert.deepEqual(validator.validate(def, { ...params(), repository: 'quay/quay-rhel8' }), []);
     assert.notDeepEqual(validator.validate(def, { ...params(), repository: 'quay//rhel8' }), []);
     assert.notDeepEqual(validator.validate(def, { ...params(), syncStartDate: '2024-01-01 00:00' }), []);

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TaskError } from '../../../engine/errors.ts';
-import type { TaskDefinition } from '../../../engine/task.ts';
+import type { AnyTaskDefinition } from '../../../engine/task.ts';
 import quayMessage from '../../../tasks/quay/quayMessage.ts';
 import quayMirror from '../../../tasks/quay/quayMirror.ts';
 import quayUser from '../../../tasks/quay/quayUser.ts';
@@ -57,7 +57,7 @@ describe('quay* tasks over HTTPS (CA made with openssl)', () => {
 });
 
 describe('quay* task schemas', () => {
-  const defs = [quayUser, quayMessage, quayMirror] as unknown as TaskDefinition<unknown>[];
+  const defs: AnyTaskDefinition[] = [quayUser, quayMessage, quayMirror];
   for (const def of defs) {
     test(`${def.name}: closed schema, every field described, secrets declared`, () => {
       const schema = def.schema as { additionalProperties: boolean; properties: Record<string, { description?: string }> };
