@@ -78,7 +78,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   const slice = values.slice === undefined ? undefined : parseSlice(values.slice);
   const {
     buildJsonReport, installInterruptHandler, loadAll, openConnection, ParamValidator, PlainReporter, ProgressReporter,
-    readVaultPassword, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
+    maskByKey, readVaultPassword, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
   } = await import('./run-deps.ts');
   const registry = taskRegistry();
   const loaded = await loadAll({
@@ -98,29 +98,42 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   }
 
   const masker = new SecretMasker(loaded.secretValues);
-  const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
-  const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
-  const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
-  const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
+  try {
+    const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
+    const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
+    const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
+    const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
 
-  const started = performance.now();
-  if (values.check) out('CHECK MODE: nothing will be changed.');
-  const summary = await runPlaybook(
-    { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted },
-    { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: interrupt.onHardStop },
-  );
-  interrupt.remove();
-  await reporter.end();
-  out('\n' + renderRecap(summary.counts));
-  if (values.report) {
-    const identity = { playbook: playbookFile, inventory: values.inventory, slice, interrupted: summary.interrupted };
-    await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results, identity));
+    const started = performance.now();
+    if (values.check) out('CHECK MODE: nothing will be changed.');
+    const summary = await runPlaybook(
+      { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted },
+      { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: interrupt.onHardStop },
+    );
+    interrupt.remove();
+    await reporter.end();
+    out('\n' + renderRecap(summary.counts));
+    if (values.report) {
+      const identity = { playbook: playbookFile, inventory: values.inventory, slice, interrupted: summary.interrupted };
+      await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results, identity));
+    }
+    if (summary.failedHosts.length > 0) {
+      const retry = await writeRetryFile(playbookFile, summary.failedHosts, slice);
+      out(`\n${retryHint(playbookFile, values.inventory, retry)}`);
+    }
+    return runExitCode(summary);
+  } catch (error) {
+    throw maskedError(error, (text) => masker.mask(maskByKey(text)));
   }
-  if (summary.failedHosts.length > 0) {
-    const retry = await writeRetryFile(playbookFile, summary.failedHosts, slice);
-    out(`\n${retryHint(playbookFile, values.inventory, retry)}`);
+}
+
+/** An error escaping the run shows (and with TACKLE_DEBUG prints its stack) only with its secrets masked. */
+function maskedError(error: unknown, mask: (text: string) => string): unknown {
+  if (error instanceof Error) {
+    error.message = mask(error.message);
+    if (error.stack) error.stack = mask(error.stack);
   }
-  return runExitCode(summary);
+  return error;
 }
 
 /** With --slice K/N, only that slice's hosts (of those --limit left). */

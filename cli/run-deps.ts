@@ -10,7 +10,7 @@ export { PlainReporter } from '../engine/report/plain.ts';
 export { ProgressReporter } from '../engine/report/progress.ts';
 export { renderRecap } from '../engine/report/recap.ts';
 export { runPlaybook } from '../engine/run/runner.ts';
-export { SecretMasker } from '../engine/secrets.ts';
+export { maskByKey, SecretMasker } from '../engine/secrets.ts';
 export { readVaultPassword } from './vault.ts';
 export { taskRegistry } from './task-registry.ts';
 export { installInterruptHandler } from './interrupt.ts';

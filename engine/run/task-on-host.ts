@@ -217,7 +217,10 @@ function failed(
   const text = error instanceof Error ? error.message : String(error);
   const where = text.includes(call.pos.file) ? '' : ` (task '${call.name}' at ${formatPos(call.pos)})`;
   const message = call.noLog ? `failed; details hidden by no_log${where}` : `${text}${where}`;
-  if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) console.error(error);
+  // TACKLE_DEBUG: the stack of an unexpected error, masked like every other output.
+  if (!(error instanceof Error && error.name !== 'Error') && process.env['TACKLE_DEBUG']) {
+    console.error(masked(rc, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+  }
   store({ changed: false, failed: true, skipped: false, msg: masked(rc, message) });
   return result({ status: 'failed', message, reasons: [], diff: [] }, call.ignoreErrors);
 }
