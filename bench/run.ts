@@ -19,6 +19,7 @@ import { compareRoots, layoutProblems } from './lib/equivalence.ts';
 import { peakControllerMb, runMeasured, type Measured } from './lib/measure.ts';
 import { formatTable, machineFacts, TOOLS, type BenchResult, type RunResult, type Tool, type ToolResult } from './lib/report.ts';
 import { measureStartup } from './lib/startup.ts';
+import { measureFactsCost } from './lib/facts-cost.ts';
 import { checkTargets } from './lib/targets.ts';
 import { coldBreakdown, formatColdBreakdown } from './lib/cold-time.ts';
 import { growthFrom } from './lib/growth.ts';
@@ -212,6 +213,10 @@ async function bench(o: Options): Promise<BenchResult> {
         cold = coldBreakdown(join(work, 'first-cold.json'), join(work, 'first-warm.json'), o.hosts, machine.nproc);
         console.log(formatColdBreakdown(cold));
       }
+    }
+    if (o.tools.includes('tackle')) {
+      const facts = await measureFactsCost(TACKLE_BIN, ctx.tackle.inventoryFile, work, o.hosts);
+      console.log(`facts: gather_facts on ${o.hosts} hosts ${facts.withFactsSeconds.toFixed(2)} s, without ${facts.withoutFactsSeconds.toFixed(2)} s: +${(facts.withFactsSeconds - facts.withoutFactsSeconds).toFixed(2)} s (one command per host; median of 3)`);
     }
     const results: ToolResult[] = o.tools.map((tool) => {
       const s = samples.get(tool)!;

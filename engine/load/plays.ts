@@ -5,6 +5,7 @@ import { readVarsMap } from './inventory.ts';
 import { isBlock, type MetaNode, type Play, type SerialSpec, type TaskCall, type TaskNode } from '../model.ts';
 import { inheritFrom, NOTHING_INHERITED } from './inherit.ts';
 import { PlayRoles } from './roles.ts';
+import { promptVars } from './vars-prompt.ts';
 import { flattenTasks, parseTaskList, type TaskListContext } from './task-list.ts';
 import { PLAY_SCHEMA, suggestion, validateAgainst } from './playbook-schema.ts';
 import { hasTemplate, renderString } from '../template/template.ts';
@@ -110,7 +111,7 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
   const handlers = [...body.handlers, ...body.roleHandlers];
   checkNotify(src, path, raw, handlers, ctx.problems);
 
-  const vars = isPlainObject(raw.vars) ? raw.vars : {};
+  const vars = { ...(isPlainObject(raw.vars) ? raw.vars : {}), ...promptVars(src, path, raw.vars_prompt, ctx.extraVars, ctx.problems) };
   const varsFiles = loadVarsFiles(src, path, raw.vars_files, vars, ctx);
   if (schemaProblems.length > 0) return undefined;
 

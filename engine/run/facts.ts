@@ -8,6 +8,15 @@ import { scopeFor, type RunContext } from './run-context.ts';
 import { connectFor } from './task-connection.ts';
 
 const gathered = new WeakMap<HostSession, Record<string, unknown>>();
+/** Hosts that could not be reached for facts: their next task reports it, without a second connect. */
+const unreachable = new WeakMap<HostSession, string>();
+
+/** Why the host could not be reached when facts were gathered (once; the next call returns undefined). */
+export function takeFactsUnreachable(session: HostSession): string | undefined {
+  const message = unreachable.get(session);
+  unreachable.delete(session);
+  return message;
+}
 
 /** The facts gathered for a host in this run (ansible_facts and the ansible_* names), if any. */
 export function factsOf(session: HostSession): Record<string, unknown> | undefined {
@@ -15,8 +24,9 @@ export function factsOf(session: HostSession): Record<string, unknown> | undefin
 }
 
 /**
- * gather_facts: one command per host that has none yet (facts are cached for the run). Only a host
- * that cannot be reached or read is reported (as the task 'Gathering Facts'); success is a -v line.
+ * gather_facts: one command per host that has none yet (facts are cached for the run), shown as -v
+ * lines. A host that cannot be reached is reported unreachable at its first task (as without facts);
+ * a host whose facts cannot be read fails with 'Gathering Facts'.
  */
 export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession[], forks: number, record: (r: HostTaskResult, s: HostSession) => void): Promise<void> {
   const call: TaskCall = { name: 'Gathering Facts', type: 'facts', args: {}, pos: play.pos, tags: [], notify: [], noLog: false, ignoreErrors: false };
@@ -33,8 +43,12 @@ export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession
         gathered.set(s, factVariables(facts));
         rc.reporter.verbose(s.name, `facts gathered in ${Math.round(performance.now() - started)} ms`);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        record({ host: s.name, play: play.name, task: call.name, type: call.type, status: error instanceof ConnectionError ? 'unreachable' : 'failed', durationMs: performance.now() - started, message: rc.masker.mask(message), reasons: [], diff: [] }, s);
+        const message = rc.masker.mask(error instanceof Error ? error.message : String(error));
+        if (error instanceof ConnectionError) {
+          unreachable.set(s, message);
+          return;
+        }
+        record({ host: s.name, play: play.name, task: call.name, type: call.type, status: 'failed', durationMs: performance.now() - started, message, reasons: [], diff: [] }, s);
       }
     },
   );

@@ -5,7 +5,7 @@ import type { Play, TaskCall } from '../model.ts';
 import { emptyCounts, type HostCounts, type HostTaskResult } from '../report/events.ts';
 import type { RunContext } from './run-context.ts';
 import { flushHandlers, walk, type Walk } from './walk.ts';
-import { gatherFacts } from './facts.ts';
+import { gatherFacts, takeFactsUnreachable } from './facts.ts';
 
 export interface RunOptions {
   /** Host names the run is limited to (already resolved from --limit); undefined = no limit. */
@@ -117,6 +117,11 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         if (play.gatherFacts !== false) await gatherFacts(rc, play, batchSessions, forks, record);
         if (play.strategy === 'free') await mapLimit(batchSessions, forks, (s) => walk(body, [s], w, true));
         else await walk(body, batchSessions, w, true);
+        for (const s of batchSessions) {
+          // Unreachable for facts and no task reached it since (all skipped by tags): still counted.
+          const message = takeFactsUnreachable(s);
+          if (message) record({ host: s.name, play: play.name, task: 'Gathering Facts', type: 'facts', status: 'unreachable', durationMs: 0, message, reasons: [], diff: [] }, s);
+        }
         stopped = w.stop ?? stopReason(play, batchSessions);
         if (!stopped && !rc.interrupted.value && !w.endPlay) await flushHandlers(batchSessions, w);
         if (w.endPlay) break;

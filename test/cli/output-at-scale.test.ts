@@ -76,10 +76,10 @@ describe('output at 200 hosts: one line of counts per task, failures by name, a 
   const failedLines = (n: number) => [`failed: [host${n}]: sh exited 3:`, `broken (task 'breaks on three hosts' at site.yml:8:7)`];
   const recap = [
     'PLAY RECAP ************************************************************',
-    '145 hosts : ok=2  changed=1  unreachable=0  failed=0  skipped=1  ignored=0',
-    ' 49 hosts : ok=2  changed=2  unreachable=0  failed=0  skipped=1  ignored=0',
-    '  3 hosts : ok=1  changed=0  unreachable=0  failed=1  skipped=0  ignored=0',
-    '  3 hosts : ok=0  changed=0  unreachable=1  failed=0  skipped=0  ignored=0',
+    '145 hosts : ok=2  changed=1  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0',
+    ' 49 hosts : ok=2  changed=2  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0',
+    '  3 hosts : ok=1  changed=0  unreachable=0  failed=1  skipped=0  rescued=0  ignored=0',
+    '  3 hosts : ok=0  changed=0  unreachable=1  failed=0  skipped=0  rescued=0  ignored=0',
     'failed (3): host7, host50, host123',
     'unreachable (3): host60, host130, host190',
   ];

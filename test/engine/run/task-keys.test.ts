@@ -72,6 +72,31 @@ describe('task keywords', () => {
   });
 });
 
+describe('vars_prompt', () => {
+  const files = {
+    'site.yml': `- hosts: localhost
+  gather_facts: false
+  vars_prompt:
+    - name: release
+      prompt: Which release?
+  tasks:
+    - name: use it
+      ${append('{{ release }}')}
+`,
+  };
+  test('a run without a terminal is refused at the prompt, exit 5, nothing run', async () => {
+    const r = await run(files);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(r.stderr, /site\.yml:4:7: vars_prompt 'release' needs an interactive terminal.*-e release=VALUE/);
+    assert.equal(existsSync(join(r.dir, 'log')), false);
+  });
+  test('-e gives the value, so nothing is asked (as in Ansible)', async () => {
+    const r = await run(files, '-e', 'release=3.7');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(readFileSync(join(r.dir, 'log'), 'utf8'), '3.7\n');
+  });
+});
+
 describe('includes, play sections and meta', () => {
   test('pre_tasks, roles, tasks, post_tasks in order, handlers flushed after each section', async () => {
     const r = await run({

@@ -1,0 +1,53 @@
+import { readSync } from 'node:fs';
+import type { InputError } from '../errors.ts';
+import { isPlainObject } from '../values.ts';
+import type { PathSegment, YamlSource } from './yaml-source.ts';
+
+/**
+ * vars_prompt: asks on the terminal for each variable not given with -e (as Ansible skips those).
+ * A run without a terminal cannot answer, so it is refused before any host is contacted.
+ */
+export function promptVars(src: YamlSource, path: PathSegment[], spec: unknown, extraVars: Record<string, unknown>, problems: InputError[]): Record<string, unknown> {
+  if (!Array.isArray(spec)) return {};
+  const values: Record<string, unknown> = {};
+  spec.forEach((entry, i) => {
+    if (!isPlainObject(entry) || typeof entry.name !== 'string') return;
+    const name = entry.name;
+    if (name in extraVars) return;
+    if (!process.stdin.isTTY) {
+      problems.push(src.error([...path, 'vars_prompt', i], `vars_prompt '${name}' needs an interactive terminal, and this run has none: pass it with -e ${name}=VALUE`));
+      return;
+    }
+    const question = typeof entry.prompt === 'string' ? entry.prompt : name;
+    const fallback = entry.default === undefined ? undefined : String(entry.default);
+    process.stderr.write(`${question}${fallback === undefined ? '' : ` [${fallback}]`}: `);
+    const answer = readLine(entry.private !== false);
+    values[name] = answer === '' && fallback !== undefined ? fallback : answer;
+  });
+  return values;
+}
+
+/** One line from the terminal; `hidden` turns echo off (raw mode) as for a password. */
+function readLine(hidden: boolean): string {
+  const stdin = process.stdin;
+  if (hidden) stdin.setRawMode(true);
+  const buf = Buffer.alloc(1);
+  let line = '';
+  try {
+    for (;;) {
+      const n = readSync(0, buf, 0, 1, null);
+      if (n === 0) break;
+      const ch = buf.toString('utf8');
+      if (ch === '\n' || ch === '\r') break;
+      if (ch === '\u0003') throw new Error('interrupted at a vars_prompt');
+      if (ch === '\u007f') line = line.slice(0, -1);
+      else line += ch;
+    }
+  } finally {
+    if (hidden) {
+      stdin.setRawMode(false);
+      process.stderr.write('\n');
+    }
+  }
+  return line;
+}
