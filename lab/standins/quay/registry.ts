@@ -28,16 +28,25 @@ export function tlsFiles(stackDir: string): { cert: string; key: string } {
 
 export async function runRegistry(config: QuayConfig, stackDir: string, ports: Ports): Promise<void> {
   const tls = tlsFiles(stackDir);
-  const persisted = await migrateAndLoad(config.DB_URI);
+  // Until the database was usable once (it may start after Quay, at boot), every API request
+  // tries again first, and gets 503 while it is not: the API never answers from an empty state.
+  let databaseReady = false;
+  const ensureDatabase = async () => {
+    if (databaseReady) return;
+    const state = await migrateAndLoad(config.DB_URI);
+    if (state === false) return;
+    databaseReady = true;
+    if (state !== true) api.restore(state);
+  };
   const api: QuayApi = new QuayApi({
     userInitialize: config.FEATURE_USER_INITIALIZE ?? false,
     anonymousAccess: config.FEATURE_ANONYMOUS_ACCESS ?? true,
     mailing: config.FEATURE_MAILING ?? true,
     onWrite: () => {
-      if (persisted) void saveApiState(config.DB_URI, api.snapshot()).catch((error) => log('quay', `cannot save the API state: ${errorText(error)}`));
+      if (databaseReady) void saveApiState(config.DB_URI, api.snapshot()).catch((error) => log('quay', `cannot save the API state: ${errorText(error)}`));
     },
   });
-  if (persisted && persisted !== true) api.restore(persisted);
+  await ensureDatabase();
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && (path === '/health/instance' || path === '/health/endtoend')) {
@@ -58,7 +67,11 @@ export async function runRegistry(config: QuayConfig, stackDir: string, ports: P
       res.end('{}');
       return;
     }
-    api.serve(req, res);
+    void ensureDatabase().then(() => {
+      if (databaseReady) return api.serve(req, res);
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'the database is not available', status: 503, title: 'database_unavailable' }));
+    });
   };
   const plain = http.createServer(listener);
   let secure: https.Server;

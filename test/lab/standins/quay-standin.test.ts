@@ -152,10 +152,13 @@ describe('quay stand-in (registry mode)', () => {
     assert.equal(h.services.redis, true);
   });
 
-  it('503 naming the database when its password is wrong', async () => {
-    const h = await health(await startQuay({ DB_URI: `postgresql://quayuser:wrong@127.0.0.1:${pg.port}/quay` }));
+  it('503 naming the database when its password is wrong; its API answers 503 too, never from an empty state', async () => {
+    const run = await startQuay({ DB_URI: `postgresql://quayuser:wrong@127.0.0.1:${pg.port}/quay` });
+    const h = await health(run);
     assert.equal(h.status, 503);
     assert.match(h.failures.database!, /password authentication failed/);
+    const initialize = await requestJson(`${run.https}/api/v1/user/initialize`, { method: 'POST', body: { username: 'u', password: 'password123', email: 'u@example.com' }, ca: ca.caPem });
+    assert.equal(initialize.status, 503);
   });
 
   it('503 naming Redis when its password is wrong', async () => {
