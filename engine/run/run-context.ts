@@ -6,7 +6,7 @@ import type { ParamValidator } from './param-validator.ts';
 import type { Reporter } from '../report/events.ts';
 import type { SecretMasker } from '../secrets.ts';
 import type { AnyTaskDefinition } from '../task.ts';
-import { buildHostScope, type Scope } from '../template/vars.ts';
+import { buildHostScope, type RunState, type Scope } from '../template/vars.ts';
 
 /** What every part of one run shares. */
 export interface RunContext {
@@ -20,6 +20,8 @@ export interface RunContext {
   diffMode: boolean;
   /** Set on SIGINT: no new task starts. */
   interrupted: { value: boolean };
+  /** The play being run: its hosts, the current batch and every host's session (for hostvars, ansible_play_hosts). */
+  playState?: { hosts: readonly string[]; batch: readonly string[]; sessions: ReadonlyMap<string, HostSession> };
 }
 
 /** A host's variables for one task: with the task's role defaults, vars and params, and any extra layer (a loop item). */
@@ -33,5 +35,22 @@ export function scopeFor(rc: RunContext, session: HostSession, play: Play, call?
     playVarsFiles: rc.loaded.playVarsFiles.get(play) ?? {},
     registered: session.registered,
     extraVars: rc.loaded.extraVars,
+    run: runState(rc, session),
   });
+}
+
+function runState(rc: RunContext, session: HostSession): RunState {
+  const state = rc.playState;
+  const active = (hosts: readonly string[]): string[] => hosts.filter((h) => state?.sessions.get(h)?.state !== 'failed' && state?.sessions.get(h)?.state !== 'unreachable');
+  return {
+    checkMode: rc.checkMode,
+    diffMode: rc.diffMode,
+    playHosts: active(state?.hosts ?? [session.name]),
+    playBatch: active(state?.batch ?? [session.name]),
+    registeredOf: (host) => state?.sessions.get(host)?.registered ?? {},
+    factsOf: (host) => {
+      const other = state?.sessions.get(host);
+      return (other && factsOf(other)) ?? {};
+    },
+  };
 }

@@ -92,6 +92,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
           break;
         }
         rc.reporter.batchStart?.(index, batches.length, batch);
+        rc.playState = { hosts, batch, sessions };
         const batchSessions = batch.map((h) => sessions.get(h)!).filter((s) => s.state === 'active');
         for (const s of batchSessions) s.notified.clear();
         const w: Walk = {

@@ -8,7 +8,7 @@ import type { HostTaskResult } from '../report/events.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/template.ts';
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
-import { stripOmitted, type Scope } from '../template/vars.ts';
+import { stripOmitted, withOutputLines, type Scope } from '../template/vars.ts';
 import { maskByKey } from '../secrets.ts';
 import type { FileDiff } from '../task.ts';
 
@@ -238,7 +238,7 @@ function shownDiff(rc: RunContext, call: TaskCall, d: FileDiff): FileDiff {
 }
 
 function register(call: TaskCall, session: HostSession, value: Record<string, unknown>): void {
-  if (call.register) session.registered = { ...session.registered, [call.register]: value };
+  if (call.register) session.registered = { ...session.registered, [call.register]: withOutputLines(value) };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -17,7 +17,11 @@ export class TemplateError extends TackleError {
 
 /** A variable or attribute that is not there; an error only once it is actually used. */
 export class Undefined {
-  constructor(readonly variable: string) {}
+  constructor(
+    readonly variable: string,
+    /** Why it is undefined, when more can be said than its name (kept along `.a.b` chains). */
+    readonly reason?: string,
+  ) {}
 }
 
 export type Kwargs = Readonly<Record<string, Expr>>;

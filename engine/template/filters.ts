@@ -6,7 +6,7 @@ import { isCryptScheme, randomSalt, shaCrypt } from './crypt.ts';
 import { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 import { pythonJson, pythonYaml, shellQuote } from './serialise.ts';
 import { applyTest, containsValue, pythonRegex } from './tests.ts';
-import { asList, asString, deepEqual, force, mapOf, member, number, order, percentFormat, toText, truthy, UndefinedVariableError } from './values.ts';
+import { asList, asString, deepEqual, force, mapOf, member, materialize, number, order, percentFormat, toText, truthy, UndefinedVariableError } from './values.ts';
 
 /** Filter names with one line each, for the README. */
 export const FILTERS: Readonly<Record<string, string>> = {
@@ -90,6 +90,8 @@ export function isKnownFilter(name: string): boolean {
 }
 
 type Kw = Record<string, unknown>;
+
+const LAZY_ARGUMENTS = new Set(['extract', 'map', 'select', 'reject', 'selectattr', 'rejectattr']);
 
 function toInt(v: unknown, fallback: unknown, base = 10): unknown {
   if (typeof v === 'number') return Math.trunc(v);
@@ -220,7 +222,9 @@ export function applyFilter(rawName: string, raw: unknown, args: unknown[], kw: 
   if (name === 'default' && kw['boolean'] !== undefined) args = [args[0], kw['boolean']];
   const special = undefinedAware(name, raw, args);
   if (special) return special.value;
-  const v = force(raw);
+  const v = materialize(force(raw));
+  // These pass their arguments on to extract, which reads single keys of hostvars: kept lazy.
+  if (!LAZY_ARGUMENTS.has(name)) args = args.map((a) => materialize(a));
   const [a0, a1] = args;
   switch (name) {
     case 'ternary':
@@ -303,7 +307,7 @@ export function applyFilter(rawName: string, raw: unknown, args: unknown[], kw: 
     case 'rejectattr':
       return selectBy(asList(v, name), args.slice(1), toText(a0), name === 'selectattr');
     case 'extract': {
-      const got = member(force(a0), v, `${toText(v)}`);
+      const got = member(a0, v, `${toText(v)}`);
       return a1 === undefined ? force(got) : force(member(force(got), a1, `${toText(v)}.${toText(a1)}`));
     }
     case 'flatten':

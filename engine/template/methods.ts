@@ -1,6 +1,6 @@
 import { isPlainObject } from '../values.ts';
 import { TemplateError } from './expression.ts';
-import { asList, asString, deepEqual, force, toText } from './values.ts';
+import { asList, asString, deepEqual, force, LazyMap, materialize, toText } from './values.ts';
 
 /**
  * Python methods callable on template values (`name.split(',')`, `cfg.items()`). Only the names
@@ -127,7 +127,8 @@ function pick<T>(table: Record<string, T>, name: string): T | undefined {
 }
 
 export function callMethod(self: unknown, name: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
-  const v = force(self);
+  if (self instanceof LazyMap && name === 'get') return self.has(toText(args[0])) ? self.get(toText(args[0])) : (args[1] ?? null);
+  const v = materialize(force(self));
   const forString = typeof v === 'string' ? pick(STRING_METHODS, name) : undefined;
   if (forString) return forString(asString(v, name), args, kwargs);
   const forList = Array.isArray(v) ? pick(LIST_METHODS, name) : undefined;

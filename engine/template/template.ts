@@ -4,7 +4,7 @@ import { parseDocument, type Node } from './document.ts';
 import { evaluate, type Scope } from './evaluate.ts';
 import { parseExpression, TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 import { searchFile, setTextRenderer } from './globals.ts';
-import { asList, force, mapOf, toText, truthy } from './values.ts';
+import { asList, force, mapOf, materialize, toText, truthy } from './values.ts';
 
 export { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 export { UndefinedVariableError, truthy, toText } from './values.ts';
@@ -114,7 +114,7 @@ export function renderString(s: string, scope: Scope): unknown {
   const outs = nodes.filter((n) => n.t === 'out');
   // A string that is one expression (surrounding whitespace aside) keeps the value's type.
   if (outs.length === 1 && nodes.every((n) => n.t === 'out' || (n.t === 'text' && n.s.trim() === ''))) {
-    return force(evaluate(outs[0]!.expr, scope));
+    return materialize(force(evaluate(outs[0]!.expr, scope)));
   }
   const out: string[] = [];
   renderNodes(nodes, new Frame(scope), out);

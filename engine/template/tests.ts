@@ -1,6 +1,6 @@
 import { isPlainObject } from '../values.ts';
 import { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
-import { asList, deepEqual, force, order, toText, truthy } from './values.ts';
+import { asList, deepEqual, force, LazyMap, materialize, order, toText, truthy } from './values.ts';
 
 /** Test names usable after `is` / `is not`, one line each for the README. */
 export const TESTS: Readonly<Record<string, string>> = {
@@ -98,6 +98,7 @@ const VERSION_OPS: Readonly<Record<string, (c: number) => boolean>> = {
 };
 
 function contains(container: unknown, item: unknown): boolean {
+  if (container instanceof LazyMap) return container.has(toText(item));
   if (typeof container === 'string') return typeof item === 'string' && container.includes(item);
   if (Array.isArray(container)) return container.some((x) => deepEqual(x, item));
   if (isPlainObject(container)) return Object.hasOwn(container, toText(item));
@@ -109,7 +110,7 @@ export function applyTest(rawName: string, raw: unknown, args: unknown[], kwargs
   if (rawName === 'defined') return !(raw instanceof Undefined);
   if (rawName === 'undefined') return raw instanceof Undefined;
   const name = Object.hasOwn(ALIASES, rawName) ? ALIASES[rawName]! : rawName;
-  const v = force(raw);
+  const v = materialize(force(raw));
   const a0 = args[0];
   switch (name) {
     case 'none':

@@ -6,19 +6,58 @@ import { TemplateError, Undefined } from './expression.ts';
 
 export class UndefinedVariableError extends TackleError {
   override name = 'UndefinedVariableError';
-  constructor(readonly variable: string) {
-    super(`undefined variable '${variable}'`);
+  constructor(
+    readonly variable: string,
+    reason?: string,
+  ) {
+    super(`undefined variable '${variable}'${reason ? `: ${reason}` : ''}`);
   }
 }
 
 export function force(v: unknown): unknown {
-  if (v instanceof Undefined) throw new UndefinedVariableError(v.variable);
+  if (v instanceof Undefined) throw new UndefinedVariableError(v.variable, v.reason);
   return v;
+}
+
+/**
+ * A map whose values are computed when read (`hostvars`, and `hostvars[h]`, whose variables are
+ * templated for that host on use). Read by key without touching the rest; turned into a plain
+ * map (entries that cannot be computed left out) only where a whole map is needed.
+ */
+export class LazyMap {
+  constructor(
+    readonly keys: () => string[],
+    readonly get: (key: string) => unknown,
+    /** How a missing key reads in the undefined-variable error. */
+    readonly missing?: (key: string) => string,
+  ) {}
+  has(key: string): boolean {
+    return this.keys().includes(key);
+  }
+}
+
+/** hostvars holds hosts that hold hostvars again: two levels (host, variable) are what a reader wants. */
+const MATERIALIZE_DEPTH = 2;
+
+export function materialize(v: unknown, depth = 0): unknown {
+  if (!(v instanceof LazyMap)) return v;
+  const entries: [string, unknown][] = [];
+  for (const k of v.keys()) {
+    try {
+      const x = v.get(k);
+      if (x instanceof Undefined || (x instanceof LazyMap && depth + 1 >= MATERIALIZE_DEPTH)) continue;
+      entries.push([k, materialize(x, depth + 1)]);
+    } catch {
+      // A variable that cannot be templated (it names an undefined one) is simply not shown.
+    }
+  }
+  return mapOf(entries);
 }
 
 
 export function truthy(v: unknown): boolean {
   v = force(v);
+  if (v instanceof LazyMap) return v.keys().length > 0;
   if (v === null || v === undefined) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0;
@@ -30,7 +69,7 @@ export function truthy(v: unknown): boolean {
 
 /** How a value appears inside mixed text: strings as they are, lists and maps as JSON, null as ''. */
 export function toText(v: unknown): string {
-  v = force(v);
+  v = materialize(force(v));
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
@@ -56,7 +95,8 @@ export function mapOf(entries: Iterable<readonly [string, unknown]>): Record<str
 
 /** An own key of a plain map or an index of a list; never anything inherited. */
 export function member(obj: unknown, key: unknown, path: string): unknown {
-  if (obj instanceof Undefined) return new Undefined(path);
+  if (obj instanceof Undefined) return new Undefined(path, obj.reason);
+  if (obj instanceof LazyMap) return obj.has(String(key)) ? obj.get(String(key)) : new Undefined(path, obj.missing?.(String(key)));
   if (Array.isArray(obj)) {
     const n = typeof key === 'number' ? key : /^-?[0-9]+$/.test(String(key)) ? Number(key) : NaN;
     const i = n < 0 ? obj.length + n : n;
@@ -97,6 +137,7 @@ export function order(a: unknown, b: unknown, op = '<'): number {
 
 export function asList(v: unknown, what: string): unknown[] {
   v = force(v);
+  if (v instanceof LazyMap) return v.keys();
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
   if (isPlainObject(v)) return Object.keys(v);

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { TackleError } from '../errors.ts';
 import type { Inventory, InventoryHost, Play } from '../model.ts';
 import { renderValue, Undefined, type Scope } from './template.ts';
+import { LazyMap } from './values.ts';
 
 export type { Scope } from './template.ts';
 
@@ -90,15 +91,16 @@ export function stripOmitted(value: unknown): unknown {
   return value;
 }
 
-export function magicVars(host: InventoryHost, inventory: Inventory, play: Play): Record<string, unknown> {
-  return {
-    omit: OMIT,
-    inventory_hostname: host.name,
-    inventory_hostname_short: host.name.split('.')[0],
-    group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
-    groups: Object.fromEntries(inventory.groups),
-    playbook_dir: dirname(resolve(play.pos.file)),
-  };
+/** What a run knows beyond one host, for the magic variables that look across hosts. */
+export interface RunState {
+  checkMode: boolean;
+  diffMode: boolean;
+  /** The play's hosts that have not failed, and those of the current batch. */
+  playHosts: readonly string[];
+  playBatch: readonly string[];
+  /** Another host's registered results and facts, for hostvars. */
+  registeredOf(host: string): Record<string, unknown>;
+  factsOf(host: string): Record<string, unknown>;
 }
 
 /** What a task adds to its host's variables (see buildHostScope for where each goes). */
@@ -112,12 +114,7 @@ export interface TaskVarLayers {
   extra?: Record<string, unknown>;
 }
 
-/**
- * Precedence, low to high, as Ansible's: role defaults, play defaults, inventory (already merged per host),
- * facts, play vars, play vars_files, role / block / task vars, registered results, role and include
- * params, loop variables, extra vars; magic variables cannot be overridden.
- */
-export function buildHostScope(args: {
+interface ScopeArgs {
   host: InventoryHost;
   inventory: Inventory;
   play: Play;
@@ -126,7 +123,81 @@ export function buildHostScope(args: {
   extraVars: Record<string, unknown>;
   task?: TaskVarLayers;
   facts?: Record<string, unknown>;
-}): VarScope {
+  run?: RunState | undefined;
+}
+
+/** hostvars[h] reading hostvars[...] again: deeper than this is a cycle. */
+const MAX_HOSTVARS_DEPTH = 16;
+let hostvarsDepth = 0;
+
+/** `hostvars`: every inventory host's variables, each templated in that host's own scope on use. */
+function hostvars(args: ScopeArgs): LazyMap {
+  return new LazyMap(
+    () => [...args.inventory.hosts.keys()],
+    (name) => {
+      const host = args.inventory.hosts.get(name)!;
+      const own = name === args.host.name;
+      const scope = buildHostScope({
+        ...args,
+        host,
+        task: undefined,
+        registered: args.run?.registeredOf(name) ?? (own ? args.registered : {}),
+        facts: args.run?.factsOf(name) ?? (own ? args.facts : {}),
+      });
+      return new LazyMap(
+        () => scope.names(),
+        (key) => {
+          if (hostvarsDepth >= MAX_HOSTVARS_DEPTH) throw new RecursiveVariableError([`hostvars['${name}'].${key}`, '...']);
+          hostvarsDepth++;
+          try {
+            return scope.lookup(key);
+          } finally {
+            hostvarsDepth--;
+          }
+        },
+      );
+    },
+    (name) => `no host '${name}' in the inventory`,
+  );
+}
+
+export function magicVars(args: ScopeArgs): Record<string, unknown> {
+  const { host, inventory, play, run } = args;
+  const playHosts = run?.playHosts ?? [host.name];
+  return {
+    omit: OMIT,
+    inventory_hostname: host.name,
+    inventory_hostname_short: host.name.split('.')[0],
+    group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+    groups: Object.fromEntries(inventory.groups),
+    hostvars: hostvars(args),
+    ansible_play_hosts: [...playHosts],
+    ansible_play_hosts_all: [...playHosts],
+    ansible_play_batch: [...(run?.playBatch ?? playHosts)],
+    ansible_check_mode: run?.checkMode ?? false,
+    ansible_diff_mode: run?.diffMode ?? false,
+    playbook_dir: dirname(resolve(play.pos.file)),
+    inventory_dir: inventory.file ? dirname(resolve(inventory.file)) : null,
+    inventory_file: inventory.file ? resolve(inventory.file) : null,
+  };
+}
+
+/** Ansible adds `stdout_lines` (and `stderr_lines`) beside a registered `stdout` (`stderr`). */
+export function withOutputLines(result: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...result };
+  for (const key of ['stdout', 'stderr']) {
+    const text = result[key];
+    if (typeof text === 'string' && !Object.hasOwn(result, `${key}_lines`)) out[`${key}_lines`] = text === '' ? [] : text.split(/\r?\n/);
+  }
+  return out;
+}
+
+/**
+ * Precedence, low to high, as Ansible's: role defaults, play defaults, inventory (already merged per host),
+ * facts, play vars, play vars_files, role / block / task vars, registered results, role and include
+ * params, loop variables, extra vars; magic variables cannot be overridden.
+ */
+export function buildHostScope(args: ScopeArgs): VarScope {
   const task = args.task ?? {};
   return VarScope.fromLayers([
     { vars: task.roleDefaults ?? {} },
@@ -140,6 +211,6 @@ export function buildHostScope(args: {
     { vars: task.params ?? {} },
     { vars: task.extra ?? {}, literal: true },
     { vars: args.extraVars },
-    { vars: magicVars(args.host, args.inventory, args.play), literal: true },
+    { vars: magicVars(args), literal: true },
   ]);
 }

@@ -1,0 +1,77 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tackle } from '../../helpers/cli.ts';
+import { tempDir } from '../../helpers/task-harness.ts';
+
+/** Two hosts over the local connection; each writes what it sees of the other into a file. */
+function project(content: string): string {
+  const dir = tempDir('tackle-h5-xhost-');
+  writeFileSync(
+    join(dir, 'hosts.yml'),
+    `all:
+  children:
+    web:
+      hosts:
+        web1.example.com: { ansible_connection: local, port: 8001 }
+        web2.example.com: { ansible_connection: local, port: 8002 }
+`,
+  );
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: web
+  tasks:
+    - name: say hello
+      command: { shell: "printf 'one\\\\ntwo\\\\n'" }
+      register: hello
+    - name: what this host sees
+      writeConfig:
+        path: "${dir}/{{ inventory_hostname_short }}.json"
+        format: json
+        content: ${content}
+`,
+  );
+  return dir;
+}
+
+describe('cross-host variables', () => {
+  test('hostvars, groups, group_names, play hosts, modes, dirs and stdout_lines', async () => {
+    const dir = project(`
+          other_port: "{{ hostvars[(ansible_play_hosts | reject('equalto', inventory_hostname) | first)].port }}"
+          ports: "{{ groups.web | map('extract', hostvars, 'port') | list }}"
+          other_said: "{{ hostvars['web2.example.com'].hello.stdout_lines }}"
+          group_names: "{{ group_names }}"
+          play_hosts: "{{ ansible_play_hosts }}"
+          batch: "{{ ansible_play_batch }}"
+          check: "{{ ansible_check_mode }}"
+          diff: "{{ ansible_diff_mode }}"
+          inventory_dir: "{{ inventory_dir }}"
+          playbook_dir: "{{ playbook_dir }}"
+          lines: "{{ hello.stdout_lines }}"`);
+    const run = await tackle(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.yml'), '--no-progress', '--diff']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const web1 = JSON.parse(readFileSync(join(dir, 'web1.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(web1, {
+      other_port: 8002,
+      ports: [8001, 8002],
+      other_said: ['one', 'two'],
+      group_names: ['web'],
+      play_hosts: ['web1.example.com', 'web2.example.com'],
+      batch: ['web1.example.com', 'web2.example.com'],
+      check: false,
+      diff: true,
+      inventory_dir: dir,
+      playbook_dir: dir,
+      lines: ['one', 'two'],
+    });
+    assert.equal((JSON.parse(readFileSync(join(dir, 'web2.json'), 'utf8')) as Record<string, unknown>)['other_port'], 8001);
+  });
+
+  test('hostvars of a host that is not in the inventory says so', async () => {
+    const dir = project(`{ x: "{{ hostvars['db9'].port }}" }`);
+    const run = await tackle(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.yml'), '--no-progress']);
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(run.stdout + run.stderr, /no host 'db9' in the inventory/);
+  });
+});
