@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { readText } from '../../engine/exec-helpers.ts';
+import type { Connection, FileInfo } from '../../engine/connection.ts';
+import { TaskError } from '../../engine/errors.ts';
+import { readText, setAttributes } from '../../engine/exec-helpers.ts';
+import { resolveOwner } from '../../engine/owner.ts';
 import { defineTask } from '../../engine/task.ts';
 
 interface SecretParams {
@@ -39,7 +42,7 @@ export default defineTask<SecretParams>({
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', minLength: 1, description: 'File on the host that holds the secret.' },
+      path: { type: 'string', minLength: 1, description: 'File on the host that holds the secret. A symlink there is refused; an existing file more open than `mode` (or with another owner) is fixed.' },
       value: { type: 'string', description: "Use this value instead of generating one (the user's own secret); the file is updated to hold it." },
       bytes: { type: 'integer', minimum: 8, maximum: 1024, default: 32, description: 'Random bytes (alnum: characters) to generate.' },
       encoding: { enum: ['base64', 'hex', 'alnum'], default: 'alnum', description: 'How the random bytes are written: base64 (e.g. a Clair PSK), hex, or letters and digits.' },
@@ -52,23 +55,44 @@ export default defineTask<SecretParams>({
   secretData: ['value'],
   outputs: (p) => [p.path],
   async check(ctx) {
-    const current = (await readText(ctx.conn, ctx.params.path))?.replace(/\n$/, '');
-    if (current && (ctx.params.value === undefined || current === ctx.params.value)) {
-      return { changed: false, data: { value: current } };
+    const p = ctx.params;
+    const info = await ctx.conn.stat(p.path);
+    // A symlink or a device there would make someone else's file the secret.
+    if (info && info.type !== 'file') throw new TaskError(`${p.path} is a ${info.type}, not a regular file: refusing to use it as the secret`);
+    const current = info ? (await readText(ctx.conn, p.path))?.replace(/\n$/, '') : undefined;
+    if (current && (p.value === undefined || current === p.value)) {
+      const attributes = info ? await attributeDrift(ctx.conn, p, info) : [];
+      if (attributes.length === 0) return { changed: false, data: { value: current } };
+      return { changed: true, reasons: attributes, data: { value: current }, state: { keep: current } };
     }
     const reason = current ? 'differs from the given value' : 'missing';
     // In check mode nothing is generated; later tasks see a placeholder and report their own would-change.
-    const placeholder = ctx.params.value ?? '(generated at run time)';
-    return { changed: true, reasons: [`secret ${ctx.params.path} ${reason}`], data: { value: placeholder } };
+    const placeholder = p.value ?? '(generated at run time)';
+    return { changed: true, reasons: [`secret ${p.path} ${reason}`], data: { value: placeholder } };
   },
-  async change(ctx) {
-    const value = ctx.params.value ?? generate(ctx.params.bytes, ctx.params.encoding);
-    await ctx.conn.mkdir(dirname(ctx.params.path), { mode: 0o700 });
-    await ctx.conn.writeFile(ctx.params.path, value + '\n', {
-      mode: parseInt(ctx.params.mode, 8),
-      owner: ctx.params.owner,
-      group: ctx.params.group,
-    });
-    return { message: `secret written to ${ctx.params.path}`, data: { value } };
+  async change(ctx, plan) {
+    const p = ctx.params;
+    const keep = (plan.state as { keep?: string } | undefined)?.keep;
+    if (keep !== undefined) {
+      const { uid, gid } = await resolveOwner(ctx.conn, p.owner, p.group);
+      const owner = uid === -1 && gid === -1 ? undefined : `${uid === -1 ? '' : uid}:${gid === -1 ? '' : gid}`;
+      await setAttributes(ctx.conn, p.path, { mode: parseInt(p.mode, 8), owner });
+      return { message: `mode and owner of ${p.path} fixed`, data: { value: keep } };
+    }
+    const value = p.value ?? generate(p.bytes, p.encoding);
+    await ctx.conn.mkdir(dirname(p.path), { mode: 0o700 });
+    await ctx.conn.writeFile(p.path, value + '\n', { mode: parseInt(p.mode, 8), owner: p.owner, group: p.group });
+    return { message: `secret written to ${p.path}`, data: { value } };
   },
 });
+
+/** An existing secret file more open than asked, or owned by someone else, is fixed, not reported ok. */
+async function attributeDrift(conn: Connection, p: SecretParams, info: FileInfo): Promise<string[]> {
+  const reasons: string[] = [];
+  const mode = parseInt(p.mode, 8);
+  if (info.mode !== mode) reasons.push(`mode 0${info.mode.toString(8)}, want 0${mode.toString(8)}`);
+  const { uid, gid } = await resolveOwner(conn, p.owner, p.group);
+  if (uid !== -1 && info.uid !== uid) reasons.push(`owner ${info.uid}, want ${uid}`);
+  if (gid !== -1 && info.gid !== gid) reasons.push(`group ${info.gid}, want ${gid}`);
+  return reasons;
+}
