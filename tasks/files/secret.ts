@@ -34,7 +34,10 @@ function generate(bytes: number, encoding: SecretParams['encoding']): string {
  * A secret generated once and kept on the host (mode 0600), so re-runs reuse it and change
  * nothing. `register:` gives `.value`, which is masked everywhere it could be printed.
  */
-export default defineTask<SecretParams>({
+/** Set when the value is right and only the mode or owner needs fixing. */
+type SecretPlan = { keep: string } | undefined;
+
+export default defineTask<SecretParams, SecretPlan>({
   name: 'secret',
   summary: 'Generates a random secret once and keeps it in a 0600 file on the host; re-runs read it back (register: .value, always masked).',
   schema: {
@@ -72,7 +75,7 @@ export default defineTask<SecretParams>({
   },
   async change(ctx, plan) {
     const p = ctx.params;
-    const keep = (plan.state as { keep?: string } | undefined)?.keep;
+    const keep = plan.state?.keep;
     if (keep !== undefined) {
       const { uid, gid } = await resolveOwner(ctx.conn, p.owner, p.group);
       const owner = uid === -1 && gid === -1 ? undefined : `${uid === -1 ? '' : uid}:${gid === -1 ? '' : gid}`;
