@@ -5,11 +5,11 @@ import { defineTask, type FileDiff } from '../../engine/task.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { randomSerial } from './build.ts';
 import { KEY_MODE, PUBLIC_MODE, installFile, inDir, ownershipSchema, permissionProblems, readFileState } from './files.ts';
-import { judgeExistingKey, keyTypeSchema, publicKeyFingerprint, publicKeysEqual, type KeyType } from './keys.ts';
+import { judgeExistingKey, keyTypeSchema, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, type ParsedCertificate } from './parse.ts';
 import { CA_KEY_USAGE } from './profiles.ts';
-import { ABSENT, describeCertificate, describePlanned, expiryProblem } from './summary.ts';
+import { certificateDiff, expiryProblem } from './summary.ts';
 
 export interface GenCaParams {
   dir: string;
@@ -133,22 +133,8 @@ export default defineTask<GenCaParams, Plan>({
       rewriteKey: keyPerms.length > 0,
       rewriteCert: certPerms.length > 0,
     };
-    const diff: FileDiff[] =
-      ctx.diffMode && issueCert
-        ? [
-            {
-              path: p.certFile,
-              before: cert ? describeCertificate(cert, publicKeyFingerprint(cert.publicKey)) : ABSENT,
-              after: describePlanned({
-                subject: p.subject,
-                issuer: p.subject,
-                days: p.days,
-                keyType: p.keyType,
-                keyFingerprint: keptKey ? publicKeyFingerprint(keptKey) : null,
-              }),
-            },
-          ]
-        : [];
+    const planned = { subject: p.subject, issuer: p.subject, days: p.days, keyType: p.keyType };
+    const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, cert, planned, keptKey)] : [];
     const data = cert && !issueCert ? { certFile: p.certFile, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString() } : {};
     return { changed: reasons.length > 0, reasons, diff, state: plan, data };
   },

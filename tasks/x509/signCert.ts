@@ -7,12 +7,12 @@ import { pemEncode } from '../shared/pem.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { OID, randomSerial } from './build.ts';
 import { KEY_MODE, PUBLIC_MODE, inDir, installFile, ownershipSchema, permissionProblems, readFileState, type FileState } from './files.ts';
-import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeyFingerprint, publicKeysEqual, type KeyType } from './keys.ts';
+import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, parseCsr, type ParsedCertificate } from './parse.ts';
 import { SERVER_KEY_USAGE } from './profiles.ts';
 import { normalizeSan, sanDifferences, sansSchema, sanText, uniqueSans, type San, type SanParam } from './sans.ts';
-import { ABSENT, describeCertificate, describePlanned, expiryProblem } from './summary.ts';
+import { certificateDiff, expiryProblem } from './summary.ts';
 
 export interface SignCertParams {
   caDir?: string;
@@ -239,23 +239,8 @@ export default defineTask<SignCertParams, SignPlan>({
       rewriteChainWith: chainIssue ? leaf : null,
       fixPerms,
     };
-    const diff: FileDiff[] =
-      ctx.diffMode && issueCert
-        ? [
-            {
-              path: p.certFile,
-              before: leaf ? describeCertificate(leaf, publicKeyFingerprint(leaf.publicKey)) : ABSENT,
-              after: describePlanned({
-                subject: p.subject,
-                issuer: ca.cert.subject,
-                sans: p.sans.map(sanText),
-                days: p.days,
-                keyType: p.keyType,
-                keyFingerprint: keptKey ? publicKeyFingerprint(keptKey) : null,
-              }),
-            },
-          ]
-        : [];
+    const planned = { subject: p.subject, issuer: ca.cert.subject, sans: p.sans.map(sanText), days: p.days, keyType: p.keyType };
+    const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, leaf, planned, keptKey)] : [];
     const data = leaf && !issueCert ? { certFile: p.certFile, ...certSummary(leaf) } : {};
     return { changed: reasons.length > 0, reasons, diff, state: plan, data };
   },

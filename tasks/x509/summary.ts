@@ -1,4 +1,7 @@
 /** Expiry judgement and the PEM-free text that --diff shows (never key material). */
+import type { KeyObject } from 'node:crypto';
+import type { FileDiff } from '../../engine/task.ts';
+import { publicKeyFingerprint } from './keys.ts';
 import { formatSubject, type Subject } from './names.ts';
 import type { ParsedCertificate } from './parse.ts';
 
@@ -53,3 +56,17 @@ export function describePlanned(plan: PlannedCertificate, now = Date.now()): str
 }
 
 export const ABSENT = '(absent)\n';
+
+/** The --diff entry of a certificate to be issued: the one there now (or absent), and the planned one with the kept key, if any. */
+export function certificateDiff(
+  path: string,
+  current: ParsedCertificate | null,
+  planned: Omit<PlannedCertificate, 'keyFingerprint'>,
+  keptKey: KeyObject | null,
+): FileDiff {
+  return {
+    path,
+    before: current ? describeCertificate(current, publicKeyFingerprint(current.publicKey)) : ABSENT,
+    after: describePlanned({ ...planned, keyFingerprint: keptKey ? publicKeyFingerprint(keptKey) : null }),
+  };
+}
