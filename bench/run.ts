@@ -214,8 +214,8 @@ async function bench(o: Options): Promise<BenchResult> {
         console.log(formatColdBreakdown(cold));
       }
     }
-    if (o.tools.includes('tackle')) {
-      const facts = await measureFactsCost(TACKLE_BIN, ctx.tackle.inventoryFile, work, o.hosts);
+    const facts = o.tools.includes('tackle') ? await measureFactsCost(TACKLE_BIN, ctx.tackle.inventoryFile, work, o.forks ?? o.hosts) : undefined;
+    if (facts) {
       console.log(`facts: gather_facts on ${o.hosts} hosts ${facts.withFactsSeconds.toFixed(2)} s, without ${facts.withoutFactsSeconds.toFixed(2)} s: +${(facts.withFactsSeconds - facts.withoutFactsSeconds).toFixed(2)} s (one command per host; median of 3)`);
     }
     const results: ToolResult[] = o.tools.map((tool) => {
@@ -250,7 +250,6 @@ async function bench(o: Options): Promise<BenchResult> {
     if (memory) console.log(`memory: validate baseline ${memory.validateBaselineMb.toFixed(0)} MB; ${(memory.perHostMb * 1024).toFixed(0)} KB per host above it (warm run)`);
     const growth = t ? growthFrom(o.resultsDir, t) : null;
     if (growth) console.log(`growth from ${growth.fromHosts} to ${growth.toHosts} hosts: warm ${growth.ratios.warm.toFixed(2)}x, cold ${growth.ratios.cold.toFixed(2)}x, check ${growth.ratios.check.toFixed(2)}x`);
-    const facts = 'not applicable: tackle gathers no facts (tasks probe only the state they manage), so there is no fact-gathering cost to report';
     const flags = [o.tools.length === 1 ? ` --tools ${o.tools[0]}` : '', o.sshd ? ` --sshd ${sshd}` : '', o.forks ? ` --forks ${o.forks}` : '', o.nofile ? ` --nofile ${o.nofile}` : '', o.repeats !== 3 ? ` --repeats ${o.repeats}` : ''];
     const partial = {
       date: new Date().toISOString(),
@@ -268,7 +267,7 @@ async function bench(o: Options): Promise<BenchResult> {
       ...(memory ? { memory } : {}),
       ...(cold ? { cold } : {}),
       growth,
-      facts,
+      ...(facts ? { facts } : {}),
       ...(ratios ? { ratios } : {}),
     };
     return { ...partial, targets: checkTargets(partial) };

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { RunMode } from './checks.ts';
 import type { ColdBreakdown } from './cold-time.ts';
+import type { FactsCost } from './facts-cost.ts';
 import type { Growth } from './growth.ts';
 import type { Spread } from './spread.ts';
 
@@ -71,7 +72,8 @@ export interface BenchResult {
   };
   cold?: ColdBreakdown;
   growth?: Growth | null;
-  facts?: string;
+  /** What gather_facts adds (the workload itself runs without facts, as the Ansible side). */
+  facts?: FactsCost;
   /** Ansible / tackle, per run and for memory; absent without both tools. */
   ratios?: Record<RunMode | 'memory', number>;
   targets: { name: string; met: boolean; detail: string }[];
