@@ -78,7 +78,7 @@ function postgresUser(): { uid: number; gid: number } {
 export async function startPostgres(): Promise<Postgres> {
   const bin = postgresBin();
   const owner = postgresUser();
-  const dir = mkdtempSync(join(tmpdir(), 'h3-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tackle-pg-'));
   chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8'], { ...owner, cwd: dir });
@@ -126,7 +126,7 @@ export interface Redis {
 
 export async function startRedis(password: string): Promise<Redis> {
   if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server not found: install the Debian package "redis-server"');
-  const dir = mkdtempSync(join(tmpdir(), 'h3-redis-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tackle-redis-'));
   const port = await freePort();
   writeFileSync(join(dir, 'redis.conf'), `port ${port}\nbind 127.0.0.1\nrequirepass ${password}\nsave ""\nappendonly no\ndir ${dir}\n`);
   const child = spawn('redis-server', [join(dir, 'redis.conf')], { cwd: dir, stdio: 'ignore' });

@@ -1,6 +1,6 @@
 /** The lab's Quay and Clair stand-ins, bundled as the images carry them, run as processes under their images' uids. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleStandins } from '../../lab/standins/bundle.ts';
@@ -9,13 +9,17 @@ export const QUAY_UID = 1001;
 export const CLAIR_UID = 65534;
 
 let bundled: Promise<{ quay: string; clair: string }> | undefined;
+let bundleDir: string | undefined;
+process.on('exit', () => {
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
 
 /** Bundled once per test process, into a directory every uid can read. */
 export function standinBundles(): Promise<{ quay: string; clair: string }> {
   bundled ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'h3-standins-'));
-    chmodSync(dir, 0o755);
-    return bundleStandins(dir);
+    bundleDir = mkdtempSync(join(tmpdir(), 'tackle-standins-'));
+    chmodSync(bundleDir, 0o755);
+    return bundleStandins(bundleDir);
   })();
   return bundled;
 }

@@ -39,7 +39,7 @@ describe('playbooks/quay-with-clair.yml writes what Quay 3.7 and Clair v4.4 acce
   }
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'h3-flagship-contracts-'));
+    dir = mkdtempSync(join(tmpdir(), 'tackle-flagship-contracts-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

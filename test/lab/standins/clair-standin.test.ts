@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { signJwt } from '../../../lab/standins/shared/jwt.ts';
 import { freePort, startPostgres, type Postgres } from '../../helpers/services.ts';
 import { CLAIR_UID, exitCode, runStandin, standinBundles, waitForOutput, type StandinProcess } from '../../helpers/standins.ts';
-import { requestJson, tempDir, testCa, writeOwned, yaml } from './fixtures.ts';
+import { removeTempDirs, requestJson, tempDir, testCa, writeOwned, yaml } from './fixtures.ts';
 
 const PSK = randomBytes(32).toString('base64');
 const LAYER = Buffer.from('a layer\n');
@@ -28,7 +28,7 @@ function connstring(db = 'clair', password = 'clairpass'): string {
 }
 
 async function startClair(overrides: Record<string, unknown> = {}, env: Record<string, string> = {}) {
-  const dir = tempDir('h3-clair-');
+  const dir = tempDir('tackle-clair-');
   const [api, introspection] = [await freePort(), await freePort()];
   const config: Record<string, unknown> = {
     http_listen_addr: `127.0.0.1:${api}`,
@@ -72,6 +72,7 @@ after(async () => {
   await Promise.all(started.map((p) => p.stop()));
   layerServer?.close();
   await pg?.stop();
+  removeTempDirs();
 });
 
 describe('clair stand-in', () => {

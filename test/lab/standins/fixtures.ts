@@ -1,6 +1,6 @@
 /** What the stand-in tests share: real PostgreSQL and Redis, a CA, and config files owned as the images expect. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,10 +8,18 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeTestTls, type TestTls } from '../../helpers/fake-quay.ts';
 
+const made: string[] = [];
+
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
+  made.push(dir);
   return dir;
+}
+
+/** Removes every directory tempDir made (call once the processes using them stopped). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeOwned(file: string, text: string, uid: number, mode: number): void {
@@ -32,7 +40,7 @@ export function yaml(data: unknown): string {
 
 /** A CA and a 127.0.0.1 server certificate; the CA also alone in a directory, for SSL_CERT_DIR. */
 export function testCa(): TestTls & { caDir: string } {
-  const dir = tempDir('h3-ca-');
+  const dir = tempDir('tackle-ca-');
   const tls = makeTestTls(dir);
   const caDir = join(dir, 'trusted');
   mkdirSync(caDir, { mode: 0o755 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startPostgres, startRedis, type Postgres, type Redis } from '../../helpers/services.ts';
 import { CLAIR_UID, exitCode, QUAY_UID, runStandin, standinBundles, waitForOutput, type StandinProcess } from '../../helpers/standins.ts';
-import { requestJson, setfacl, tempDir, testCa, writeOwned, yaml } from './fixtures.ts';
+import { removeTempDirs, requestJson, setfacl, tempDir, testCa, writeOwned, yaml } from './fixtures.ts';
 
 const PSK = randomBytes(32).toString('base64');
 let pg: Postgres;
@@ -20,7 +20,7 @@ const clairUrls: { trusting: string; distrusting: string } = { trusting: '', dis
 const started: StandinProcess[] = [];
 
 async function startClair(trustCa: boolean): Promise<string> {
-  const dir = tempDir('h3-clair-');
+  const dir = tempDir('tackle-clair-');
   const [api, introspection] = [await freePort(), await freePort()];
   const conn = `host=127.0.0.1 port=${pg.port} dbname=clair user=clairuser password=clairpass sslmode=disable`;
   writeOwned(join(dir, 'config.yaml'), yaml({
@@ -47,7 +47,7 @@ interface QuayRun {
 
 /** A config the way Quay wants it; overrides replace top-level keys (undefined removes one). */
 async function startQuay(overrides: Record<string, unknown> = {}, opts: { storageAcl?: boolean; keyOwner?: number; mode?: string; env?: Record<string, string> } = {}): Promise<QuayRun> {
-  const dir = tempDir('h3-quay-');
+  const dir = tempDir('tackle-quay-');
   const stack = join(dir, 'stack');
   mkdirSync(stack, { mode: 0o755 });
   const storage = join(dir, 'datastorage');
@@ -113,6 +113,7 @@ after(async () => {
   await Promise.all(started.map((p) => p.stop()));
   await redis?.stop();
   await pg?.stop();
+  removeTempDirs();
 });
 
 describe('quay stand-in (registry mode)', () => {
