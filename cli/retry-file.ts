@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeOwnFile } from '../engine/report/local-file.ts';
 import { basename, extname, join } from 'node:path';
 import type { Slice } from '../engine/load/slice.ts';
 
@@ -8,10 +9,10 @@ import type { Slice } from '../engine/load/slice.ts';
  */
 export async function writeRetryFile(playbookFile: string, hosts: string[], slice?: Slice): Promise<string> {
   const dir = '.tackle-retry';
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   const name = basename(playbookFile, extname(playbookFile)) + (slice ? `.slice-${slice.index}-of-${slice.count}` : '');
   const file = join(dir, `${name}.retry`);
-  await writeFile(file, hosts.join('\n') + '\n');
+  await writeOwnFile(file, hosts.join('\n') + '\n', 0o644);
   return file;
 }
 

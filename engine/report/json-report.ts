@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeOwnFile } from './local-file.ts';
 import type { Slice } from '../load/slice.ts';
 import type { HostCounts, HostTaskResult } from './events.ts';
 
@@ -54,5 +54,6 @@ export function buildJsonReport(
 }
 
 export async function writeJsonReport(file: string, report: JsonReport): Promise<void> {
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  // Messages may quote hosts' output: readable by the operator alone.
+  await writeOwnFile(file, JSON.stringify(report, null, 2) + '\n', 0o600);
 }
