@@ -17,4 +17,5 @@ export const CONTROLLER_CONTAINERS_CONF = join(LAB_DIR, 'images', 'files', 'cont
 /** Where the archives appear inside each host. */
 export const HOST_ARCHIVE_DIR = '/var/lib/tackle-lab/images';
 export const HOST_LABEL = 'io.tackle.lab.host';
+export const CHECKOUT_LABEL = 'io.tackle.lab.checkout';
 export const RECIPE_LABEL = 'io.tackle.lab.recipe';

@@ -5,9 +5,9 @@
  * lab's known_hosts.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { ARCHIVE_DIR, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
+import { ARCHIVE_DIR, CHECKOUT_LABEL, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
 import { must, podman, run, sleep } from '../sh.ts';
-import { LAB_HOSTS, type LabHost } from './hosts.ts';
+import { CHECKOUT_ID, LAB_HOSTS, type LabHost } from './hosts.ts';
 
 export interface RunningHost extends LabHost {
   sshPort: number;
@@ -38,6 +38,7 @@ async function createHost(host: LabHost, image: string): Promise<void> {
   await podman(
     'run', '-d', '--name', host.container, '--hostname', host.name,
     '--label', `${HOST_LABEL}=${host.name}`,
+    '--label', `${CHECKOUT_LABEL}=${CHECKOUT_ID}`,
     '--privileged', '--systemd=always', '--cgroupns=host',
     '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
     // Its own podman storage, removed with the host (podman rm -v).
@@ -95,9 +96,9 @@ export async function fleetUp(image: string, recipeHash: string, fresh = false):
   return hosts.map(({ keys: _keys, ...h }) => h);
 }
 
-/** Removes every lab host (by label, so renamed leftovers go too); the images stay. */
+/** Removes this checkout's lab hosts (by label, so renamed leftovers go too); the images stay. */
 export async function fleetDown(): Promise<string[]> {
-  const ids = (await podman('ps', '-a', '-q', '--filter', `label=${HOST_LABEL}`)).split('\n').filter(Boolean);
+  const ids = (await podman('ps', '-a', '-q', '--filter', `label=${CHECKOUT_LABEL}=${CHECKOUT_ID}`)).split('\n').filter(Boolean);
   if (ids.length) await podman('rm', '--force', '--volumes', '--time', '5', ...ids);
   return ids;
 }

@@ -97,6 +97,11 @@ export async function ensureServiceArchives(): Promise<Record<string, string>> {
   const images = serviceImages(await buildStandins(join(CACHE_DIR, 'standins')));
   for (const image of images) await ensureServiceImage(image, baseHash);
   await ensureArchive(images.flatMap((i) => i.refs));
+  return serviceImageVars();
+}
+
+/** The inventory variables that make the flagship take the lab's images from the archive. */
+export function serviceImageVars(): Record<string, string> {
   const onHost = `${HOST_ARCHIVE_DIR}/${SERVICES_ARCHIVE}`;
   return {
     quay_image: QUAY_TAGS[0]!,

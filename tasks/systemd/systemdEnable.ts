@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { readText } from '../../engine/exec-helpers.ts';
 import { defineTask, type ChangeResult } from '../../engine/task.ts';
+import { pendingContainerKey } from '../podman/cli.ts';
 import { openSystemd, wantsLinks } from './systemctl.ts';
 import { DEFAULT_WANTED_BY, renderContainerUnit, unitName, type ContainerSpec } from './unit-file.ts';
 
@@ -95,7 +96,8 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
   },
   outputs(p) {
     const { unitPath, links } = paths(p);
-    return [unitPath, ...links];
+    // A unit started now creates its container: in --check, later tasks on it (podmanExec) know it would exist.
+    return [unitPath, ...links, ...(p.now && p.enabled !== false ? [pendingContainerKey(p.name)] : [])];
   },
 
   async check(ctx) {

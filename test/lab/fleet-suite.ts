@@ -1,0 +1,82 @@
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFleet } from '../../lab/fleet/start.ts';
+import { HOST_LABEL } from '../../lab/paths.ts';
+import { podman } from '../../lab/sh.ts';
+import { parseRecap, tackle } from '../helpers/cli.ts';
+import { inventoryHosts, LAB_HOSTS, onHost } from './lab-fleet.ts';
+
+// The lab hosts themselves: containers booting systemd, reached over SSH on loopback with host
+// key checking on. The flagship's end-to-end tests run on them (flagship-suite.ts).
+const PLAYBOOK = `
+- name: trivial
+  hosts: all
+  tasks:
+    - name: who am I
+      register: me
+      command: { argv: [hostname], changedWhen: never }
+    - name: a file that says so
+      writeConfig: { path: /etc/tackle-lab-probe, text: "{{ me.stdout }} pid1 systemd\\n" }
+`;
+
+describe('the lab fleet', () => {
+  let inventory: string;
+  let dir: string;
+
+  before(async () => {
+    inventory = await startFleet({ services: false });
+    dir = mkdtempSync(join(tmpdir(), 'tackle-lab-fleet-'));
+  });
+
+  test('three hosts, labelled with their inventory names, sshd published on 127.0.0.1 only', async () => {
+    const hosts = inventoryHosts(inventory);
+    assert.deepEqual(Object.keys(hosts).sort(), LAB_HOSTS.map((h) => h.name).sort());
+    for (const h of LAB_HOSTS) {
+      assert.equal((await podman('container', 'inspect', '--format', `{{index .Config.Labels "${HOST_LABEL}"}}`, h.container)).trim(), h.name);
+      const published = (await podman('port', h.container)).trim().split('\n');
+      assert.deepEqual(published, [`22/tcp -> 127.0.0.1:${hosts[h.name]!.ansible_port}`]);
+      assert.equal(hosts[h.name]!.ansible_host, '127.0.0.1');
+    }
+  });
+
+  test('inside, systemd is PID 1 and running, the hostname resolves to the host itself', async () => {
+    for (const h of LAB_HOSTS) {
+      const r = await onHost(h.container, 'ps -p 1 -o comm=; systemctl is-system-running; hostname; getent hosts "$(hostname)" | cut -d" " -f1; ip -4 -o addr show scope global | sed "s/.*inet \\([0-9.]*\\).*/\\1/"');
+      const [pid1, state, hostname, resolved, address] = r.out.trim().split('\n').map((l) => l.trim());
+      assert.equal(pid1, 'systemd');
+      assert.match(state!, /^(running|degraded)$/);
+      assert.equal(hostname, h.name);
+      assert.equal(resolved, address, `${h.name} resolves to its own address`);
+    }
+  });
+
+  test('a playbook over SSH on all 3 hosts at once, idempotent', async () => {
+    const playbook = join(dir, 'trivial.yml');
+    writeFileSync(playbook, PLAYBOOK);
+    for (const h of LAB_HOSTS) await onHost(h.container, 'rm -f /etc/tackle-lab-probe');
+    const first = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    for (const h of LAB_HOSTS) {
+      assert.equal(parseRecap(first.stdout).get(h.name)?.changed, 1, first.stdout);
+      assert.equal((await onHost(h.container, 'cat /etc/tackle-lab-probe')).out, `${h.name} pid1 systemd\n`);
+    }
+    const second = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    for (const h of LAB_HOSTS) assert.equal(parseRecap(second.stdout).get(h.name)?.changed, 0, second.stdout);
+  });
+
+  test('host key checking is on: with another known_hosts every host is unreachable', async () => {
+    const playbook = join(dir, 'ping.yml');
+    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+    const empty = join(dir, 'known_hosts');
+    writeFileSync(empty, '');
+    const other = join(dir, 'inventory.yml');
+    writeFileSync(other, readFileSync(inventory, 'utf8').replace(/tackle_known_hosts_file: .*/, `tackle_known_hosts_file: ${empty}`));
+    const r = await tackle(['run', playbook, '-i', other, '--no-progress']);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    for (const h of LAB_HOSTS) assert.equal(parseRecap(r.stdout).get(h.name)?.unreachable, 1, r.stdout);
+  });
+});
