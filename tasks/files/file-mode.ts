@@ -5,6 +5,7 @@ export const modeSchema = {
   description:
     'Permission bits as an octal string ("0640", "2775"). A bare number is read by its digits, so the YAML `mode: 0640` means 0640 as well.',
   type: ['string', 'integer'],
+  pattern: '^(0o)?[0-7]{1,4}$',
 } as const;
 
 /** "0640", "640", 640 (digits read as octal) -> 0o640. */
