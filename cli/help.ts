@@ -3,6 +3,7 @@ export const MAIN_HELP = `tackle: agentless, idempotent playbooks of typed tasks
 Usage:
   tackle run PLAYBOOK [-i INVENTORY] [options]     converge the hosts
   tackle validate PLAYBOOK [-i INVENTORY] [-e ..]  validate everything; connects to nothing
+  tackle inventory -i INVENTORY --list|--graph|--host NAME   the inventory as ansible-inventory shows it
   tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
   tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
   tackle report merge REPORT.json...               one recap and exit code for the slices of a run
@@ -58,4 +59,17 @@ Failed and unreachable hosts go to .tackle-retry/PLAYBOOK.retry, as after a run.
 Options:
       --report FILE        Also write the merged report (every host, every result).
   -h, --help               This help.
+`;
+
+export const INVENTORY_HELP = `Usage: tackle inventory -i INVENTORY [-i ...] (--list | --graph [GROUP] | --host NAME)
+
+Loads the inventory (INI, YAML, a directory of them, or a "host1,host2," list; several -i are
+merged in order, with group_vars/ and host_vars/ beside each) and prints it as
+ansible-inventory does:
+      --list               Every group's hosts and children, and each host's merged variables (JSON).
+      --graph [GROUP]      The group tree under GROUP (default all).
+      --host NAME          One host's merged variables (JSON).
+      --playbook-dir DIR   Also read group_vars/ and host_vars/ beside this playbook directory.
+      --vault-password-file FILE  Password for encrypted vars files.
+Connects to nothing. Variables are shown as written (templates are not rendered).
 `;

@@ -44,6 +44,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
         return await runCommand(rest, false, io);
       case 'validate':
         return await runCommand(rest, true, io);
+      case 'inventory':
+        return await (await import('./inventory.ts')).inventoryCommand(rest, io);
       case 'tags':
         return await (await import('./tags.ts')).tagsCommand(rest);
       case 'report':
