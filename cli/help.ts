@@ -19,8 +19,9 @@ Runs every play of PLAYBOOK on the hosts it names. Every task checks the host's 
 first and changes only what differs, so a second run reports changed=0.
 
 Options:
-  -i, --inventory FILE     Ansible-style YAML inventory (group_vars/ and host_vars/ beside it
-                           are read). Without it: just localhost over the local connection.
+  -i, --inventory INV      Ansible inventory: INI or YAML file, directory, or "h1,h2," list.
+                           Repeatable (merged in order); group_vars/ and host_vars/ beside it
+                           and beside the playbook are read. Without it: localhost, local.
   -C, --check              Change nothing; report what would change ("changed" = would change).
   -D, --diff               Print unified diffs of what changes (no_log and secret values masked).
   -e, --extra-vars VARS    key=value pairs, or @FILE (YAML/JSON). Repeatable; highest precedence.

@@ -10,7 +10,7 @@ import { retryHint, writeRetryFile } from './retry-file.ts';
 export { EXIT } from './exit-codes.ts';
 
 const RUN_OPTIONS = {
-  inventory: { type: 'string', short: 'i' },
+  inventory: { type: 'string', short: 'i', multiple: true, default: [] },
   check: { type: 'boolean', short: 'C', default: false },
   diff: { type: 'boolean', short: 'D', default: false },
   'extra-vars': { type: 'string', short: 'e', multiple: true, default: [] },
@@ -116,7 +116,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     await reporter.end();
     out('\n' + renderRecap(summary.counts));
     if (values.report) {
-      const identity = { playbook: playbookFile, inventory: values.inventory, slice, interrupted: summary.interrupted };
+      const identity = { playbook: playbookFile, inventory: values.inventory.length ? values.inventory.join(',') : undefined, slice, interrupted: summary.interrupted };
       await writeJsonReport(values.report, buildJsonReport(values.check, performance.now() - started, summary.counts, summary.results, identity));
     }
     if (summary.failedHosts.length > 0) {

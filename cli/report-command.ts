@@ -44,7 +44,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   }
   if (merged.failedHosts.length > 0 && merged.playbook) {
     const retry = await writeRetryFile(merged.playbook, merged.failedHosts);
-    out(`\n${retryHint(merged.playbook, merged.inventory, retry)}`);
+    out(`\n${retryHint(merged.playbook, merged.inventory ? merged.inventory.split(',') : [], retry)}`);
   }
   return runExitCode(merged);
 }

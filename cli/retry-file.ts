@@ -16,6 +16,6 @@ export async function writeRetryFile(playbookFile: string, hosts: string[], slic
   return file;
 }
 
-export function retryHint(playbookFile: string, inventory: string | undefined, retryFile: string): string {
-  return `To retry the failed and unreachable hosts: tackle run ${playbookFile}${inventory ? ` -i ${inventory}` : ''} --limit @${retryFile}`;
+export function retryHint(playbookFile: string, inventories: string[], retryFile: string): string {
+  return `To retry the failed and unreachable hosts: tackle run ${playbookFile}${inventories.map((i) => ` -i ${i}`).join('')} --limit @${retryFile}`;
 }

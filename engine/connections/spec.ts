@@ -2,8 +2,21 @@ import type { ConnectionSpec } from '../connection.ts';
 import { asBool } from '../values.ts';
 import { TaskError } from '../errors.ts';
 
+/** Every variable connectionSpecFor reads: only these are templated to connect, so an unused variable never fails a host. */
+export const CONNECTION_VARS = [
+  'ansible_connection', 'ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_host', 'ansible_ssh_port', 'ansible_ssh_user',
+  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_password', 'ansible_ssh_pass', 'ansible_become',
+  'ansible_become_user', 'ansible_become_password', 'ansible_become_pass', 'ansible_timeout', 'ansible_host_key_checking',
+  'tackle_known_hosts_file', 'tackle_host_key_checking', 'tackle_trust_on_first_use', 'tackle_command_timeout',
+] as const;
+
+/** Ansible's older names, used when the current one is not set. */
+const ALIASES: Record<string, string> = { ansible_host: 'ansible_ssh_host', ansible_port: 'ansible_ssh_port', ansible_user: 'ansible_ssh_user' };
+
 /** Builds a host's ConnectionSpec from its (templated) variables, with Ansible's names. */
-export function connectionSpecFor(hostName: string, vars: Readonly<Record<string, unknown>>): ConnectionSpec {
+export function connectionSpecFor(hostName: string, given: Readonly<Record<string, unknown>>): ConnectionSpec {
+  const vars: Record<string, unknown> = { ...given };
+  for (const [name, alias] of Object.entries(ALIASES)) if (vars[name] === undefined && vars[alias] !== undefined) vars[name] = vars[alias];
   const str = (k: string): string | undefined => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]));
   const num = (k: string): number | undefined => (vars[k] === undefined ? undefined : Number(vars[k]));
   const bool = (k: string): boolean | undefined => (vars[k] === undefined ? undefined : asBool(vars[k]));

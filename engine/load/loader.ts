@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { InputError, ValidationFailed } from '../errors.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { loadInventory, localInventory } from './inventory.ts';
@@ -8,8 +9,8 @@ import type { AnyTaskDefinition } from '../task.ts';
 
 export interface LoadOptions {
   playbookFile: string;
-  /** Absent: an inventory with just "localhost" (ansible_connection local). */
-  inventoryFile?: string;
+  /** -i values (files, directories, "h1,h2," lists), merged in order. Absent or empty: just "localhost" (ansible_connection local). */
+  inventoryFile?: string | string[];
   /** Raw -e values: "k=v k2=v2", "@file.yml" (YAML or JSON) or an inline "{map}". */
   extraVars: string[];
   registry: Map<string, AnyTaskDefinition>;
@@ -46,7 +47,8 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
     stack: [],
     read,
   });
-  const inventory = opts.inventoryFile ? loadInventory(opts.inventoryFile, problems, read) : localInventory();
+  const sources = typeof opts.inventoryFile === 'string' ? [opts.inventoryFile] : (opts.inventoryFile ?? []);
+  const inventory = sources.length > 0 ? loadInventory(sources, problems, { ...read, playbookDir: dirname(opts.playbookFile) }) : localInventory();
   if (problems.length > 0) {
     // A problem may quote a value ("expected a number, got ..."): secrets stay hidden there too.
     const masker = new SecretMasker(secrets);

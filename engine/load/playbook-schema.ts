@@ -152,9 +152,10 @@ export const INVENTORY_SCHEMA: JsonSchema = {
     group: {
       type: ['object', 'null'],
       properties: {
-        hosts: { type: ['object', 'null'], additionalProperties: { type: ['object', 'null'] } },
+        // A single name is accepted for hosts and children, as Ansible does ("hosts: web1").
+        hosts: { type: ['object', 'null', 'string'], additionalProperties: { type: ['object', 'null'] } },
         vars: { type: ['object', 'null'] },
-        children: { type: ['object', 'null'], additionalProperties: { $ref: '#/definitions/group' } },
+        children: { type: ['object', 'null', 'string'], additionalProperties: { $ref: '#/definitions/group' } },
       },
       additionalProperties: false,
     },

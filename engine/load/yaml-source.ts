@@ -22,6 +22,19 @@ export interface ReadOptions {
 
 const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file';
 
+/**
+ * The booleans of YAML 1.1 as PyYAML (so Ansible) reads them: yes/no/on/off in any of their three
+ * spellings, beside YAML 1.2's true/false. Like PyYAML, `y` and `n` stay strings. Numbers keep
+ * YAML 1.2's rules (0640 is 640, which tasks read by its digits as the mode 0640).
+ */
+const YAML11_BOOLEANS = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (value: unknown): boolean => typeof value === 'boolean',
+  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (text: string): boolean => /^(?:yes|on)$/i.test(text),
+};
+
 /** One parsed YAML file: its value, its problems, and positions of any node by path. */
 export class YamlSource {
   readonly problems: InputError[] = [];
@@ -107,7 +120,7 @@ export class YamlSource {
         }
       },
     };
-    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag, secretTag] });
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag, secretTag, YAML11_BOOLEANS] });
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
     for (const err of doc.errors) {

@@ -1,8 +1,8 @@
 import type { Connection } from '../connection.ts';
-import { connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
+import { CONNECTION_VARS, connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
 import { TaskError, formatPos } from '../errors.ts';
 import type { Play, TaskCall } from '../model.ts';
-import { renderValue, type Scope } from '../template/template.ts';
+import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import type { HostSession } from './host-session.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import type { TaskRunOptions } from './task-on-host.ts';
@@ -34,7 +34,14 @@ export async function connectFor(call: TaskCall, play: Play, session: HostSessio
   const targetScope = target === session ? scope : scopeFor(rc, target, play);
   return target.connect(
     () => {
-      const vars = { ...keywords, ...(renderValue(target.host.vars, targetScope) as Record<string, unknown>), ...overrides };
+      // Only the connection's own variables are rendered, at full precedence (so -e ansible_connection=local acts
+      // and an unused inventory variable naming a fact fails nothing).
+      const connectionVars: Record<string, unknown> = {};
+      for (const name of CONNECTION_VARS) {
+        const value = targetScope.lookup(name);
+        if (!(value instanceof Undefined)) connectionVars[name] = value;
+      }
+      const vars = { ...keywords, ...connectionVars, ...overrides };
       for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
       const spec = connectionSpecFor(target.name, vars);
       if (spec.kind === 'ssh' && spec.hostKeyChecking === false) {

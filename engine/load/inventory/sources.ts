@@ -37,10 +37,11 @@ export function readInventorySource(source: string, data: InventoryData, problem
     return;
   }
   if (statSync(source).isDirectory()) {
-    for (const entry of readdirSync(source).sort()) {
-      if (IGNORED_NAMES.test(entry) || IGNORED_EXTENSIONS.some((ext) => entry.endsWith(ext))) continue;
-      readInventorySource(join(source, entry), data, problems, opts);
+    const entries = readdirSync(source).sort().filter((e) => !IGNORED_NAMES.test(e) && !IGNORED_EXTENSIONS.some((ext) => e.endsWith(ext)));
+    if (entries.length === 0) {
+      problems.push(new InputError(start, 'no inventory file in it: it is a directory, and -i DIR reads the inventory files inside it (skipping hidden files, group_vars/, host_vars/ and names ending in ' + IGNORED_EXTENSIONS.join(' ') + ')'));
     }
+    for (const entry of entries) readInventorySource(join(source, entry), data, problems, opts);
     return;
   }
   readInventoryFile(source, data, problems, opts);

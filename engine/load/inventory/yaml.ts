@@ -58,7 +58,8 @@ export function parseYamlInventory(src: YamlSource, data: InventoryData, problem
     data.addGroup(name);
     if (!isPlainObject(body)) return;
     // Sections in the order they are written, as Ansible reads them (it decides host order).
-    for (const [section, value] of Object.entries(body)) {
+    for (const [section, written] of Object.entries(body)) {
+      const value = typeof written === 'string' && section !== 'vars' ? { [written]: null } : written;
       if (section === 'vars' && isPlainObject(value)) {
         for (const [k, v] of Object.entries(value)) guard([...path, 'vars', k], () => data.setGroupVar(name, k, v));
       } else if (section === 'children' && isPlainObject(value)) {
