@@ -36,6 +36,8 @@ Options:
       --report FILE        Write a JSON report: per-host counts and every task result.
       --vault-password-file FILE  Password for encrypted vars files.
       --no-progress        Plain lines instead of the live progress display.
+      --allow-no-hosts     Skip a play whose hosts pattern matches no inventory host
+                           (without it, that is an error, exit 5).
   -v, --verbose            Reasons for each change, commands' details.
   -h, --help               This help.
 

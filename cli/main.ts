@@ -22,6 +22,7 @@ const RUN_OPTIONS = {
   report: { type: 'string' },
   'vault-password-file': { type: 'string' },
   'no-progress': { type: 'boolean', default: false },
+  'allow-no-hosts': { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', multiple: true, default: [] },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
@@ -90,6 +91,11 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     registry,
     vaultPassword: values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined,
   });
+  if (values.inventory.length > 0 && !values['allow-no-hosts']) {
+    const { playsMatchingNoHost } = await import('../engine/load/loader.ts');
+    const empty = playsMatchingNoHost(loaded);
+    if (empty.length > 0) throw new ValidationFailed(empty);
+  }
   const limit = sliceLimit(loaded, slice, await resolveLimit(loaded, values.limit));
 
   if (validateOnly) {

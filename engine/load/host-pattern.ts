@@ -3,12 +3,13 @@ import type { Inventory } from '../model.ts';
 import { globToRegExp } from '../glob.ts';
 
 /**
- * Ansible host patterns: names, groups, globs (* ?), "a:b" (or "a,b") union, "a:&b" intersection,
- * "a:!b" exclusion, "all" / "*". Result in inventory order; an unmatched term selects nothing.
+ * Ansible host patterns: names, groups, globs (* ?), "~regex" (matched from the start of a host or
+ * group name), subscripts of a group's hosts ("web[0]", "web[-1]", "web[1:3]" with the end included,
+ * "web[2:]"), "a:b" (or "a,b") union, "a:&b" intersection, "a:!b" exclusion, "all" / "*".
+ * Result in inventory order; an unmatched term selects nothing.
  */
 export function selectHosts(inventory: Inventory, pattern: string): string[] {
-  const terms = pattern
-    .split(/[:,]/)
+  const terms = splitPattern(pattern)
     .map((t) => t.trim())
     .filter(Boolean);
   if (terms.length === 0) return [];
@@ -23,18 +24,27 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
     else if (term.startsWith('!')) exclusions.push(matchTerm(inventory, term.slice(1).trim()));
     else for (const h of matchTerm(inventory, term)) selected.add(h);
   }
-  return allHosts(inventory).filter(
+  return [...inventory.hosts.keys()].filter(
     (h) => selected.has(h) && intersections.every((s) => s.has(h)) && !exclusions.some((s) => s.has(h)),
   );
 }
 
 /** What is wrong with a host pattern's syntax, or undefined when it is well-formed. */
 export function hostPatternProblem(pattern: string): string | undefined {
-  const terms = pattern.split(/[:,]/).map((t) => t.trim());
+  const terms = splitPattern(pattern).map((t) => t.trim());
   if (terms.every((t) => !t)) return `host pattern '${pattern}' names no host or group`;
   for (const term of terms) {
     const name = term.replace(/^[!&]\s*/, '');
     if (term && !name) return `host pattern '${pattern}': '${term}' must be followed by a host or group name`;
+    if (name.startsWith('~')) {
+      try {
+        new RegExp(name.slice(1));
+      } catch (error) {
+        return `host pattern '${pattern}': '${name}' is not a valid regular expression: ${(error as Error).message}`;
+      }
+      continue;
+    }
+    if (SUBSCRIPT.test(name)) continue;
     if (/[*?[]/.test(name)) {
       try {
         hostGlob(name);
@@ -46,11 +56,34 @@ export function hostPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
+/** "group[0]", "group[-1]", "group[1:3]", "group[:2]", "group[2:]". */
+const SUBSCRIPT = /^(.+)\[(?:(-?\d+)|(-?\d*):(-?\d*))\]$/;
+
+/** The inventory's hosts; an implicit localhost (not in the inventory) is not among them, as in Ansible. */
 function allHosts(inventory: Inventory): string[] {
-  return [...inventory.hosts.keys()];
+  return inventory.groups.get('all') ?? [...inventory.hosts.keys()];
 }
 
 function matchTerm(inventory: Inventory, term: string): Set<string> {
+  if (term.startsWith('~')) {
+    const re = new RegExp(term.slice(1));
+    const out = new Set<string>();
+    for (const [g, hosts] of inventory.groups) if (re.exec(g)?.index === 0) for (const h of hosts) out.add(h);
+    for (const h of inventory.hosts.keys()) if (re.exec(h)?.index === 0) out.add(h);
+    return out;
+  }
+  const sub = SUBSCRIPT.exec(term);
+  if (sub) {
+    const hosts = [...matchTerm(inventory, sub[1]!)];
+    const at = (i: number): number => (i < 0 ? hosts.length + i : i);
+    if (sub[2] !== undefined) {
+      const h = hosts[at(Number(sub[2]))];
+      return new Set(h === undefined ? [] : [h]);
+    }
+    const start = sub[3] ? at(Number(sub[3])) : 0;
+    const end = sub[4] ? at(Number(sub[4])) : hosts.length - 1;
+    return new Set(hosts.slice(start, end + 1));
+  }
   if (term === 'all' || term === '*') return new Set(allHosts(inventory));
   const group = inventory.groups.get(term);
   if (group) return new Set(group);
@@ -69,4 +102,25 @@ function hostGlob(glob: string): RegExp {
   } catch {
     throw new TackleError(`host pattern '${glob}' has an invalid [...] character class`);
   }
+}
+
+/** Terms of a pattern: split on commas and on colons outside [...] (so "web[1:3]" is one term). */
+function splitPattern(pattern: string): string[] {
+  return pattern.split(',').flatMap(splitOnColons);
+}
+
+function splitOnColons(pattern: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let term = '';
+  for (const c of pattern) {
+    if (c === '[') depth++;
+    else if (c === ']') depth = Math.max(0, depth - 1);
+    if (c === ':' && depth === 0) {
+      terms.push(term);
+      term = '';
+    } else term += c;
+  }
+  terms.push(term);
+  return terms;
 }

@@ -4,6 +4,9 @@ import { parseExtraVars } from './extra-vars.ts';
 import { loadInventory, localInventory } from './inventory.ts';
 import { loadPlaybookFile } from './plays.ts';
 import type { Inventory, Play, Playbook } from '../model.ts';
+import { hasTemplate, renderValue } from '../template/template.ts';
+import { VarScope } from '../template/vars.ts';
+import { hostPatternProblem, selectHosts } from './host-pattern.ts';
 import { SecretMasker } from '../secrets.ts';
 import type { AnyTaskDefinition } from '../task.ts';
 
@@ -49,12 +52,52 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   });
   const sources = typeof opts.inventoryFile === 'string' ? [opts.inventoryFile] : (opts.inventoryFile ?? []);
   const inventory = sources.length > 0 ? loadInventory(sources, problems, { ...read, playbookDir: dirname(opts.playbookFile) }) : localInventory();
+  if (problems.length === 0) resolvePlayHosts(plays, inventory, extraVars, problems);
   if (problems.length > 0) {
     // A problem may quote a value ("expected a number, got ..."): secrets stay hidden there too.
     const masker = new SecretMasker(secrets);
     throw new ValidationFailed(sortProblems(problems.map((p) => new InputError(p.pos, masker.mask(p.detail)))));
   }
   return { playbook: { file: opts.playbookFile, plays }, inventory, extraVars, playVarsFiles: varsFiles, secretValues: [...secrets] };
+}
+
+/**
+ * Templated `hosts:` are rendered with the play's vars and -e; `localhost` is there even when the
+ * inventory lacks it (over the local connection, outside `all`, as in Ansible).
+ */
+function resolvePlayHosts(plays: Play[], inventory: Inventory, extraVars: Record<string, unknown>, problems: InputError[]): void {
+  for (const play of plays) {
+    if (hasTemplate(play.hosts)) {
+      try {
+        const scope = VarScope.fromLayers([{ vars: play.defaults }, { vars: play.vars }, { vars: extraVars }]);
+        play.hosts = toList(renderValue(play.hosts, scope)).join(',');
+      } catch (error) {
+        problems.push(new InputError(play.pos, `hosts '${play.hosts}': ${(error as Error).message}`));
+        continue;
+      }
+      const bad = hostPatternProblem(play.hosts);
+      if (bad) {
+        problems.push(new InputError(play.pos, bad));
+        continue;
+      }
+    }
+    if (/(^|[:,&!])\s*(localhost|127\.0\.0\.1)\s*($|[:,])/.test(play.hosts)) {
+      for (const name of ['localhost', '127.0.0.1']) {
+        if (play.hosts.includes(name) && !inventory.hosts.has(name)) inventory.hosts.set(name, { name, vars: { ansible_connection: 'local' }, groups: ['all'] });
+      }
+    }
+  }
+}
+
+/** Plays whose pattern matches no host of the inventory: Ansible only warns, tackle refuses unless told (--allow-no-hosts). */
+export function playsMatchingNoHost(loaded: Loaded): InputError[] {
+  return loaded.playbook.plays
+    .filter((play) => selectHosts(loaded.inventory, play.hosts).length === 0)
+    .map((play) => new InputError(play.pos, `play '${play.name}': hosts pattern '${play.hosts}' matches no host of the inventory (${loaded.inventory.file}); pass --allow-no-hosts to skip such plays`));
+}
+
+function toList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
 /** Files in the order they were first mentioned; within a file, by position. */
