@@ -21,7 +21,7 @@ test('an INI inventory drives a run; an unused variable naming a fact fails noth
   const r = await tackle(['run', 'site.yml', '-i', 'hosts', '-e', `out=${out}`, '-e', 'ansible_connection=local', '--no-progress'], { cwd: dir });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(readFileSync(out, 'utf8'), 'from-ini\n');
-  assert.deepEqual(parseRecap(r.stdout).get('node1'), { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, ignored: 0 });
+  assert.deepEqual(parseRecap(r.stdout).get('node1'), { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
 });
 
 test('YAML 1.1 booleans: become: yes is accepted, and a vars value no is false', async () => {
@@ -50,6 +50,6 @@ test('YAML 1.1 booleans: become: yes is accepted, and a vars value no is false',
   const r = await tackle(['run', 'site.yml', '-e', `out=${out}`, '--no-progress'], { cwd: dir });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(readFileSync(out, 'utf8'), 'y\n', 'y stays a string, as PyYAML reads it');
-  assert.deepEqual(parseRecap(r.stdout).get('localhost'), { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 2, ignored: 0 });
+  assert.deepEqual(parseRecap(r.stdout).get('localhost'), { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 2, rescued: 0, ignored: 0 });
   assert.equal(existsSync(`${out}.never`), false);
 });
