@@ -10,6 +10,7 @@ import { evaluateCondition, renderTemplateFile, renderValue } from '../template/
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
 import { stripOmitted, withOutputLines, type Scope } from '../template/vars.ts';
 import { maskByKey } from '../secrets.ts';
+import { escapeControls } from '../report/terminal-text.ts';
 import type { FileDiff } from '../task.ts';
 
 export interface TaskRunOptions {
@@ -227,7 +228,7 @@ function failed(
 
 /** Known secrets by value, and host-side ones by the key they sit under. */
 function masked(rc: RunContext, text: string): string {
-  return rc.masker.mask(maskByKey(text));
+  return escapeControls(rc.masker.mask(maskByKey(text)));
 }
 
 /** A no_log task shows that a file changed, never its content. */
