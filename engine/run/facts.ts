@@ -11,7 +11,12 @@ const gathered = new WeakMap<HostSession, Record<string, unknown>>();
 /** Hosts that could not be reached for facts: their next task reports it, without a second connect. */
 const unreachable = new WeakMap<HostSession, string>();
 
-/** Why the host could not be reached when facts were gathered (once; the next call returns undefined). */
+/** Why the host could not be reached when facts were gathered, if it could not. */
+export function factsUnreachable(session: HostSession): string | undefined {
+  return unreachable.get(session);
+}
+
+/** The same, forgotten afterwards (at the end of a batch). */
 export function takeFactsUnreachable(session: HostSession): string | undefined {
   const message = unreachable.get(session);
   unreachable.delete(session);
@@ -25,7 +30,8 @@ export function factsOf(session: HostSession): Record<string, unknown> | undefin
 
 /**
  * gather_facts: one command per host that has none yet (facts are cached for the run), shown as -v
- * lines. A host that cannot be reached is reported unreachable at its first task (as without facts);
+ * lines. A host that cannot be reached is reported unreachable by its first task that connects (a
+ * task failing earlier, on a template, still fails as it would without facts), with no second attempt;
  * a host whose facts cannot be read fails with 'Gathering Facts'.
  */
 export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession[], forks: number, record: (r: HostTaskResult, s: HostSession) => void): Promise<void> {
@@ -45,7 +51,7 @@ export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession
       } catch (error) {
         const message = rc.masker.mask(error instanceof Error ? error.message : String(error));
         if (error instanceof ConnectionError) {
-          unreachable.set(s, message);
+          unreachable.set(s, message.startsWith(`${s.name}: `) ? message.slice(s.name.length + 2) : message);
           return;
         }
         record({ host: s.name, play: play.name, task: call.name, type: call.type, status: 'failed', durationMs: performance.now() - started, message, reasons: [], diff: [] }, s);

@@ -118,11 +118,8 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         if (play.gatherFacts !== false) await gatherFacts(rc, play, batchSessions, forks, record);
         if (play.strategy === 'free') await mapLimit(batchSessions, forks, (s) => walk(body, [s], w, true));
         else await walk(body, batchSessions, w, true);
-        for (const s of batchSessions) {
-          // Unreachable for facts and no task reached it since (all skipped by tags): still counted.
-          const message = takeFactsUnreachable(s);
-          if (message) record({ host: s.name, play: play.name, task: 'Gathering Facts', type: 'facts', status: 'unreachable', durationMs: 0, message, reasons: [], diff: [] }, s);
-        }
+        // A host unreachable for facts that no task needed is not reported (as if facts were off).
+        for (const s of batchSessions) takeFactsUnreachable(s);
         stopped = w.stop ?? stopReason(play, batchSessions);
         if (!stopped && !rc.interrupted.value && !w.endPlay) await flushHandlers(batchSessions, w);
         if (w.endPlay) break;

@@ -1,6 +1,6 @@
 import type { Connection } from '../connection.ts';
 import { CONNECTION_VARS, connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
-import { TaskError, formatPos } from '../errors.ts';
+import { ConnectionError, TaskError, formatPos } from '../errors.ts';
 import type { Play, TaskCall } from '../model.ts';
 import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import type { HostSession } from './host-session.ts';
@@ -31,6 +31,7 @@ export async function connectFor(call: TaskCall, play: Play, session: HostSessio
       target = opts.delegate(name);
     }
   }
+  if (target === session && opts.unreachable) throw new ConnectionError(session.name, opts.unreachable);
   const targetScope = target === session ? scope : scopeFor(rc, target, play);
   return target.connect(
     () => {

@@ -20,6 +20,8 @@ export interface TaskRunOptions {
   noRegister?: boolean;
   /** The session of a delegate_to host, by inventory name. */
   delegate?: (name: string) => HostSession;
+  /** The host could not be reached for facts: connecting to it fails with this, without a second attempt. */
+  unreachable?: string;
 }
 
 /** Runs one task call on one host: when, templating, validation, retries, timeout, register, changed_when / failed_when. */

@@ -3,7 +3,7 @@ import type { HostTaskResult } from '../report/events.ts';
 import { evaluateCondition } from '../template/template.ts';
 import { mapLimit } from './batches.ts';
 import type { HostSession } from './host-session.ts';
-import { takeFactsUnreachable } from './facts.ts';
+import { factsUnreachable } from './facts.ts';
 import { runLoop } from './loop.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { runTaskOnHost } from './task-on-host.ts';
@@ -124,13 +124,9 @@ async function runTask(call: TaskCall, hosts: HostSession[], w: Walk): Promise<v
 }
 
 async function runOnHost(call: TaskCall, s: HostSession, w: Walk): Promise<HostTaskResult> {
-  const opts = { vars: w.hostVars.get(s), delegate: w.delegate };
-  const unreachable = takeFactsUnreachable(s);
-  const r: HostTaskResult = unreachable
-    ? { host: s.name, play: w.play.name, task: call.name, type: call.type, status: 'unreachable', durationMs: 0, message: unreachable, reasons: [], diff: [] }
-    : call.loop
-      ? await runLoop(call, w.play, s, w.rc, opts)
-      : await runTaskOnHost(call, w.play, s, w.rc, opts);
+  const unreachable = factsUnreachable(s);
+  const opts = { vars: w.hostVars.get(s), delegate: w.delegate, ...(unreachable ? { unreachable } : {}) };
+  const r = call.loop ? await runLoop(call, w.play, s, w.rc, opts) : await runTaskOnHost(call, w.play, s, w.rc, opts);
   w.record(r, s);
   if (r.status === 'failed' && !r.ignored) {
     const result = r.result ?? { failed: true, changed: false, msg: r.message };
