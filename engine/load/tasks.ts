@@ -1,3 +1,4 @@
+import { ansibleModuleMessage } from './ansible-modules.ts';
 import { InputError } from '../errors.ts';
 import type { TaskCall } from '../model.ts';
 import {
@@ -60,6 +61,11 @@ export function parseTask(
   const label = typeof raw.name === 'string' ? ` '${raw.name}'` : '';
 
   for (const key of unknown) {
+    const moduleMessage = ansibleModuleMessage(key, taskNames);
+    if (moduleMessage) {
+      out.push(new InputError(src.posOfKey(path, key), moduleMessage));
+      continue;
+    }
     const nearCommon = closest(key, commonKeys);
     const looksLikeType = typeKeys.length === 0 && (!nearCommon || closest(key, taskNames) !== undefined);
     const message = looksLikeType

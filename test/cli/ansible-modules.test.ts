@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tackle } from '../helpers/cli.ts';
+import { writeTree } from '../helpers/fixture-files.ts';
+
+test('a task key naming an Ansible module is refused, naming the typed task that does the job', async () => {
+  const dir = writeTree({
+    'site.yml': `- hosts: localhost
+  tasks:
+    - name: config
+      copy: { src: a, dest: /tmp/a }
+    - ansible.builtin.template: { src: a.j2, dest: /tmp/b }
+    - name: packages
+      apt: { name: nginx }
+    - community.general.ini_file: { path: /tmp/c }
+`,
+  });
+  const r = await tackle(['validate', 'site.yml'], { cwd: dir });
+  assert.equal(r.code, 5);
+  const lines = r.stderr.split('\n');
+  assert.ok(lines.includes("site.yml:4:7: 'copy' is an Ansible module; tackle runs typed tasks, not modules: use the typed task 'writeConfig' (see the task reference in the README)"), r.stderr);
+  assert.ok(lines.includes("site.yml:5:7: 'ansible.builtin.template' is an Ansible module; tackle runs typed tasks, not modules: use the typed task 'template' (see the task reference in the README)"), r.stderr);
+  assert.ok(lines.includes("site.yml:7:7: 'apt' is an Ansible module; tackle runs typed tasks, not modules: no typed task does this; 'command' can run the program it would (see the task reference in the README)"), r.stderr);
+  assert.match(r.stderr, /site\.yml:8:7: 'community\.general\.ini_file' is an Ansible module; .*use the typed task 'writeConfig'/);
+});
