@@ -56,6 +56,8 @@ export interface LoopSpec {
   indexVar?: string;
   /** Template shown for each item instead of the item itself. */
   label?: string;
+  /** Seconds to wait between items. */
+  pauseSeconds?: number;
 }
 
 /** block / rescue / always; also what include_tasks and include_role become (gate: their `when`, evaluated once). */

@@ -36,6 +36,7 @@ function readLoop(raw: Obj): LoopSpec | undefined {
   const spec: LoopSpec = { kind, items: raw[kind], loopVar: typeof control.loop_var === 'string' ? control.loop_var : 'item' };
   if (typeof control.index_var === 'string') spec.indexVar = control.index_var;
   if (typeof control.label === 'string') spec.label = control.label;
+  if (typeof control.pause === 'number' && control.pause > 0) spec.pauseSeconds = control.pause;
   return spec;
 }
 

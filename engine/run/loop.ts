@@ -44,6 +44,7 @@ export async function runLoop(call: TaskCall, play: Play, session: HostSession, 
   const itemResults: HostTaskResult[] = [];
   const registered: Record<string, unknown>[] = [];
   for (const [index, item] of items.entries()) {
+    if (index > 0 && loop.pauseSeconds) await new Promise((r) => setTimeout(r, loop.pauseSeconds! * 1000));
     const loopVars = { ...opts.vars, [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: index } : {}) };
     const r = await runTaskOnHost(call, play, session, rc, { ...opts, vars: loopVars, noRegister: true });
     if (r.status === 'unreachable') return r;

@@ -62,6 +62,20 @@ describe('loops', () => {
     assert.match(r.stdout, /skipped: \[localhost\] \(item=2\)/);
   });
 
+  test('loop_control.pause waits between items', async () => {
+    const r = await run({
+      'site.yml': PLAY(`    - name: stamped
+      command: { argv: [sh, -c, 'date +%s%N >> "$1"', x, "{{ playbook_dir }}/stamps"] }
+      loop: [1, 2, 3]
+      loop_control: { pause: 0.4 }
+`),
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const stamps = readFileSync(join(r.dir, 'stamps'), 'utf8').trim().split('\n').map(Number);
+    assert.equal(stamps.length, 3);
+    for (let i = 1; i < 3; i++) assert.ok((stamps[i]! - stamps[i - 1]!) / 1e6 >= 400, `item ${i + 1} came ${(stamps[i]! - stamps[i - 1]!) / 1e6} ms after the one before`);
+  });
+
   test('a loop over something that is not a list fails the task with its position', async () => {
     const r = await run({ 'site.yml': PLAY(`    - name: bad\n      command: { argv: ['true'] }\n      loop: "{{ 'text' }}"\n`) });
     assert.equal(r.code, 2, r.stdout + r.stderr);
