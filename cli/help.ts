@@ -7,7 +7,7 @@ Usage:
   tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
   tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
   tackle report merge REPORT.json...               one recap and exit code for the slices of a run
-  tackle --help | tackle COMMAND --help
+  tackle --help | tackle COMMAND --help | tackle --version
 
 Exit codes: 0 all good, 2 a task failed, 4 a host was unreachable (wins over 2),
 5 invalid input (nothing was contacted), 99 interrupted.

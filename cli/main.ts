@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
@@ -27,6 +28,19 @@ const RUN_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
 
+/** The version in package.json (one level up from the sources, two from the compiled dist/cli). */
+function tackleVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tackle' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+}
+
 /** Where the CLI writes; injectable so tests can run it in-process. */
 export interface CliIo {
   out: { write(text: string): unknown; isTTY?: boolean };
@@ -35,6 +49,10 @@ export interface CliIo {
 
 export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || (command === 'run' && rest.includes('--version'))) {
+    io.out.write(`tackle ${tackleVersion()}\n`);
+    return EXIT.ok;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out.write(MAIN_HELP);
     return command ? EXIT.ok : EXIT.invalid;

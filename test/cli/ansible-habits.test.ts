@@ -23,3 +23,12 @@ test('a task key naming an Ansible module is refused, naming the typed task that
   assert.ok(lines.includes("site.yml:7:7: 'apt' is an Ansible module; tackle runs typed tasks, not modules: no typed task does this; 'command' can run the program it would (see the task reference in the README)"), r.stderr);
   assert.match(r.stderr, /site\.yml:8:7: 'community\.general\.ini_file' is an Ansible module; .*use the typed task 'writeConfig'/);
 });
+
+test('--version prints the version of package.json, as ansible-playbook --version does', async () => {
+  const { version } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))) as { version: string };
+  for (const args of [['--version'], ['run', '--version']]) {
+    const r = await tackle(args);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `tackle ${version}\n`);
+  }
+});
