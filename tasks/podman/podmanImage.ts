@@ -32,12 +32,15 @@ async function requireFile(ctx: TaskContext<PodmanImageParams>, path: string, wh
 /** 'done' when check() already pulled (pull: always found a newer image). */
 type Pulled = 'done' | undefined;
 
+const pendingArchiveKey = (archive: string): string => `podman-archive:${archive}`;
+
 async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: string): Promise<CheckResult<Pulled>> {
   const archive = ctx.params.archive!;
   await requireFile(ctx, archive, 'archive');
   const archived = await archiveImageId(ctx.conn, archive, ctx.params.name);
   if (archived === null) throw new TaskError(`archive ${archive} holds no image named ${ctx.params.name}`);
   if (archived === presentId) return { changed: false, data: { imageId: presentId } };
+  if (ctx.checkMode && ctx.pendingChange(pendingArchiveKey(archive))) return { changed: false, reasons: [`loaded with ${archive} by an earlier task`] };
   return { changed: true, reasons: [`the archive holds image ${archived.slice(0, 12)}, the host has ${presentId.slice(0, 12)}: would load the archive`] };
 }
 
@@ -59,7 +62,13 @@ async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult<P
     const changed = after.Id !== before.Id;
     return { changed, reasons: changed ? ['pulled a newer image'] : [], data: { imageId: after.Id }, state: 'done' };
   }
-  if (source === 'archive') await requireFile(ctx, p.archive!, 'archive');
+  if (source === 'archive') {
+    await requireFile(ctx, p.archive!, 'archive');
+    // One archive may hold several images: in --check, an earlier task that would load it loads this one too.
+    if (ctx.checkMode && ctx.pendingChange(pendingArchiveKey(p.archive!)) && (await archiveImageId(ctx.conn, p.archive!, p.name)) !== null) {
+      return { changed: false, reasons: [`loaded with ${p.archive} by an earlier task`] };
+    }
+  }
   if (source === 'import') await requireFile(ctx, p.import!.tarball, 'import tarball');
   return { changed: true, reasons: [`image missing: would ${source === 'pull' ? 'pull' : source === 'archive' ? 'load the archive' : 'import the tarball'}`] };
 }
@@ -127,7 +136,7 @@ export default defineTask<PodmanImageParams, Pulled>({
     },
   },
   secretParams: ['registryAuth'],
-  outputs: (p) => (p.state === 'absent' ? [] : [pendingImageKey(p.name)]),
+  outputs: (p) => (p.state === 'absent' ? [] : [pendingImageKey(p.name), ...(p.archive ? [pendingArchiveKey(p.archive)] : [])]),
   inputs: (p) => [...(p.archive ? [p.archive] : []), ...(p.import ? [p.import.tarball] : [])],
   check,
   change,
