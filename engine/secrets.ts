@@ -17,11 +17,14 @@ export function looksSecret(name: string): boolean {
 
 export class SecretMasker {
   /**
-   * Secrets by their first SECRET_MIN_LENGTH characters, longest first: masking a line looks up
-   * each position once, so it costs the same with ten secrets as with a hundred thousand.
+   * Every form of every secret, by length, and the set of their first characters: masking a line
+   * looks up each position that starts like a secret once per distinct length, so the cost
+   * depends on the line, not on how many secrets there are.
    */
-  private readonly byPrefix = new Map<string, string[]>();
-  private readonly known = new Set<string>();
+  private readonly byLength = new Map<number, Set<string>>();
+  /** Distinct lengths, longest first (the longest match wins). */
+  private lengths: number[] = [];
+  private readonly prefixes = new Set<string>();
 
   constructor(initial: Iterable<string> = []) {
     for (const s of initial) this.add(s);
@@ -32,33 +35,40 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
-    if (this.known.size === 0 || text.length < SECRET_MIN_LENGTH) return text;
+    if (this.prefixes.size === 0 || text.length < SECRET_MIN_LENGTH) return text;
     let out = '';
     let copiedTo = 0;
     for (let i = 0; i <= text.length - SECRET_MIN_LENGTH; ) {
-      const hit = this.byPrefix.get(text.slice(i, i + SECRET_MIN_LENGTH))?.find((s) => text.startsWith(s, i));
-      if (hit === undefined) {
+      const length = this.prefixes.has(text.slice(i, i + SECRET_MIN_LENGTH)) ? this.longestAt(text, i) : 0;
+      if (length === 0) {
         i++;
         continue;
       }
       out += text.slice(copiedTo, i) + MASK;
-      i += hit.length;
+      i += length;
       copiedTo = i;
     }
     return copiedTo === 0 ? text : out + text.slice(copiedTo);
   }
 
+  /** Length of the longest secret that starts at text[i], or 0. */
+  private longestAt(text: string, i: number): number {
+    for (const length of this.lengths) {
+      if (i + length <= text.length && this.byLength.get(length)!.has(text.slice(i, i + length))) return length;
+    }
+    return 0;
+  }
+
   private addForm(s: string): void {
     // Very short values would mask ordinary words; they are still never printed by no_log tasks.
-    if (s.length < SECRET_MIN_LENGTH || this.known.has(s)) return;
-    this.known.add(s);
-    const prefix = s.slice(0, SECRET_MIN_LENGTH);
-    const list = this.byPrefix.get(prefix);
-    if (!list) this.byPrefix.set(prefix, [s]);
-    else {
-      const at = list.findIndex((other) => other.length < s.length);
-      list.splice(at === -1 ? list.length : at, 0, s);
+    if (s.length < SECRET_MIN_LENGTH) return;
+    let same = this.byLength.get(s.length);
+    if (!same) {
+      this.byLength.set(s.length, (same = new Set()));
+      this.lengths = [...this.byLength.keys()].sort((a, b) => b - a);
     }
+    same.add(s);
+    this.prefixes.add(s.slice(0, SECRET_MIN_LENGTH));
   }
 }
 
