@@ -153,7 +153,8 @@ ${CONNECT}    - name: first
     };
     // A name, a group, a glob, and an exclusion taken out of a group.
     assert.deepEqual(await hostsFor('host6,db:web:!host2'), ['host1', 'host3', 'host4', 'host5', 'host6']);
-    assert.deepEqual(await hostsFor('!web:!host[45]'), ['host6']);
+    // A glob class must not end the pattern: Ansible reads a trailing [45] as a subscript (ansible-core 2.14).
+    assert.deepEqual(await hostsFor('!web:!host[45]*'), ['host6']);
     writeFileSync(join(r.dir, 'picked.txt'), 'host3\n# a comment\nhost4\n\ndb\n');
     assert.deepEqual(await hostsFor('@picked.txt', '!host5'), ['host3', 'host4']);
 
