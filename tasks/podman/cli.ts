@@ -99,9 +99,7 @@ export async function inspectImage(p: Podman, ref: string): Promise<ImageInfo | 
   return parseFirst<ImageInfo>(r.stdout, `image ${ref}`);
 }
 
-/** Keys in the check-mode pending set: an earlier task would create this container or image. */
-export const pendingContainerKey = (name: string): string => `podman-container:${name}`;
-export const pendingImageKey = (ref: string): string => `podman-image:${ref}`;
+export { pendingContainerKey, pendingImageKey } from '../shared/pending-keys.ts';
 
 /** Schema fragment shared by the podman tasks. */
 export const podmanPathSchema = {

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { readText } from '../../engine/exec-helpers.ts';
 import { defineTask, type ChangeResult } from '../../engine/task.ts';
-import { pendingContainerKey } from '../podman/cli.ts';
+import { pendingContainerKey } from '../shared/pending-keys.ts';
 import { openSystemd, wantsLinks } from './systemctl.ts';
 import { DEFAULT_WANTED_BY, renderContainerUnit, unitName, type ContainerSpec } from './unit-file.ts';
 
