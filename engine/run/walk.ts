@@ -137,6 +137,9 @@ async function runOnHost(call: TaskCall, s: HostSession, w: Walk): Promise<HostT
 
 /** Notified handlers run once per host, in definition order; a handler that changes may notify later ones. */
 export async function flushHandlers(hosts: HostSession[], w: Walk): Promise<void> {
+  // One notification reaches every handler of that name or listening to it, so a name is
+  // cleared only after the whole pass, not by the first handler it matched.
+  const consumed = new Map<HostSession, Set<string>>();
   for (const handler of w.play.handlers) {
     const names = [handler.name, ...(handler.listen ?? [])];
     const targets = live(hosts, w).filter((s) => names.some((n) => s.notified.has(n)));
@@ -144,10 +147,13 @@ export async function flushHandlers(hosts: HostSession[], w: Walk): Promise<void
     const label = `handler: ${handler.name}`;
     if (w.announce) w.rc.reporter.taskStart(label, handler.type, targets.map((s) => s.name));
     await mapLimit(targets, w.forks, async (s) => {
-      for (const n of names) s.notified.delete(n);
+      const done = consumed.get(s) ?? new Set<string>();
+      consumed.set(s, done);
+      for (const n of names) if (s.notified.has(n)) done.add(n);
       const r = await runOnHost(handler, s, w);
       if (r.status === 'changed') for (const n of handler.notify) s.notified.add(n);
     });
     if (w.announce) await w.rc.reporter.taskEnd(handler.name);
   }
+  for (const [s, done] of consumed) for (const n of done) s.notified.delete(n);
 }

@@ -142,3 +142,26 @@ describe('blocks', () => {
     assert.ok(existsSync(join(r.dir, 'from-block')));
   });
 });
+
+describe('handlers', () => {
+  test('a notify runs the handler of that name and every handler listening to it (as in Ansible)', async () => {
+    const tasks = `    - name: change
+      command: { argv: ['true'] }
+      notify: restart app
+`;
+    const handlers = `  handlers:
+    - name: restart app
+      command: { argv: [touch, "{{ playbook_dir }}/by-name"] }
+    - name: restart app unit
+      listen: [restart app]
+      command: { argv: [touch, "{{ playbook_dir }}/by-listen"] }
+    - name: restart worker
+      listen: restart app
+      command: { argv: [touch, "{{ playbook_dir }}/worker"] }
+`;
+    const r = await run({ 'site.yml': PLAY(tasks) + handlers });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const f of ['by-name', 'by-listen', 'worker']) assert.ok(existsSync(join(r.dir, f)), `${f} handler ran`);
+    assert.deepEqual(parseRecap(r.stdout).get('localhost'), { ok: 4, changed: 4, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+  });
+});
