@@ -149,7 +149,9 @@ describe('the flagship on the lab fleet, over SSH', () => {
     const imageOf = async (host: string) => (await onHost(host, "podman inspect --format '{{.ImageName}}' quay")).out.trim();
     const [first, ...rest] = LAB_HOSTS;
     // Broken on purpose: Quay (uid 1001) may no longer write its storage, so its health check fails.
-    await onHost(first!.container, `setfacl -b ${QUAY_ROOT}/storage && chmod 0755 ${QUAY_ROOT}/storage`);
+    // Quay writes under storage_path (storage/registry, which it created and owns), so that is where
+    // the write permission goes; the playbook's ACL on storage/ itself does not repair it.
+    await onHost(first!.container, `chmod 0555 ${QUAY_ROOT}/storage/registry`);
     const broken = await deploy('quay-upgrade.yml', ...upgrade);
     assert.equal(broken.code, 2, broken.stdout + broken.stderr);
     const recap = parseRecap(broken.stdout);
@@ -158,7 +160,7 @@ describe('the flagship on the lab fleet, over SSH', () => {
       assert.equal(await imageOf(h.container), QUAY_TAGS[0], `${h.name} untouched`);
       assert.equal(recap.get(h.name)?.changed ?? 0, 0, broken.stdout);
     }
-    await onHost(first!.container, `setfacl -m u:1001:-wx ${QUAY_ROOT}/storage`);
+    await onHost(first!.container, `chmod 0755 ${QUAY_ROOT}/storage/registry`);
     const fixed = await deploy('quay-upgrade.yml', ...upgrade);
     assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
     for (const h of LAB_HOSTS) {
