@@ -1,26 +1,10 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { medianWallTime } from './wall-time.ts';
 
 const REPEATS = 3;
 
-function timeRun(argv: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
-    });
-  });
-}
-
-async function median(argv: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) times.push(await timeRun(argv));
-  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]!;
-}
+const median = (argv: string[]): Promise<number> => medianWallTime(argv, REPEATS);
 
 export interface FactsCost {
   withFactsSeconds: number;
