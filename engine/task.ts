@@ -12,6 +12,13 @@ export interface FileDiff {
   hidden?: string;
 }
 
+/**
+ * What a check read, as labelled values (e.g. `"content of /etc/x.conf": "sha256:..."`): opaque to
+ * readers, equal when nothing changed, and the labels that differ say what drifted. A saved plan
+ * holds it; apply compares it with a fresh check's.
+ */
+export type Fingerprint = Record<string, string>;
+
 interface CheckFindings {
   /** A change is needed (in --check: would change). */
   changed: boolean;
@@ -20,6 +27,8 @@ interface CheckFindings {
   diff?: FileDiff[];
   /** Values for `register:` (e.g. a command's output). */
   data?: Record<string, unknown>;
+  /** The state this check read; give every label whose change would change the verdict or the change. */
+  fingerprint?: Fingerprint;
 }
 
 /**
