@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { readTerminalLine } from '../engine/load/terminal-line.ts';
 import { isVaultText, vaultDecrypt, vaultEncrypt, VaultError } from '../engine/load/vault.ts';
 
 const HELP = `Usage: tackle vault encrypt|decrypt|view FILE [--vault-password-file FILE]
@@ -37,10 +37,7 @@ export async function vaultCommand(args: string[]): Promise<number> {
 export async function readVaultPassword(passwordFile: string | undefined): Promise<string> {
   if (passwordFile) return (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');
   if (!process.stdin.isTTY) throw new VaultError('no vault password: pass --vault-password-file FILE (no terminal to ask on)');
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    return await rl.question('Vault password: ');
-  } finally {
-    rl.close();
-  }
+  // Echo off: the password never appears on the screen (nor in a terminal's scrollback).
+  process.stderr.write('Vault password: ');
+  return readTerminalLine(true, 'the vault password');
 }

@@ -1,6 +1,6 @@
-import { readSync } from 'node:fs';
 import type { InputError } from '../errors.ts';
 import { isPlainObject } from '../values.ts';
+import { readTerminalLine } from './terminal-line.ts';
 import type { PathSegment, YamlSource } from './yaml-source.ts';
 
 /**
@@ -21,33 +21,8 @@ export function promptVars(src: YamlSource, path: PathSegment[], spec: unknown, 
     const question = typeof entry.prompt === 'string' ? entry.prompt : name;
     const fallback = entry.default === undefined ? undefined : String(entry.default);
     process.stderr.write(`${question}${fallback === undefined ? '' : ` [${fallback}]`}: `);
-    const answer = readLine(entry.private !== false);
+    const answer = readTerminalLine(entry.private !== false, `the vars_prompt '${name}'`);
     values[name] = answer === '' && fallback !== undefined ? fallback : answer;
   });
   return values;
-}
-
-/** One line from the terminal; `hidden` turns echo off (raw mode) as for a password. */
-function readLine(hidden: boolean): string {
-  const stdin = process.stdin;
-  if (hidden) stdin.setRawMode(true);
-  const buf = Buffer.alloc(1);
-  let line = '';
-  try {
-    for (;;) {
-      const n = readSync(0, buf, 0, 1, null);
-      if (n === 0) break;
-      const ch = buf.toString('utf8');
-      if (ch === '\n' || ch === '\r') break;
-      if (ch === '\u0003') throw new Error('interrupted at a vars_prompt');
-      if (ch === '\u007f') line = line.slice(0, -1);
-      else line += ch;
-    }
-  } finally {
-    if (hidden) {
-      stdin.setRawMode(false);
-      process.stderr.write('\n');
-    }
-  }
-  return line;
 }
