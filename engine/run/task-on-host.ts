@@ -8,7 +8,8 @@ import type { HostTaskResult } from '../report/events.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { evaluateCondition, renderTemplateFile, renderValue } from '../template/template.ts';
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
-import { stripOmitted, withOutputLines, type Scope } from '../template/vars.ts';
+import { withOutputLines, type Scope } from '../template/vars.ts';
+import { prepareParams } from './prepare-params.ts';
 import { maskByKey } from '../secrets.ts';
 import { escapeControls } from '../report/terminal-text.ts';
 import type { FileDiff } from '../task.ts';
@@ -108,14 +109,13 @@ function anyCondition(conditions: string[], scope: Scope): boolean {
 async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, deadline: number | undefined, opts: TaskRunOptions): Promise<TaskOutcome> {
   const def = rc.registry.get(call.type);
   if (!def) throw new TaskError(`${formatPos(call.pos)}: unknown task type '${call.type}'`);
-  const params = stripOmitted(renderValue(call.args, scope));
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new TaskError(`${formatPos(call.pos)}: parameters of '${call.type}' must template to a map, got ${Array.isArray(params) ? 'a list' : typeof params}`);
-  }
-  // Before validation fills in defaults ("yaml", "0644"): those are no secret of the task's.
-  if (call.noLog) rc.masker.add(params);
-  const problems = rc.validator.validate(def, params);
-  if (problems.length > 0) throw new TaskError(`${formatPos(call.pos)}: after templating: ${problems.join('; ')}`);
+  const params = prepareParams(def, call.args, rc.validator, {
+    render: (args) => renderValue(args, scope),
+    templated: (templated) => {
+      if (call.noLog) rc.masker.add(templated);
+    },
+    where: formatPos(call.pos),
+  });
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
 
