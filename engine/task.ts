@@ -89,6 +89,11 @@ export interface TaskDefinition<P = Record<string, unknown>, S = undefined> {
   readonly secretParams?: readonly string[];
   /** Keys of check/change `data` (what `register:` sees) whose values are secret. */
   readonly secretData?: readonly string[];
+  /**
+   * Where the task does its work: on the host (the default), or on the controller (e.g. calls to
+   * an HTTP API), in which case the runner opens no connection to the host and `conn` refuses use.
+   */
+  runsOn?(params: P): TaskPlace;
   /** Paths this task writes, for check-mode dependency tracking. */
   outputs?(params: P): string[];
   /** Paths this task reads that an earlier task may produce. */
@@ -97,6 +102,8 @@ export interface TaskDefinition<P = Record<string, unknown>, S = undefined> {
   /** Receives check()'s result, its plan typed as check() made it. */
   change(ctx: TaskContext<P>, plan: PlannedChange<S>): Promise<ChangeResult | void>;
 }
+
+export type TaskPlace = 'host' | 'controller';
 
 /** A task as the engine holds it: parameters and plan are the task's own business. */
 export type AnyTaskDefinition = TaskDefinition<unknown, unknown>;

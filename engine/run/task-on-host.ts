@@ -10,6 +10,7 @@ import { evaluateCondition, renderTemplateFile, renderValue } from '../template/
 import { UnsafeArgumentError } from '../connections/shell-quote.ts';
 import { withOutputLines, type Scope } from '../template/vars.ts';
 import { prepareParams } from './prepare-params.ts';
+import { controllerSide } from './controller-side.ts';
 import { maskByKey } from '../secrets.ts';
 import { escapeControls } from '../report/terminal-text.ts';
 import type { FileDiff } from '../task.ts';
@@ -119,7 +120,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
 
-  const conn = await connectFor(call, play, session, rc, scope, opts);
+  const conn = def.runsOn?.(params) === 'controller' ? controllerSide(session.name, def.name) : await connectFor(call, play, session, rc, scope, opts);
   const env = environmentFor(call, play, scope);
   const outcome = await executeTask(def, params, guarded(conn, session, deadline, env), {
     checkMode: call.checkMode ?? rc.checkMode,

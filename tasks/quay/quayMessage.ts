@@ -35,6 +35,7 @@ function apiSeverity(severity: Severity | undefined): string {
 export default defineTask<QuayMessageParams, MessagePlan>({
   name: 'quayMessage',
   summary: "Ensures a globally visible user message (superuser panel) exists, or is gone, through Quay's API.",
+  runsOn: () => 'controller',
   secretParams: ['token'],
   schema: {
     type: 'object',

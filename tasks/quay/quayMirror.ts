@@ -41,6 +41,7 @@ const EXPLICIT_TAG = '^[^*?\\[]+$';
 export default defineTask<QuayMirrorParams, MirrorPlan>({
   name: 'quayMirror',
   summary: 'Ensures a Quay repository mirrors an external repository: organization, robot, repository in MIRROR state and mirror settings.',
+  runsOn: () => 'controller',
   secretParams: ['token', 'password'],
   schema: {
     type: 'object',

@@ -44,6 +44,8 @@ export default defineTask<QuayUserParams>({
     },
   },
 
+  // The API is called from the controller; only the token file lives on the host.
+  runsOn: (p) => (p.tokenFile ? 'host' : 'controller'),
   outputs: (p) => (p.tokenFile ? [p.tokenFile] : []),
 
   async check(ctx) {
