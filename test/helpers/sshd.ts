@@ -89,11 +89,20 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
+/** Further host keys of a server: hostI_key.TYPE beside hostI_key. */
+function extraHostKeys(dir: string, index: number): string[] {
+  const prefix = `host${index}_key.`;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && !f.endsWith('.pub'))
+    .map((f) => `HostKey ${join(dir, f)}`);
+}
+
 function sshdConfig(dir: string, index: number, port: number): string {
   return [
     `Port ${port}`,
     `ListenAddress ${ADDRESS}`,
     `HostKey ${join(dir, `host${index}_key`)}`,
+    ...extraHostKeys(dir, index),
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
     `PidFile ${join(dir, `host${index}.pid`)}`,
     'PermitRootLogin prohibit-password',
@@ -192,7 +201,11 @@ function waitExit(child: ChildProcess): Promise<void> {
  * i mod servers), so hundreds of hosts need a few processes; tests give each host its own root
  * directory. stopHost/crashHost/restartHost act on host i's server, and so on every host sharing it.
  */
-export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType; servers?: number } = {}): Promise<SshTestHosts> {
+export async function startSshHosts(
+  n: number,
+  /** extraHostKeyTypes: each server also has a host key of these types (hostI_key.TYPE); known_hosts lists only the first. */
+  opts: { hostKeyType?: KeyType; extraHostKeyTypes?: KeyType[]; servers?: number } = {},
+): Promise<SshTestHosts> {
   const servers = Math.max(1, Math.min(n, opts.servers ?? n));
   requirePrograms();
   if (spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).error) {
@@ -211,6 +224,9 @@ export async function startSshHosts(n: number, opts: { hostKeyType?: KeyType; se
     chmodSync(dir, 0o711);
     chmodSync(join(dir, 'authorized_keys'), 0o644);
     await Promise.all(Array.from({ length: servers }, (_, i) => keygen(join(dir, `host${i}_key`), keyType, `host${i + 1}`)));
+    for (const extra of opts.extraHostKeyTypes ?? []) {
+      await Promise.all(Array.from({ length: servers }, (_, i) => keygen(join(dir, `host${i}_key.${extra}`), extra, `host${i + 1}`)));
+    }
     const started = await Promise.all(
       Array.from({ length: servers }, async (_, i) => {
         const s = await startSshd(dir, i);

@@ -12,6 +12,7 @@ import {
   knownHostsName,
   readKnownHosts,
   verifyHostKey,
+  type HostKeyVerdict,
   type KnownHostEntry,
 } from './known-hosts.ts';
 
@@ -84,6 +85,23 @@ async function authMethods(spec: ConnectionSpec, username: string): Promise<AnyA
   return methods;
 }
 
+function hostKeyMessage(
+  verdict: Exclude<HostKeyVerdict, { status: 'known' }>,
+  k: { host: string; where: string; knownHostsFile: string; fp: string; type: string },
+): string {
+  const key = `host key for ${k.host} (${k.where})`;
+  switch (verdict.status) {
+    case 'unknown':
+      return `${key} is not in known_hosts (${k.knownHostsFile}); fingerprint ${k.fp}`;
+    case 'otherType':
+      return `${key} is of type ${k.type}, but ${k.knownHostsFile} knows this host by another key type (${verdict.knownTypes.join(', ')}); refused, not recorded: the host should still offer its known key (a possible downgrade); fingerprint ${k.fp}`;
+    case 'changed':
+      return `${key} CHANGED: it differs from the one in ${k.knownHostsFile}; possible man-in-the-middle; fingerprint ${k.fp}`;
+    case 'revoked':
+      return `${key} is REVOKED in ${k.knownHostsFile}; fingerprint ${k.fp}`;
+  }
+}
+
 /** Opens and authenticates one ssh2 Client; the host key is checked before anything else is sent. */
 export async function connectClient(spec: ConnectionSpec): Promise<Client> {
   const address = spec.address ?? spec.hostName;
@@ -107,14 +125,7 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
       keyToRecord = key;
       return true;
     }
-    hostKeyProblem = new HostKeyError(
-      spec.hostName,
-      verdict.status === 'unknown'
-        ? `host key for ${spec.hostName} (${where}) is not in known_hosts (${knownHostsFile}); fingerprint ${fp}`
-        : verdict.status === 'changed'
-          ? `host key for ${spec.hostName} (${where}) CHANGED: it differs from the one in ${knownHostsFile}; possible man-in-the-middle; fingerprint ${fp}`
-          : `host key for ${spec.hostName} (${where}) is REVOKED in ${knownHostsFile}; fingerprint ${fp}`,
-    );
+    hostKeyProblem = new HostKeyError(spec.hostName, hostKeyMessage(verdict, { host: spec.hostName, where, knownHostsFile, fp, type: keyBlobType(key) }));
     return false;
   };
 

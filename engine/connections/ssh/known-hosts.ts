@@ -15,6 +15,8 @@ export interface KnownHostEntry {
 export type HostKeyVerdict =
   | { status: 'known' }
   | { status: 'unknown' }
+  /** No entry holds this key's type, but entries of other types exist: trusting it would be a silent downgrade. */
+  | { status: 'otherType'; knownTypes: string[] }
   | { status: 'changed' }
   | { status: 'revoked' };
 
@@ -81,7 +83,8 @@ export function keysForHost(entries: readonly KnownHostEntry[], name: string): K
 
 /**
  * Known when some entry for the name holds exactly this key; changed when entries of the same key
- * type exist but none matches; unknown otherwise (OpenSSH treats another key type as unknown too).
+ * type exist but none matches; otherType when the host is known only by keys of other types;
+ * unknown when nothing is recorded for the name.
  */
 export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, keyBlob: Buffer): HostKeyVerdict {
   const revoked = entries.some((e) => e.marker === '@revoked' && e.key.equals(keyBlob));
@@ -90,6 +93,7 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, 
   if (candidates.some((e) => e.key.equals(keyBlob))) return { status: 'known' };
   const type = keyBlobType(keyBlob);
   if (candidates.some((e) => keyBlobType(e.key) === type)) return { status: 'changed' };
+  if (candidates.length > 0) return { status: 'otherType', knownTypes: [...new Set(candidates.map((e) => keyBlobType(e.key)))].sort() };
   return { status: 'unknown' };
 }
 

@@ -137,17 +137,63 @@ describe('host key verification against known_hosts', () => {
         const c = await other.connect();
         assert.equal((await c.exec(['true'])).code, 0);
         await c.close();
-        // And the same host with an ed25519 entry only (another type) is unknown, not accepted.
+        // And the same host with an ed25519 entry only (another type) is refused, not accepted.
         const knownHosts = join(dir, `${keyType}_known_hosts`);
         await fs.writeFile(knownHosts, `[127.0.0.1]:${other.hosts[0]!.port} ${hostPubKey}\n`);
         const h = other.hosts[0]!;
         await assert.rejects(
           openConnection({ hostName: h.name, kind: 'ssh', address: h.address, port: h.port, user: 'root', privateKeyFile: other.clientKeyFile, knownHostsFile: knownHosts }),
-          (e: unknown) => e instanceof HostKeyError && /not in known_hosts/.test(e.message),
+          (e: unknown) => e instanceof HostKeyError && /knows this host by another key type \(ssh-ed25519\)/.test(e.message),
         );
       } finally {
         await other.stop();
       }
     });
   }
+
+  test('trust on first use never records a key of another type for a host already known (no silent downgrade)', async () => {
+    // A real sshd with two host keys (ed25519 and rsa); known_hosts knows the host by its rsa key only.
+    const two = await startSshHosts(1, { hostKeyType: 'ed25519', extraHostKeyTypes: ['rsa'] });
+    try {
+      const h = two.hosts[0]!;
+      const name = `[127.0.0.1]:${h.port}`;
+      const rsaLine = (await fs.readFile(join(two.dir, 'host0_key.rsa.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      const twoSpec = (knownHostsFile: string): ConnectionSpec => ({
+        hostName: h.name, kind: 'ssh', address: h.address, port: h.port, user: 'root', privateKeyFile: two.clientKeyFile, knownHostsFile, trustOnFirstUse: true,
+      });
+
+      // Known by its rsa key: that key is asked for and accepted; nothing is added.
+      const byRsa = join(dir, 'two_types_rsa_known_hosts');
+      await fs.writeFile(byRsa, `${name} ${rsaLine}\n`);
+      const c = await openConnection(twoSpec(byRsa));
+      assert.equal((await c.exec(['true'])).code, 0);
+      await c.close();
+      assert.equal(await fs.readFile(byRsa, 'utf8'), `${name} ${rsaLine}\n`);
+
+      // Known by an ecdsa key this server no longer offers: it presents ed25519 or rsa, a type known_hosts has no entry of.
+      const ecdsa = newKey(dir, 'known-ecdsa', 'ecdsa');
+      const ecdsaLine = (await fs.readFile(`${ecdsa}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      const byEcdsa = join(dir, 'two_types_ecdsa_known_hosts');
+      await fs.writeFile(byEcdsa, `${name} ${ecdsaLine}\n`);
+      const marker = join(dir, 'downgrade-marker');
+      await assert.rejects(
+        openConnection(twoSpec(byEcdsa)).then(async (conn) => {
+          try {
+            await conn.exec(['touch', marker]);
+          } finally {
+            await conn.close();
+          }
+        }),
+        (e: unknown) => {
+          assert.ok(e instanceof HostKeyError, String(e));
+          assert.match(e.message, /host key for host1 \(127\.0\.0\.1:\d+\) is of type ssh-(ed25519|rsa), but .* knows this host by another key type \(ecdsa-sha2-nistp256\); refused/);
+          return true;
+        },
+      );
+      assert.equal(existsSync(marker), false, 'a command ran');
+      assert.equal(await fs.readFile(byEcdsa, 'utf8'), `${name} ${ecdsaLine}\n`, 'known_hosts was changed');
+    } finally {
+      await two.stop();
+    }
+  });
 });

@@ -49,7 +49,7 @@ test('patterns: wildcards, negation, [host]:port, hashed names from ssh-keygen -
     assert.deepEqual(verifyHostKey(entries, '[h.example]:2200', k.blob), { status: 'known' });
     assert.deepEqual(verifyHostKey(entries, 'plain.example', k.blob), { status: 'known' });
     assert.deepEqual(verifyHostKey(entries, 'plain.example', other.blob), { status: 'changed' });
-    assert.deepEqual(verifyHostKey(entries, 'plain.example', rsa.blob), { status: 'unknown' });
+    assert.deepEqual(verifyHostKey(entries, 'plain.example', rsa.blob), { status: 'otherType', knownTypes: ['ssh-ed25519'] });
     assert.deepEqual(verifyHostKey(entries, 'h.example', k.blob), { status: 'unknown' });
 
     const revoked = parseKnownHosts(`@revoked * ${other.line}\n* ${other.line}\n`);
