@@ -50,11 +50,15 @@ thead th { color: var(--muted); font-weight: 600; font-size: 12px; text-transfor
 .pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; vertical-align: 1px; }
 .verdict-changed .pill { background: var(--change-bg); color: var(--change); border: 1px solid #d4a72c; }
 .verdict-failed .pill, .verdict-unreachable .pill { background: var(--fail-bg); color: var(--fail); border: 1px solid #ff8182; }
+.verdict-ignored .pill { background: var(--wash); color: var(--muted); border: 1px solid var(--line); }
+.item, .handler { font-size: 12px; font-weight: 600; padding: 0 6px; border-radius: 4px; border: 1px solid var(--line); color: var(--muted); }
+.handler { color: var(--hunk-ink); border-color: #54aeff; background: var(--hunk-bg); }
 .task-type { font-family: var(--mono); font-size: 12px; font-weight: 400; color: var(--muted); }
 .play { margin: 0 0 6px; font-size: 12px; color: var(--muted); }
 .reasons { margin: 4px 0 8px; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 6px; }
 .reasons li { font-size: 12px; padding: 1px 8px; border-radius: 4px; background: var(--wash); border: 1px solid var(--line); }
 .message { margin: 4px 0 8px; padding: 8px 10px; background: var(--fail-bg); border-radius: 4px; font-family: var(--mono); font-size: 13px; white-space: pre-wrap; word-break: break-word; }
+.verdict-ignored .message { background: var(--wash); color: var(--muted); }
 .diff { margin: 8px 0 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
 .diff-file { padding: 4px 10px; background: var(--wash); border-bottom: 1px solid var(--line); font-family: var(--mono); font-size: 13px; font-weight: 600; word-break: break-all; }
 .new-file { font-family: system-ui, sans-serif; font-size: 11px; font-weight: 700; color: var(--ok); text-transform: uppercase; margin-left: 6px; }
@@ -65,6 +69,7 @@ thead th { color: var(--muted); font-weight: 600; font-size: 12px; text-transfor
 .ln.hunk { background: var(--hunk-bg); color: var(--hunk-ink); }
 .ln.note { color: var(--muted); font-style: italic; }
 .hidden-diff { margin: 0; padding: 6px 10px; font-size: 13px; color: var(--muted); font-style: italic; }
+.inputs .command { padding: 8px 10px; background: var(--wash); border: 1px solid var(--line); border-radius: 4px; color: var(--ink); word-break: break-all; }
 .inputs p { color: var(--muted); font-size: 14px; margin: 0 0 8px; }
 .hash { font-size: 12px; word-break: break-all; }
 footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }

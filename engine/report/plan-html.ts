@@ -1,38 +1,7 @@
+import type { PlanFile, PlanHost, PlanStep } from '../plan/plan-file.ts';
 import type { FileDiff } from '../task.ts';
 import { renderDiff } from './diff.ts';
 import { PLAN_PAGE_STYLE } from './plan-html-style.ts';
-
-export type PlanVerdict = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable';
-
-/** One task on one host as the plan recorded it (strings already masked by the run). */
-export interface PlanPageTask {
-  play: string;
-  task: string;
-  type: string;
-  verdict: PlanVerdict;
-  reasons: string[];
-  diff: FileDiff[];
-  message?: string;
-}
-
-export interface PlanPageInput {
-  /** What the file is to the run: playbook, inventory, vars file, extra vars... */
-  kind: string;
-  /** As given (a path), or a label such as "-e #1" for an input that is not a file. */
-  name: string;
-  sha256: string;
-}
-
-/** What the HTML page shows: a plan file, seen by the change board. */
-export interface PlanPage {
-  playbook: string;
-  inventory: string[];
-  /** ISO 8601 time the plan was made. */
-  createdAt: string;
-  tackleVersion?: string;
-  inputs: PlanPageInput[];
-  hosts: { name: string; tasks: PlanPageTask[] }[];
-}
 
 export interface PlanHtmlOptions {
   /** Applied to every string before it is escaped: the run's secret masker. */
@@ -46,18 +15,19 @@ interface Tally {
   failed: number;
 }
 
+type Text = (s: string) => string;
+
 /**
  * The plan as one self-contained HTML page (inline CSS, no script, no external asset) that a
  * change board can read offline and print. Every string from the plan is masked, then escaped.
  */
-export function renderPlanHtml(plan: PlanPage, options: PlanHtmlOptions = {}): string {
+export function renderPlanHtml(plan: PlanFile, options: PlanHtmlOptions = {}): string {
   const mask = options.mask ?? ((t: string) => t);
-  const text = (s: string): string => escapeHtml(mask(s));
-  const tallies = plan.hosts.map((h) => ({ host: h, tally: tally(h.tasks) }));
-  const changingHosts = tallies.filter((t) => t.tally.changed > 0).length;
-  const totalChanges = tallies.reduce((n, t) => n + t.tally.changed, 0);
-  const failing = tallies.filter((t) => t.tally.failed > 0).length;
-  const title = `Plan: ${plan.playbook}`;
+  const text: Text = (s) => escapeHtml(mask(s));
+  const hosts = plan.hosts.map((host) => ({ host, tally: tally(host.steps) }));
+  const totalChanges = hosts.reduce((n, h) => n + h.tally.changed, 0);
+  const changingHosts = hosts.filter((h) => h.tally.changed > 0).length;
+  const failingHosts = hosts.filter((h) => h.tally.failed > 0).length;
 
   return [
     '<!DOCTYPE html>',
@@ -65,32 +35,32 @@ export function renderPlanHtml(plan: PlanPage, options: PlanHtmlOptions = {}): s
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // No fetch of anything, even by accident: the page is read offline and must not call out.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
-    `<title>${text(title)}</title>`,
+    // The page is read offline and must not call out, even through a value that slipped in.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<title>${text(`Plan: ${plan.playbook}`)}</title>`,
     `<style>${PLAN_PAGE_STYLE}</style>`,
     '</head>',
     '<body>',
     '<header class="masthead">',
-    `<p class="kicker">tackle plan &middot; nothing has been changed</p>`,
+    '<p class="kicker">tackle plan &middot; nothing has been changed</p>',
     `<h1>${text(plan.playbook)}</h1>`,
     '<dl class="facts">',
-    `<div><dt>Inventory</dt><dd>${plan.inventory.length ? plan.inventory.map((i) => `<code>${text(i)}</code>`).join(', ') : 'none'}</dd></div>`,
-    `<div><dt>Planned</dt><dd><time datetime="${text(plan.createdAt)}">${text(readableTime(plan.createdAt))}</time></dd></div>`,
-    plan.tackleVersion ? `<div><dt>tackle</dt><dd>${text(plan.tackleVersion)}</dd></div>` : '',
-    `<div><dt>Hosts</dt><dd>${plan.hosts.length}</dd></div>`,
+    fact('Inventory', plan.inventory.length ? plan.inventory.map((i) => `<code>${text(i)}</code>`).join(', ') : 'none'),
+    fact('Planned', `<time datetime="${text(plan.createdAt)}">${text(readableTime(plan.createdAt))}</time>`),
+    fact('Hosts', String(plan.hosts.length)),
+    fact('tackle', text(plan.tackleVersion)),
     '</dl>',
-    `<p class="verdict ${totalChanges > 0 ? 'has-changes' : 'no-changes'}">${verdictSentence(totalChanges, changingHosts, plan.hosts.length, failing)}</p>`,
+    `<p class="verdict ${totalChanges > 0 ? 'has-changes' : 'no-changes'}">${verdictSentence(totalChanges, changingHosts, plan.hosts.length, failingHosts)}</p>`,
     '</header>',
     '<main>',
-    summarySection(tallies, text),
+    summarySection(hosts, text),
     '<section class="hosts">',
     '<h2>Changes per host</h2>',
-    ...tallies.map(({ host, tally: t }) => hostSection(host.name, host.tasks, t, text)),
+    ...hosts.map(({ host, tally: t }) => hostSection(host, t, text)),
     '</section>',
     inputsSection(plan, text),
     '</main>',
-    `<footer>Written by tackle plan. Apply with <code>tackle apply</code> on the plan file; hosts whose state differs from this plan are refused.</footer>`,
+    '<footer>Written by <code>tackle plan</code>. <code>tackle apply</code> on the plan file changes only what this page lists, and refuses a host whose state differs from it.</footer>',
     '</body>',
     '</html>',
     '',
@@ -103,23 +73,35 @@ export function escapeHtml(s: string): string {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function tally(tasks: PlanPageTask[]): Tally {
+function fact(label: string, valueHtml: string): string {
+  return `<div><dt>${label}</dt><dd>${valueHtml}</dd></div>`;
+}
+
+/** A failure that ignore_errors lets pass does not stop the host: it is not counted as failed. */
+function isFailure(step: PlanStep): boolean {
+  return step.verdict === 'unreachable' || (step.verdict === 'failed' && !step.ignored);
+}
+
+function tally(steps: PlanStep[]): Tally {
   const t: Tally = { changed: 0, ok: 0, skipped: 0, failed: 0 };
-  for (const task of tasks) {
-    if (task.verdict === 'unreachable') t.failed++;
-    else t[task.verdict]++;
+  for (const step of steps) {
+    if (step.verdict === 'would change') t.changed++;
+    else if (step.verdict === 'skipped') t.skipped++;
+    else if (isFailure(step)) t.failed++;
+    else t.ok++;
   }
   return t;
 }
 
 function verdictSentence(changes: number, changingHosts: number, hosts: number, failing: number): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const main = changes === 0 ? `Nothing would change on ${plural(hosts, 'host')}.` : `${plural(changes, 'task')} would change on ${changingHosts} of ${plural(hosts, 'host')}.`;
+  const main =
+    changes === 0 ? `Nothing would change on ${plural(hosts, 'host')}.` : `${plural(changes, 'task')} would change on ${changingHosts} of ${plural(hosts, 'host')}.`;
   return failing > 0 ? `${main} <strong>${plural(failing, 'host')} failed the check.</strong>` : main;
 }
 
-function summarySection(tallies: { host: { name: string }; tally: Tally }[], text: (s: string) => string): string {
-  const rows = tallies.map(({ host, tally: t }) => {
+function summarySection(hosts: { host: PlanHost; tally: Tally }[], text: Text): string {
+  const rows = hosts.map(({ host, tally: t }) => {
     const rowClass = t.failed > 0 ? 'row-failed' : t.changed > 0 ? 'row-changed' : 'row-ok';
     return (
       `<tr class="${rowClass}"><th scope="row"><a href="#${hostAnchor(host.name)}">${text(host.name)}</a></th>` +
@@ -146,49 +128,46 @@ function hostAnchor(name: string): string {
   return `host-${Buffer.from(name, 'utf8').toString('hex')}`;
 }
 
-function hostSection(name: string, tasks: PlanPageTask[], t: Tally, text: (s: string) => string): string {
-  const shown = tasks.filter((task) => task.verdict === 'changed' || task.verdict === 'failed' || task.verdict === 'unreachable');
-  const rest = `${t.ok} ok, ${t.skipped} skipped`;
+function hostSection(host: PlanHost, t: Tally, text: Text): string {
+  const shown = host.steps.filter((s) => s.verdict === 'would change' || s.verdict === 'failed' || s.verdict === 'unreachable');
   const status = t.failed > 0 ? 'status-failed' : t.changed > 0 ? 'status-changed' : 'status-ok';
-  const headline = t.changed > 0 ? `${t.changed} would change` : 'nothing to change';
+  // A host whose check failed is not known to need nothing: its headline names only the failure then.
+  const headline = [...(t.changed > 0 ? [`${t.changed} would change`] : t.failed > 0 ? [] : ['nothing to change']), ...(t.failed > 0 ? [`${t.failed} failed`] : [])].join(', ');
   return [
-    `<article class="host ${status}" id="${hostAnchor(name)}">`,
-    `<h3><span class="host-name">${text(name)}</span><span class="host-status">${headline}${t.failed > 0 ? `, ${t.failed} failed` : ''} &middot; ${rest}</span></h3>`,
-    ...shown.map((task) => taskBlock(task, text)),
+    `<article class="host ${status}" id="${hostAnchor(host.name)}">`,
+    `<h3><span class="host-name">${text(host.name)}</span><span class="host-status">${headline} &middot; ${t.ok} ok, ${t.skipped} skipped</span></h3>`,
+    ...shown.map((step) => stepBlock(step, text)),
     '</article>',
   ].join('\n');
 }
 
-function taskBlock(task: PlanPageTask, text: (s: string) => string): string {
-  const label = task.verdict === 'changed' ? 'would change' : task.verdict;
-  const reasons = task.reasons.length ? `<ul class="reasons">${task.reasons.map((r) => `<li>${text(r)}</li>`).join('')}</ul>` : '';
-  const message = task.message ? `<p class="message">${text(task.message)}</p>` : '';
+function stepBlock(step: PlanStep, text: Text): string {
+  const label = step.verdict === 'failed' && step.ignored ? 'failed, ignored' : step.verdict;
+  const verdictClass = step.verdict === 'would change' ? 'changed' : isFailure(step) ? 'failed' : 'ignored';
+  const reasons = step.reasons.length ? `<ul class="reasons">${step.reasons.map((r) => `<li>${text(r)}</li>`).join('')}</ul>` : '';
+  const message = step.message ? `<p class="message">${text(step.message)}</p>` : '';
+  const item = step.item !== undefined ? ` <span class="item">item ${text(step.item)}</span>` : '';
+  const handler = step.handler ? ' <span class="handler">handler</span>' : '';
   return [
-    `<section class="task verdict-${task.verdict}">`,
-    `<h4><span class="pill">${label}</span> <span class="task-name">${text(task.task)}</span> <span class="task-type">${text(task.type)}</span></h4>`,
-    `<p class="play">play: ${text(task.play)}</p>`,
+    `<section class="task verdict-${verdictClass}">`,
+    `<h4><span class="pill">${text(label)}</span> <span class="task-name">${text(step.task)}</span>${item}${handler} <span class="task-type">${text(step.type)}</span></h4>`,
+    `<p class="play">play ${text(step.play)} &middot; <code>${text(step.at)}</code></p>`,
     reasons,
     message,
-    ...task.diff.map((d) => diffBlock(d, text)),
+    ...step.diff.map((d) => diffBlock(d, text)),
     '</section>',
   ].join('\n');
 }
 
-function diffBlock(d: FileDiff, text: (s: string) => string): string {
-  if (d.hidden !== undefined) {
-    return `<div class="diff"><div class="diff-file">${text(d.path)}</div><p class="hidden-diff">changed; content hidden: ${text(d.hidden)}</p></div>`;
-  }
-  // The patch header repeats the path the block title already shows; the hunks are what a reader checks.
+function diffBlock(d: FileDiff, text: Text): string {
+  const title = `<div class="diff-file">${text(d.path)}${d.hidden === undefined && d.before === '' ? ' <span class="new-file">new file</span>' : ''}</div>`;
+  if (d.hidden !== undefined) return `<div class="diff">${title}<p class="hidden-diff">changes; content hidden: ${text(d.hidden)}</p></div>`;
+  // The patch header repeats the path the title shows; the hunks are what a reader checks.
   const lines = renderDiff(d).replace(/\n$/, '').split('\n');
-  const body = lines.slice(lines.findIndex((l) => l.startsWith('@@')));
-  const rendered = body.map((line) => `<span class="${lineClass(line)}">${text(line) || ' '}</span>`).join('');
-  const empty = lines.every((l) => !l.startsWith('@@'));
-  return [
-    '<div class="diff">',
-    `<div class="diff-file">${text(d.path)}${d.before === '' ? ' <span class="new-file">new file</span>' : ''}</div>`,
-    empty ? '<p class="hidden-diff">no line differs (attributes only)</p>' : `<pre>${rendered}</pre>`,
-    '</div>',
-  ].join('\n');
+  const firstHunk = lines.findIndex((l) => l.startsWith('@@'));
+  if (firstHunk < 0) return `<div class="diff">${title}<p class="hidden-diff">no line differs</p></div>`;
+  const rendered = lines.slice(firstHunk).map((line) => `<span class="${lineClass(line)}">${text(line)}</span>`);
+  return `<div class="diff">${title}<pre>${rendered.join('')}</pre></div>`;
 }
 
 function lineClass(line: string): string {
@@ -199,14 +178,26 @@ function lineClass(line: string): string {
   return 'ln ctx';
 }
 
-function inputsSection(plan: PlanPage, text: (s: string) => string): string {
-  const rows = plan.inputs.map((i) => `<tr><td>${text(i.kind)}</td><td><code>${text(i.name)}</code></td><td><code class="hash">${text(i.sha256)}</code></td></tr>`);
+const INPUT_KINDS: Record<string, string> = { playbook: 'playbook', inventory: 'inventory', file: 'file', 'extra-vars': 'extra vars (value not stored)' };
+
+function inputsSection(plan: PlanFile, text: Text): string {
+  const rows = plan.inputs.map(
+    (i) => `<tr><td>${text(INPUT_KINDS[i.kind] ?? i.kind)}</td><td><code>${text(i.name)}</code></td><td><code class="hash">${text(i.hash)}</code></td></tr>`,
+  );
+  const { limit, tags, skipTags, forks } = plan.options;
+  const options = [
+    limit.length ? `--limit ${limit.join(' ')}` : '',
+    tags.length ? `--tags ${tags.join(',')}` : '',
+    skipTags.length ? `--skip-tags ${skipTags.join(',')}` : '',
+    `--forks ${forks}`,
+  ].filter(Boolean);
   return [
     '<section class="inputs">',
     '<h2>Inputs</h2>',
-    '<p>apply refuses this plan if any of these files differs from what was planned (SHA-256 of the content).</p>',
+    `<p class="command"><code>tackle ${text(plan.commandLine.join(' '))}</code></p>`,
+    `<p>Run options apply holds to: <code>${text(options.join(' '))}</code>. apply refuses this plan when any input below differs from what was planned.</p>`,
     '<table>',
-    '<thead><tr><th scope="col">Kind</th><th scope="col">Input</th><th scope="col">SHA-256</th></tr></thead>',
+    '<thead><tr><th scope="col">Kind</th><th scope="col">Input</th><th scope="col">Hash</th></tr></thead>',
     `<tbody>${rows.join('')}</tbody>`,
     '</table>',
     '</section>',

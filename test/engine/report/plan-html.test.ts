@@ -2,46 +2,61 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { escapeHtml, renderPlanHtml } from '../../../engine/report/plan-html.ts';
 import { SecretMasker } from '../../../engine/secrets.ts';
-import { fixturePlan, UNMASKED_SECRET } from './plan-page-fixture.ts';
+import { fixturePlan, HOSTILE_HOST, UNMASKED_SECRET } from './plan-page-fixture.ts';
 
 const masker = new SecretMasker([UNMASKED_SECRET]);
 const page = renderPlanHtml(fixturePlan(), { mask: (t) => masker.mask(t) });
 
 /** The summary table's row of HOST: its cells' text, tags stripped. */
-function summaryRow(html: string, host: string): string[] {
-  const table = html.slice(html.indexOf('<section class="summary">'), html.indexOf('</section>'));
+function summaryRow(host: string): string[] {
+  const table = page.slice(page.indexOf('<section class="summary">'), page.indexOf('</section>'));
   const row = table.split('<tr').find((r) => r.includes(`>${escapeHtml(host)}</a>`));
   assert.ok(row, `no summary row for ${host}`);
   return [...row.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
 }
 
+/** The page's article for HOST. */
+function hostArticle(host: string): string {
+  const start = page.indexOf(`<span class="host-name">${escapeHtml(host)}</span>`);
+  assert.ok(start > 0, `no section for ${host}`);
+  return page.slice(start, page.indexOf('</article>', start));
+}
+
 describe('plan HTML page', () => {
-  test('summary table: per host would change, ok, skipped, failed', () => {
-    assert.deepEqual(summaryRow(page, 'quay1'), ['quay1', '2', '1', '1', '0']);
-    assert.deepEqual(summaryRow(page, 'quay2'), ['quay2', '0', '2', '0', '0']);
-    assert.deepEqual(summaryRow(page, 'quay3<script>alert(1)</script>'), ['quay3&lt;script&gt;alert(1)&lt;/script&gt;', '1', '0', '0', '1']);
-    assert.match(page, /3 tasks would change on 2 of 3 hosts\./);
+  test('summary table: per host would change, ok, skipped, failed (an ignored failure does not count as failed)', () => {
+    assert.deepEqual(summaryRow('quay1'), ['quay1', '0', '3', '0', '0']);
+    assert.deepEqual(summaryRow('quay2'), ['quay2', '4', '1', '0', '0']);
+    assert.deepEqual(summaryRow('quay3'), ['quay3', '0', '0', '0', '1']);
+    assert.deepEqual(summaryRow(HOSTILE_HOST), [escapeHtml(HOSTILE_HOST), '1', '1', '1', '0']);
+    assert.match(page, /5 tasks would change on 2 of 4 hosts\. <strong>1 host failed the check\.<\/strong>/);
   });
 
   test('everything from the plan is escaped: a host name cannot inject markup', () => {
     assert.ok(!page.includes('<script'), 'raw <script> in the page');
-    assert.ok(page.includes('quay3&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(page.includes('quay4&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(page.includes('+FEATURE_USER_CREATION: &lt;true &amp; &quot;quoted&quot;&gt;'));
   });
 
-  test('diffs are rendered line by line: added, removed and hunk lines have their own class', () => {
-    assert.ok(page.includes('<span class="ln del">-FEATURE_MAILING: false</span>'));
-    assert.ok(page.includes('<span class="ln add">+FEATURE_MAILING: true</span>'));
-    assert.ok(page.includes('<span class="ln hunk">@@ -1,3 +1,4 @@</span>'));
-    assert.ok(page.includes('<span class="ln ctx"> SERVER_HOSTNAME: quay1.example.com</span>'));
-    assert.ok(page.includes('changed; content hidden: private key'));
+  test('diffs are rendered line by line: added, removed, context and hunk lines have their own class', () => {
+    const quay2 = hostArticle('quay2');
+    assert.ok(quay2.includes('<span class="ln del">-FEATURE_MIRROR: false</span>'));
+    assert.ok(quay2.includes('<span class="ln add">+FEATURE_MIRROR: true</span>'));
+    assert.ok(quay2.includes('<span class="ln hunk">@@ -1,3 +1,3 @@</span>'));
+    assert.ok(quay2.includes('<span class="ln ctx"> SERVER_HOSTNAME: quay2</span>'));
+    assert.ok(quay2.includes('content hidden: secret file'));
   });
 
-  test('only tasks that would change or failed are listed per host', () => {
-    assert.ok(page.includes('quay config.yaml') && page.includes('restart quay') && page.includes('server certificate'));
-    assert.ok(!page.includes('quay storage directory'), 'an ok task is listed');
-    assert.ok(!page.includes('mirror config'), 'a skipped task is listed');
-    assert.ok(page.includes('quay database user'), 'the failed task is not listed');
+  test('per host: the tasks that would change and the failures, each with its playbook location; nothing that is ok', () => {
+    const quay2 = hostArticle('quay2');
+    for (const task of ['quay config.yaml', 'quay container', 'clair psk', 'restart quay']) assert.ok(quay2.includes(`<span class="task-name">${task}</span>`), task);
+    assert.ok(!quay2.includes('quay unit'), 'an ok task is listed');
+    assert.ok(quay2.includes('<code>playbooks/quay-with-clair.yml:40:7</code>'));
+    assert.match(quay2, /restart quay<\/span> <span class="handler">handler<\/span>/);
+    assert.ok(hostArticle('quay1').includes('nothing to change'));
+    assert.ok(!hostArticle('quay1').includes('class="task'), 'a converged host lists tasks');
+    assert.ok(hostArticle('quay3').includes('permission denied: /srv/quay/config'));
+    assert.ok(hostArticle(HOSTILE_HOST).includes('failed, ignored'));
+    assert.ok(!hostArticle(HOSTILE_HOST).includes('quay storage'), 'a skipped task is listed');
   });
 
   test('every string passes the masker: a secret the plan left in a message is masked', () => {
@@ -49,16 +64,19 @@ describe('plan HTML page', () => {
     assert.ok(page.includes('password authentication failed (password ********)'));
   });
 
-  test('inputs with their hashes, playbook and inventory', () => {
-    for (const input of fixturePlan().inputs) {
+  test('inputs with their hashes, the command line, playbook and inventory', () => {
+    const plan = fixturePlan();
+    for (const input of plan.inputs) {
       assert.ok(page.includes(`<code>${escapeHtml(input.name)}</code>`), input.name);
-      assert.ok(page.includes(input.sha256), input.sha256);
+      assert.ok(page.includes(input.hash), input.hash);
     }
+    assert.ok(page.includes(`<code>tackle ${escapeHtml(plan.commandLine.join(' '))}</code>`));
+    assert.ok(page.includes(`<h1>${plan.playbook}</h1>`) && page.includes('<code>hosts.yml</code>'));
   });
 
   test('self-contained: no script, no external asset, a print stylesheet', () => {
     assert.doesNotMatch(page, /<script|<link|<img|<iframe|src=|@import|url\(/i);
-    assert.deepEqual([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.startsWith('#')).filter((local) => !local), []);
+    assert.deepEqual([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!).filter((href) => !href.startsWith('#host-')), []);
     assert.match(page, /Content-Security-Policy" content="default-src 'none'/);
     assert.match(page, /@media print/);
   });
