@@ -30,11 +30,33 @@ Options:
       --slice K/N          Only the K-th of N disjoint slices of the inventory's hosts (host i
                            of the inventory is in slice i mod N + 1), for N controllers side by
                            side; merge their --report files with tackle report merge.
-  -t, --tags TAGS          Only tasks with one of these tags (comma-separated).
+  -t, --tags TAGS          Only tasks with one of these tags (comma-separated). As in Ansible,
+                           'always' runs unless skipped, 'never' only when asked for, 'all',
+                           'tagged' and 'untagged' select by having tags.
       --skip-tags TAGS     Skip tasks with one of these tags.
+      --start-at-task NAME Skip the plays and tasks before the first task NAME (or wildcard)
+                           names; a role's task also by its name without "role : ".
+      --force-handlers     Run notified handlers on a host even after it failed.
+      --list-hosts         Print each play's hosts (after --limit), run nothing.
+      --list-tasks         Print each play's tasks (after --tags/--skip-tags), run nothing.
+      --list-tags          Print each play's task tags, run nothing.
+      --syntax-check       Load and validate everything, run nothing.
   -f, --forks N            Hosts at once (default 20). A play's own forks: wins.
       --report FILE        Write a JSON report: per-host counts and every task result.
-      --vault-password-file FILE  Password for encrypted vars files.
+      --vault-password-file FILE  Password for encrypted vars files; an executable file is run
+                           and prints it. Repeatable.
+      --vault-id [LABEL@]SOURCE   A labelled vault password: a file, an executable, or 'prompt'.
+                           Repeatable; a file's own label is tried first, then the others.
+      --ask-vault-pass     Ask for the vault password (no echo; refused without a terminal).
+  -u, --user USER          Login user (ansible_user).
+  -c, --connection TYPE    ssh or local (ansible_connection).
+      --private-key FILE   SSH private key (ansible_ssh_private_key_file).
+  -T, --timeout SECONDS    Connect timeout (ansible_timeout).
+  -b, --become             Run with sudo (ansible_become).
+      --become-user USER   The sudo target user (ansible_become_user, default root).
+  -K, --ask-become-pass    Ask for the sudo password (no echo; refused without a terminal).
+                           These seven act where the inventory, the play's keywords and -e
+                           leave their variable unset, as in Ansible.
       --no-progress        Plain lines instead of the live progress display.
       --allow-no-hosts     Skip a play whose hosts pattern matches no inventory host
                            (without it, that is an error, exit 5).
@@ -73,6 +95,7 @@ ansible-inventory does:
       --graph [GROUP]      The group tree under GROUP (default all).
       --host NAME          One host's merged variables (JSON).
       --playbook-dir DIR   Also read group_vars/ and host_vars/ beside this playbook directory.
-      --vault-password-file FILE  Password for encrypted vars files.
+      --vault-password-file FILE, --vault-id [LABEL@]SOURCE, --ask-vault-pass
+                           Passwords for encrypted vars files (as for tackle run).
 Connects to nothing. Variables are shown as written (templates are not rendered).
 `;

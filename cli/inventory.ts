@@ -3,7 +3,7 @@ import { ValidationFailed, type InputError } from '../engine/errors.ts';
 import { loadInventory } from '../engine/load/inventory.ts';
 import type { Inventory } from '../engine/model.ts';
 import { INVENTORY_HELP } from './help.ts';
-import { readVaultPassword } from './vault.ts';
+import { readVaultSecrets } from './vault.ts';
 
 /** Variables Ansible keeps to itself: `ansible-inventory` never prints them. */
 const INTERNAL_VARS = new Set([
@@ -28,7 +28,9 @@ export async function inventoryCommand(args: string[], io: Io): Promise<number> 
       graph: { type: 'boolean', default: false },
       host: { type: 'string' },
       'playbook-dir': { type: 'string' },
-      'vault-password-file': { type: 'string' },
+      'vault-password-file': { type: 'string', multiple: true, default: [] },
+      'vault-id': { type: 'string', multiple: true, default: [] },
+      'ask-vault-pass': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,8 +48,8 @@ export async function inventoryCommand(args: string[], io: Io): Promise<number> 
     return 5;
   }
   const problems: InputError[] = [];
-  const vaultPassword = values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined;
-  const inventory = loadInventory(values.inventory, problems, { vaultPassword, playbookDir: values['playbook-dir'] });
+  const vaultSecrets = await readVaultSecrets({ files: values['vault-password-file'], ids: values['vault-id'], ask: values['ask-vault-pass'] });
+  const inventory = loadInventory(values.inventory, problems, { vaultSecrets, playbookDir: values['playbook-dir'] });
   if (problems.length > 0) throw new ValidationFailed(problems);
 
   if (values.list) io.out.write(pythonJson(listInventory(inventory)) + '\n');

@@ -7,6 +7,8 @@ import type { Loaded } from '../engine/load/loader.ts';
 import { parseSlice, sliceHosts, type Slice } from '../engine/load/slice.ts';
 import { EXIT, runExitCode } from './exit-codes.ts';
 import { retryHint, writeRetryFile } from './retry-file.ts';
+import { askHidden } from './prompt.ts';
+import { connectionOptionVars } from './run-options.ts';
 
 export { EXIT } from './exit-codes.ts';
 
@@ -21,7 +23,22 @@ const RUN_OPTIONS = {
   'skip-tags': { type: 'string', multiple: true, default: [] },
   forks: { type: 'string', short: 'f', default: '20' },
   report: { type: 'string' },
-  'vault-password-file': { type: 'string' },
+  'vault-password-file': { type: 'string', multiple: true, default: [] },
+  'vault-id': { type: 'string', multiple: true, default: [] },
+  'ask-vault-pass': { type: 'boolean', default: false },
+  'list-hosts': { type: 'boolean', default: false },
+  'list-tasks': { type: 'boolean', default: false },
+  'list-tags': { type: 'boolean', default: false },
+  'syntax-check': { type: 'boolean', default: false },
+  'start-at-task': { type: 'string' },
+  'force-handlers': { type: 'boolean', default: false },
+  user: { type: 'string', short: 'u' },
+  'private-key': { type: 'string' },
+  connection: { type: 'string', short: 'c' },
+  timeout: { type: 'string', short: 'T' },
+  become: { type: 'boolean', short: 'b', default: false },
+  'become-user': { type: 'string' },
+  'ask-become-pass': { type: 'boolean', short: 'K', default: false },
   'no-progress': { type: 'boolean', default: false },
   'allow-no-hosts': { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', multiple: true, default: [] },
@@ -97,9 +114,15 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   }
   const playbookFile = positionals[0]!;
   const slice = values.slice === undefined ? undefined : parseSlice(values.slice);
+  const listing = values['list-hosts'] || values['list-tasks'] || values['list-tags'];
+  const checkOnly = validateOnly || listing || values['syntax-check'];
+  const becomePassword = values['ask-become-pass'] && !checkOnly
+    ? await askHidden('BECOME password: ', '-K (--ask-become-pass)', 'set ansible_become_password in a vault-encrypted vars file instead')
+    : undefined;
+  const connectionDefaults = connectionOptionVars(values, becomePassword);
   const {
     buildJsonReport, installInterruptHandler, loadAll, openConnection, ParamValidator, PlainReporter, ProgressReporter,
-    maskByKey, readVaultPassword, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
+    maskByKey, readVaultSecrets, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
   } = await import('./run-deps.ts');
   const registry = taskRegistry();
   const loaded = await loadAll({
@@ -107,15 +130,30 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     inventoryFile: values.inventory,
     extraVars: values['extra-vars'],
     registry,
-    vaultPassword: values['vault-password-file'] ? await readVaultPassword(values['vault-password-file']) : undefined,
+    vaultSecrets: await readVaultSecrets({ files: values['vault-password-file'], ids: values['vault-id'], ask: values['ask-vault-pass'] }),
   });
+  if (values['syntax-check']) {
+    io.out.write(`\nplaybook: ${playbookFile}\n`);
+    return EXIT.ok;
+  }
   if (values.inventory.length > 0 && !values['allow-no-hosts']) {
     const { playsMatchingNoHost } = await import('../engine/load/loader.ts');
     const empty = playsMatchingNoHost(loaded);
     if (empty.length > 0) throw new ValidationFailed(empty);
   }
+  const startAtTask = values['start-at-task'];
+  if (startAtTask !== undefined && (await import('../engine/run/start-at-task.ts')).playStartingAt(loaded.playbook.plays, startAtTask) < 0) {
+    throw new ValidationFailed([new InputError({ file: '--start-at-task', line: 1, col: 1 }, `no task of ${playbookFile} is named '${startAtTask}'`)]);
+  }
   const limit = sliceLimit(loaded, slice, await resolveLimit(loaded, values.limit));
+  const tags = splitList(values.tags);
+  const skipTags = splitList(values['skip-tags']);
 
+  if (listing) {
+    const { listPlaybook } = await import('./list-playbook.ts');
+    io.out.write(listPlaybook(loaded, { hosts: values['list-hosts'], tasks: values['list-tasks'], tags: values['list-tags'], limit, onlyTags: tags, skipTags }));
+    return EXIT.ok;
+  }
   if (validateOnly) {
     const hosts = new Set(loaded.playbook.plays.flatMap((p) => selectHosts(loaded.inventory, p.hosts)));
     const tasks = loaded.playbook.plays.reduce((n, p) => n + p.tasks.length + p.handlers.length, 0);
@@ -123,7 +161,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     return EXIT.ok;
   }
 
-  const masker = new SecretMasker(loaded.secretValues);
+  const masker = new SecretMasker([...loaded.secretValues, ...(becomePassword ? [becomePassword] : [])]);
   try {
     const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
     const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
@@ -133,8 +171,8 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     const started = performance.now();
     if (values.check) out('CHECK MODE: nothing will be changed.');
     const summary = await runPlaybook(
-      { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted },
-      { limit, tags: splitList(values.tags), skipTags: splitList(values['skip-tags']), forks, onHardStop: interrupt.onHardStop },
+      { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted, connectionDefaults },
+      { limit, tags, skipTags, forks, onHardStop: interrupt.onHardStop, forceHandlers: values['force-handlers'], startAtTask },
     );
     interrupt.remove();
     await reporter.end();

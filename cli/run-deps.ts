@@ -11,6 +11,6 @@ export { ProgressReporter } from '../engine/report/progress.ts';
 export { renderRecap } from '../engine/report/recap.ts';
 export { runPlaybook } from '../engine/run/runner.ts';
 export { maskByKey, SecretMasker } from '../engine/secrets.ts';
-export { readVaultPassword } from './vault.ts';
+export { readVaultSecrets } from './vault.ts';
 export { taskRegistry } from './task-registry.ts';
 export { installInterruptHandler } from './interrupt.ts';

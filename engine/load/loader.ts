@@ -9,6 +9,7 @@ import { VarScope } from '../template/vars.ts';
 import { hostPatternProblem, selectHosts } from './host-pattern.ts';
 import { SecretMasker } from '../secrets.ts';
 import type { AnyTaskDefinition } from '../task.ts';
+import type { VaultSecret } from './vault.ts';
 
 export interface LoadOptions {
   playbookFile: string;
@@ -18,7 +19,7 @@ export interface LoadOptions {
   extraVars: string[];
   registry: Map<string, AnyTaskDefinition>;
   /** Opens Ansible Vault files (whole-file or inline `!vault`) in vars files, inventory and -e @file. */
-  vaultPassword?: string;
+  vaultSecrets?: readonly VaultSecret[];
 }
 
 export interface Loaded {
@@ -41,7 +42,7 @@ export interface Loaded {
 export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const problems: InputError[] = [];
   const secrets = new Set<string>();
-  const read = { vaultPassword: opts.vaultPassword, secrets };
+  const read = { vaultSecrets: opts.vaultSecrets, secrets };
   const extraVars = parseExtraVars(opts.extraVars, problems, process.cwd(), read);
   const { plays, varsFiles } = loadPlaybookFile(opts.playbookFile, {
     registry: opts.registry,

@@ -57,3 +57,29 @@ export function vaultDecrypt(text: string, password: string, where = 'vault'): s
   if (padLen < 1 || padLen > 16) throw new VaultError(`${where}: bad padding after decryption`);
   return padded.subarray(0, padded.length - padLen).toString('utf8');
 }
+
+/** One vault password and the vault id it was given under (`default` without one). */
+export interface VaultSecret {
+  label: string;
+  password: string;
+}
+
+/**
+ * Decrypts with the secret whose label the header names (format 1.2 carries one), then with the
+ * others in the order given, as Ansible tries its vault ids.
+ */
+export function vaultDecryptWithAny(text: string, secrets: readonly VaultSecret[], where = 'vault'): string {
+  const label = text.trimStart().split(/\r?\n/, 1)[0]!.trim().split(';')[3];
+  const ordered = [...secrets.filter((s) => s.label === label), ...secrets.filter((s) => s.label !== label)];
+  let wrong: VaultError | undefined;
+  for (const secret of ordered) {
+    try {
+      return vaultDecrypt(text, secret.password, where);
+    } catch (error) {
+      if (!(error instanceof VaultError) || !/wrong vault password/.test(error.message)) throw error;
+      wrong = error;
+    }
+  }
+  if (ordered.length > 1) throw new VaultError(`${where}: none of the ${ordered.length} vault passwords (${secrets.map((s) => s.label).join(', ')}) opens it`);
+  throw wrong ?? new VaultError(`${where}: no vault password given`);
+}

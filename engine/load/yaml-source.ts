@@ -4,7 +4,7 @@ import { SECRET_MIN_LENGTH } from '../secrets.ts';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, type SourcePos } from '../errors.ts';
 import { hasTemplate } from '../template/template.ts';
-import { isVaultText, vaultDecrypt } from './vault.ts';
+import { isVaultText, vaultDecryptWithAny, type VaultSecret } from './vault.ts';
 
 /** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -14,13 +14,13 @@ export const MAX_ALIAS_COUNT = 1000;
 export type PathSegment = string | number;
 
 export interface ReadOptions {
-  /** Decrypts whole-file Ansible Vault files and inline `!vault |` values. */
-  vaultPassword?: string;
+  /** Decrypt whole-file Ansible Vault files and inline `!vault |` values (every --vault-id, in order). */
+  vaultSecrets?: readonly VaultSecret[];
   /** Receives every secret value read: `!secret` and `!vault` values (whole secret files are added by readVarsMap). */
   secrets?: Set<string>;
 }
 
-const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file';
+const NO_VAULT_PASSWORD = 'is encrypted with Ansible Vault: pass --vault-password-file, --vault-id or --ask-vault-pass';
 
 /**
  * The booleans of YAML 1.1 as PyYAML (so Ansible) reads them: yes/no/on/off in any of their three
@@ -78,9 +78,9 @@ export class YamlSource {
     let text = decoded.text;
     let vaultEncrypted = false;
     if (isVaultText(text)) {
-      if (opts.vaultPassword === undefined) return fail(`the file ${NO_VAULT_PASSWORD}`);
+      if (!opts.vaultSecrets?.length) return fail(`the file ${NO_VAULT_PASSWORD}`);
       try {
-        text = vaultDecrypt(text, opts.vaultPassword, displayName);
+        text = vaultDecryptWithAny(text, opts.vaultSecrets, displayName);
         vaultEncrypted = true;
       } catch (error) {
         return fail((error as Error).message);
@@ -106,12 +106,12 @@ export class YamlSource {
     const vaultTag = {
       tag: '!vault',
       resolve(value: string, onError: (message: string) => void): string {
-        if (opts.vaultPassword === undefined) {
+        if (!opts.vaultSecrets?.length) {
           onError(`this value ${NO_VAULT_PASSWORD}`);
           return '';
         }
         try {
-          const plain = vaultDecrypt(value, opts.vaultPassword, file);
+          const plain = vaultDecryptWithAny(value, opts.vaultSecrets, file);
           opts.secrets?.add(plain);
           return plain;
         } catch (error) {

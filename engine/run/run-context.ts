@@ -18,6 +18,11 @@ export interface RunContext {
   openConnection: OpenConnection;
   checkMode: boolean;
   diffMode: boolean;
+  /**
+   * Connection variables from the command line (-u, -c, -T, --private-key, -b, --become-user, -K):
+   * below every play keyword and variable, as in Ansible.
+   */
+  connectionDefaults?: Readonly<Record<string, unknown>>;
   /** Set on SIGINT: no new task starts. */
   interrupted: { value: boolean };
   /** The play being run: its hosts, the current batch and every host's session (for hostvars, ansible_play_hosts). */

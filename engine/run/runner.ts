@@ -6,6 +6,8 @@ import { emptyCounts, type HostCounts, type HostTaskResult } from '../report/eve
 import type { RunContext } from './run-context.ts';
 import { flushHandlers, walk, type Walk } from './walk.ts';
 import { gatherFacts, takeFactsUnreachable } from './facts.ts';
+import { selectedByTags } from './tag-selection.ts';
+import { playStartingAt } from './start-at-task.ts';
 
 export interface RunOptions {
   /** Host names the run is limited to (already resolved from --limit); undefined = no limit. */
@@ -13,6 +15,10 @@ export interface RunOptions {
   tags: string[];
   skipTags: string[];
   forks: number;
+  /** --force-handlers: notified handlers run on a host even after it failed (not when unreachable). */
+  forceHandlers?: boolean;
+  /** --start-at-task: earlier plays and, in its play, earlier tasks are skipped (facts are still gathered). */
+  startAtTask?: string;
   /**
    * Receives the run's hard stop, for a second Ctrl-C: no new write begins and the temp files of
    * writes in flight are removed, for at most `ms` milliseconds.
@@ -69,9 +75,11 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
     if (r.status === 'unreachable') session.state = 'unreachable';
   };
 
+  const startPlay = opts.startAtTask === undefined ? 0 : playStartingAt(rc.loaded.playbook.plays, opts.startAtTask);
   try {
-    for (const play of rc.loaded.playbook.plays) {
+    for (const [playIndex, play] of rc.loaded.playbook.plays.entries()) {
       if (stopped || rc.interrupted.value) break;
+      if (playIndex < startPlay) continue;
       const hosts = orderHosts(selectHosts(rc.loaded.inventory, play.hosts).filter((h) => !opts.limit || opts.limit.has(h)), play.order);
       if (hosts.length === 0) {
         rc.reporter.notice(`PLAY [${play.name}]: no hosts matched '${play.hosts}'${opts.limit ? ' (with --limit)' : ''}; skipping`);
@@ -106,7 +114,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
             c.failed--;
             c.rescued++;
           },
-          selected: (t) => selectedByTags(t, play, opts),
+          selected: (t) => selectedByTags([...t.tags, ...play.tags], opts.tags, opts.skipTags),
           delegate: (name) => sessionFor(name),
           announce: play.strategy !== 'free',
           checkStop: () => stopReason(play, batchSessions),
@@ -114,6 +122,8 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
           endPlay: false,
           endBatch: false,
           hostVars: new Map(),
+          forceHandlers: opts.forceHandlers ?? false,
+          ...(playIndex === startPlay && opts.startAtTask !== undefined ? { startAt: { pattern: opts.startAtTask, found: false } } : {}),
         };
         if (play.gatherFacts !== false) await gatherFacts(rc, play, batchSessions, forks, record);
         if (play.strategy === 'free') await mapLimit(batchSessions, forks, (s) => walk(body, [s], w, true));
@@ -121,7 +131,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         // A host unreachable for facts that no task needed is not reported (as if facts were off).
         for (const s of batchSessions) takeFactsUnreachable(s);
         stopped = w.stop ?? stopReason(play, batchSessions);
-        if (!stopped && !rc.interrupted.value && !w.endPlay) await flushHandlers(batchSessions, w);
+        if ((!stopped || w.forceHandlers) && !rc.interrupted.value && !w.endPlay) await flushHandlers(batchSessions, w);
         if (w.endPlay) break;
         if (stopped) {
           const untouched = batches.slice(index + 1).flat();
@@ -174,9 +184,3 @@ function orderHosts(hosts: string[], order: Play['order']): string[] {
   }
 }
 
-function selectedByTags(task: TaskCall, play: Play, opts: RunOptions): boolean {
-  const tags = new Set([...task.tags, ...play.tags]);
-  if (opts.skipTags.some((t) => tags.has(t))) return false;
-  if (opts.tags.length === 0 || tags.has('always')) return true;
-  return opts.tags.some((t) => tags.has(t) || t === 'all');
-}

@@ -10,7 +10,7 @@ import type { TaskRunOptions } from './task-on-host.ts';
 /**
  * The connection a task runs over: its host's, or its delegate_to host's. Task and play become /
  * become_user override the inventory's; play connection / remote_user only fill in what the
- * inventory leaves open (in Ansible, variables beat keywords).
+ * inventory leaves open (in Ansible, variables beat keywords), and command-line options what both leave open.
  */
 export async function connectFor(call: TaskCall, play: Play, session: HostSession, rc: RunContext, scope: Scope, opts: TaskRunOptions): Promise<Connection> {
   const become = call.become ?? play.become;
@@ -42,7 +42,7 @@ export async function connectFor(call: TaskCall, play: Play, session: HostSessio
         const value = targetScope.lookup(name);
         if (!(value instanceof Undefined)) connectionVars[name] = value;
       }
-      const vars = { ...keywords, ...connectionVars, ...overrides };
+      const vars = { ...rc.connectionDefaults, ...keywords, ...connectionVars, ...overrides };
       for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
       const spec = connectionSpecFor(target.name, vars);
       if (spec.kind === 'ssh' && spec.hostKeyChecking === false) {

@@ -7,6 +7,7 @@ import { factsUnreachable } from './facts.ts';
 import { runLoop } from './loop.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { runTaskOnHost } from './task-on-host.ts';
+import { startsAt } from './start-at-task.ts';
 
 /** One batch of one play on its way through the play's tasks. */
 export interface Walk {
@@ -31,6 +32,10 @@ export interface Walk {
   endBatch: boolean;
   /** Per host, what a rescue sees: ansible_failed_task, ansible_failed_result. */
   hostVars: Map<HostSession, Record<string, unknown>>;
+  /** --force-handlers: handlers also run on hosts that failed after they were notified. */
+  forceHandlers: boolean;
+  /** --start-at-task in this play: tasks are skipped until the first one it names. */
+  startAt?: { pattern: string; found: boolean };
 }
 
 function live(hosts: readonly HostSession[], w: Walk): HostSession[] {
@@ -45,9 +50,15 @@ export async function walk(nodes: readonly TaskNode[], hosts: HostSession[], w: 
     if (active.length === 0) return;
     if (isBlock(node)) await runBlock(node, active, w);
     else if (isMeta(node)) await runMeta(node, active, w);
-    else if (w.selected(node)) await runTask(node, active, w);
+    else if (reachedStart(node, w) && w.selected(node)) await runTask(node, active, w);
     if (top) w.stop ??= w.checkStop();
   }
+}
+
+function reachedStart(call: TaskCall, w: Walk): boolean {
+  if (!w.startAt || w.startAt.found) return true;
+  w.startAt.found = startsAt(call, w.startAt.pattern);
+  return w.startAt.found;
 }
 
 /** block, then rescue on the hosts that failed in it, then always on every host that entered. */
@@ -135,6 +146,12 @@ async function runOnHost(call: TaskCall, s: HostSession, w: Walk): Promise<HostT
   return r;
 }
 
+/** The hosts that run notified handlers: the live ones, and with --force-handlers also those that failed. */
+function handlerHosts(hosts: readonly HostSession[], w: Walk): HostSession[] {
+  if (!w.forceHandlers) return live(hosts, w);
+  return hosts.filter((s) => (s.state === 'active' || s.state === 'failed') && !w.ended.has(s));
+}
+
 /** Notified handlers run once per host, in definition order; a handler that changes may notify later ones. */
 export async function flushHandlers(hosts: HostSession[], w: Walk): Promise<void> {
   // One notification reaches every handler of that name or listening to it, so a name is
@@ -142,7 +159,7 @@ export async function flushHandlers(hosts: HostSession[], w: Walk): Promise<void
   const consumed = new Map<HostSession, Set<string>>();
   for (const handler of w.play.handlers) {
     const names = [handler.name, ...(handler.listen ?? [])];
-    const targets = live(hosts, w).filter((s) => names.some((n) => s.notified.has(n)));
+    const targets = handlerHosts(hosts, w).filter((s) => names.some((n) => s.notified.has(n)));
     if (targets.length === 0) continue;
     const label = `handler: ${handler.name}`;
     if (w.announce) w.rc.reporter.taskStart(label, handler.type, targets.map((s) => s.name));

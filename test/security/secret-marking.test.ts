@@ -28,7 +28,7 @@ test('loadAll returns exactly the values marked secret, from every kind of vars 
       inventoryFile: join(dir, 'hosts.yml'),
       extraVars: [`@${join(dir, 'extra.json')}`, `@${join(dir, 'secrets.json')}`, '{n: !secret inline-extra-secret}', 'o=not-secret-6'],
       registry: taskRegistry(),
-      vaultPassword: pw,
+      vaultSecrets: [{ label: 'default', password: pw }],
     });
     assert.deepEqual(
       [...loaded.secretValues].sort(),

@@ -355,7 +355,7 @@ describe('Ansible Vault', () => {
 
   test('whole-file vault vars files and inline !vault values open with the password', async () => {
     const dir = writeTree(files());
-    const loaded = await loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultPassword: 'pw' });
+    const loaded = await loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultSecrets: [{ label: 'default', password: 'pw' }] });
     const play = loaded.playbook.plays[0]!;
     assert.deepEqual(loaded.playVarsFiles.get(play), { db_password: 's3cret' });
     assert.equal(play.vars.token, 't0ken');
@@ -363,14 +363,14 @@ describe('Ansible Vault', () => {
 
   test('without the password, or with a wrong one, each encrypted place is a problem with its position', async () => {
     const dir = writeTree(files());
-    const problems = async (vaultPassword?: string): Promise<string[]> =>
-      loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultPassword }).then(
+    const problems = async (password?: string): Promise<string[]> =>
+      loadAll({ playbookFile: join(dir, 'site.yml'), extraVars: [], registry, vaultSecrets: password === undefined ? undefined : [{ label: 'default', password }] }).then(
         () => assert.fail('expected ValidationFailed'),
         (e: unknown) => (e as ValidationFailed).problems.map((p) => p.message.split(dir + '/').join('')),
       );
     assert.deepEqual(await problems(), [
-      'site.yml:4:12: this value is encrypted with Ansible Vault: pass --vault-password-file',
-      'secret.yml:1:1: the file is encrypted with Ansible Vault: pass --vault-password-file',
+      'site.yml:4:12: this value is encrypted with Ansible Vault: pass --vault-password-file, --vault-id or --ask-vault-pass',
+      'secret.yml:1:1: the file is encrypted with Ansible Vault: pass --vault-password-file, --vault-id or --ask-vault-pass',
     ]);
     const wrong = await problems('nope');
     assert.equal(wrong.length, 2);
