@@ -50,7 +50,10 @@ export interface Connection {
   writeFile(path: string, data: string | Buffer, opts?: WriteOptions): Promise<void>;
   /** Follows nothing: a symlink is reported as 'link'. Null when missing. */
   stat(path: string): Promise<FileInfo | null>;
-  /** Creates the directory and its parents; no error when it exists. */
+  /**
+   * Creates the directory and its parents; no error when it exists. Whatever the umask, the
+   * parents it creates get 0755 and the directory itself `mode` (default 0755).
+   */
   mkdir(path: string, opts?: { mode?: number }): Promise<void>;
   /** No error when missing. */
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;

@@ -27,3 +27,10 @@ async function lookupGroup(conn: Connection, group: string | number): Promise<nu
   if (r.code !== 0) throw new TaskError(`no such group on ${conn.hostName}: ${group}`);
   return Number(r.stdout.split(':')[2]);
 }
+
+/** The `chown` argument for ids from resolveOwner (-1: leave as is): `uid`, `:gid` or `uid:gid`; undefined for neither. */
+export function chownSpec(uid: number, gid: number): string | undefined {
+  if (uid === -1 && gid === -1) return undefined;
+  // "UID:" (nothing after the colon) is not a group left alone: chown takes it for the user's login group, or refuses it.
+  return gid === -1 ? String(uid) : `${uid === -1 ? '' : uid}:${gid}`;
+}

@@ -86,7 +86,8 @@ export async function writeFileByExec(conn: Connection, path: string, data: stri
 }
 
 export async function mkdirByExec(conn: Connection, path: string, opts: { mode?: number } = {}): Promise<void> {
-  await mustRun(conn, ['mkdir', '-p', '--', path]);
+  // Under umask 022 the directories it creates get 0755 whatever the host's umask; then MODE.
+  await mustRun(conn, ['sh', '-c', 'umask 022 && mkdir -p -- "$1"', 'tackle-mkdir', path]);
   if (opts.mode !== undefined) await mustRun(conn, ['chmod', '--', opts.mode.toString(8), path]);
 }
 

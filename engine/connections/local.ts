@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from '../owner.ts';
@@ -107,7 +108,13 @@ export class LocalConnection implements Connection {
   }
 
   async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
-    await fs.mkdir(path, { recursive: true, mode: opts.mode });
+    // Created owner-only, then given their modes: the umask decides nothing (0777 under umask 000).
+    const first = await fs.mkdir(path, { recursive: true, mode: 0o700 });
+    if (first === undefined) return;
+    for (let dir = path; ; dir = dirname(dir)) {
+      await fs.chmod(dir, dir === path ? (opts.mode ?? 0o755) : 0o755);
+      if (dir === first || dirname(dir) === dir) break;
+    }
   }
 
   async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {

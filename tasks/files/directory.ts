@@ -1,6 +1,6 @@
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
-import { resolveOwner } from '../../engine/owner.ts';
+import { chownSpec, resolveOwner } from '../../engine/owner.ts';
 import { run, setAttributes } from '../../engine/exec-helpers.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
 import {
@@ -141,7 +141,7 @@ export default defineTask<DirectoryParams, DirectoryPlan>({
     }
     if (!plan.info) await conn.mkdir(p.path);
     await setAttributes(conn, p.path, {
-      owner: plan.chown ? `${plan.uid === -1 ? '' : plan.uid}:${plan.gid === -1 ? '' : plan.gid}` : undefined,
+      owner: plan.chown ? chownSpec(plan.uid, plan.gid) : undefined,
       mode: plan.chmod ? plan.mode : undefined,
       recursive: p.recurse,
     });

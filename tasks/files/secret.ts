@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { readText, setAttributes } from '../../engine/exec-helpers.ts';
-import { resolveOwner } from '../../engine/owner.ts';
+import { chownSpec, resolveOwner } from '../../engine/owner.ts';
 import { defineTask } from '../../engine/task.ts';
 
 interface SecretParams {
@@ -78,7 +78,7 @@ export default defineTask<SecretParams, SecretPlan>({
     const keep = plan.state?.keep;
     if (keep !== undefined) {
       const { uid, gid } = await resolveOwner(ctx.conn, p.owner, p.group);
-      const owner = uid === -1 && gid === -1 ? undefined : `${uid === -1 ? '' : uid}:${gid === -1 ? '' : gid}`;
+      const owner = chownSpec(uid, gid);
       await setAttributes(ctx.conn, p.path, { mode: parseInt(p.mode, 8), owner });
       return { message: `mode and owner of ${p.path} fixed`, data: { value: keep } };
     }

@@ -1,10 +1,9 @@
 import { posix } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type FileDiff } from '../../engine/task.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { randomSerial } from './build.ts';
-import { KEY_MODE, PUBLIC_MODE, installFile, inDir, ownershipSchema, permissionProblems, readFileState } from './files.ts';
+import { KEY_MODE, PUBLIC_MODE, adoptionProblem, installFile, inDir, notAdopted, ownershipSchema, permissionProblems, readFileState } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, type ParsedCertificate } from './parse.ts';
@@ -42,6 +41,8 @@ interface Plan {
   /** The valid key on disk when it is kept. */
   keptKeyPem: string | null;
   issueCert: boolean;
+  /** The certificate as checked (rewritten as is when only its mode or owner is fixed). */
+  certPem: Buffer | null;
   /** Same bytes, rewritten only to fix mode or ownership. */
   rewriteKey: boolean;
   rewriteCert: boolean;
@@ -67,9 +68,8 @@ function resolve(params: GenCaParams): Resolved {
 }
 
 /** Why the key on disk cannot be kept, or null when it can. */
-function certProblems(cert: ParsedCertificate, extraCerts: number, key: KeyObject | null, p: Resolved): string[] {
+function certProblems(cert: ParsedCertificate, extraCerts: number, p: Resolved): string[] {
   const out: string[] = [];
-  if (key && !publicKeysEqual(key, cert.publicKey)) out.push('key does not match certificate');
   if (!cert.ca || !cert.basicConstraintsCritical) out.push('not a CA: basicConstraints critical CA:TRUE missing');
   if (cert.pathLen !== p.pathlen) out.push(`pathlen differs: ${cert.pathLen ?? 'none'} -> ${p.pathlen ?? 'none'}`);
   const usageMissing = CA_KEY_USAGE.filter((u) => !cert.keyUsage.includes(u));
@@ -91,8 +91,8 @@ export default defineTask<GenCaParams, Plan>({
     additionalProperties: false,
     required: ['dir', 'subject'],
     properties: {
-      dir: { type: 'string', minLength: 1, description: 'Directory for rootCA.key and rootCA.pem (created when missing).' },
-      keyFile: { type: 'string', minLength: 1, description: 'CA key path (relative to dir or absolute); default dir/rootCA.key.' },
+      dir: { type: 'string', minLength: 1, description: 'Directory for rootCA.key and rootCA.pem (created 0700 when missing, whatever the umask).' },
+      keyFile: { type: 'string', minLength: 1, description: 'CA key path (relative to dir or absolute); default dir/rootCA.key. An existing key and certificate are kept only when they are regular files (no symlink), match each other, are owned by root, the connecting user or `owner`, and only their owner can write them; otherwise the task fails and overwrites nothing.' },
       certFile: { type: 'string', minLength: 1, description: 'CA certificate path (relative to dir or absolute); default dir/rootCA.pem.' },
       subject: subjectSchema('Distinguished name of the CA; CN is required.', true),
       keyType: keyTypeSchema('rsa2048'),
@@ -111,15 +111,23 @@ export default defineTask<GenCaParams, Plan>({
   async check(ctx) {
     const p = resolve(ctx.params);
     const [keyFile, certFile] = await Promise.all([readFileState(ctx.conn, p.keyFile), readFileState(ctx.conn, p.certFile)]);
+    for (const file of [keyFile, certFile]) {
+      const problem = await adoptionProblem(ctx.conn, file, p.own);
+      if (problem) throw notAdopted(problem);
+    }
     const { key: keptKey, problem: keyIssue } = judgeExistingKey(p.keyFile, keyFile.content, p.keyType);
 
     const chain = certFile.content ? parseCertificateChain(certFile.content.toString('utf8')) : null;
     const cert = chain?.[0] ?? null;
+    // Which of the two is the CA cannot be told: a key swapped in is not made the CA by re-signing.
+    if (keptKey && cert && !publicKeysEqual(keptKey, cert.publicKey)) {
+      throw notAdopted(`${p.keyFile} does not match the CA certificate ${p.certFile}`);
+    }
     const certIssues = !certFile.content
       ? [`missing: ${p.certFile}`]
       : !cert
         ? [`certificate unreadable: ${p.certFile}`]
-        : certProblems(cert, chain!.length - 1, keptKey, p);
+        : certProblems(cert, chain!.length - 1, p);
 
     const issueCert = keyIssue !== null || certIssues.length > 0;
     const keyPerms = keptKey ? await permissionProblems(ctx.conn, keyFile, KEY_MODE, p.own) : [];
@@ -129,6 +137,7 @@ export default defineTask<GenCaParams, Plan>({
     const plan: Plan = {
       p,
       keptKeyPem: keptKey ? keyFile.content!.toString('utf8') : null,
+      certPem: certFile.content,
       issueCert,
       rewriteKey: keyPerms.length > 0,
       rewriteCert: certPerms.length > 0,
@@ -168,9 +177,8 @@ export default defineTask<GenCaParams, Plan>({
       await installFile(ctx.conn, p.keyFile, plan.keptKeyPem!, KEY_MODE, p.own);
       written.push(posix.basename(p.keyFile));
     }
-    if (plan.rewriteCert) {
-      const content = await ctx.conn.readFile(p.certFile);
-      if (content) await installFile(ctx.conn, p.certFile, content, PUBLIC_MODE, p.own);
+    if (plan.rewriteCert && plan.certPem) {
+      await installFile(ctx.conn, p.certFile, plan.certPem, PUBLIC_MODE, p.own);
       written.push(posix.basename(p.certFile));
     }
     return { message: `fixed mode/ownership of ${written.join(', ')}` };

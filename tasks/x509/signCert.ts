@@ -6,7 +6,7 @@ import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.t
 import { pemEncode } from '../shared/pem.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { OID, randomSerial } from './build.ts';
-import { KEY_MODE, PUBLIC_MODE, inDir, installFile, ownershipSchema, permissionProblems, readFileState, type FileState } from './files.ts';
+import { KEY_MODE, PUBLIC_MODE, adoptionProblem, inDir, installFile, notAdopted, ownershipSchema, permissionProblems, readFileState, type FileState } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, parseCsr, type ParsedCertificate } from './parse.ts';
@@ -63,7 +63,7 @@ interface Plan {
   /** The leaf stays; only the file's chain part (CA appended or not) changes. */
   rewriteChainWith: ParsedCertificate | null;
   /** Files kept as they are but rewritten (same bytes) to fix mode or ownership. */
-  fixPerms: { path: string; mode: number }[];
+  fixPerms: { path: string; mode: number; content: Buffer }[];
 }
 
 function resolve(params: SignCertParams): Resolved {
@@ -98,9 +98,14 @@ function resolve(params: SignCertParams): Resolved {
 
 /** The CA on disk, or why it cannot sign: `missing` distinguishes "not there yet" from "broken". */
 async function loadCa(conn: Connection, p: Resolved): Promise<Ca | { missing: boolean; problem: string }> {
-  const [keyPem, certPem] = await Promise.all([conn.readFile(p.caKeyFile), conn.readFile(p.caCertFile)]);
+  const [keyFile, certFile] = await Promise.all([readFileState(conn, p.caKeyFile), readFileState(conn, p.caCertFile)]);
+  const [keyPem, certPem] = [keyFile.content, certFile.content];
   if (!certPem) return { missing: true, problem: `CA certificate not found: ${p.caCertFile}` };
   if (!keyPem) return { missing: true, problem: `CA key not found: ${p.caKeyFile}` };
+  for (const file of [keyFile, certFile]) {
+    // Whoever could write either could sign with a CA of their own.
+    if (file.info && file.info.mode & 0o022) return { missing: false, problem: `${file.path} is writable by others (mode 0${(file.info.mode & 0o777).toString(8)}): not signing with a CA someone else may have replaced` };
+  }
   const cert = parseCertificateChain(certPem.toString('utf8'))?.[0];
   if (!cert) return { missing: false, problem: `CA certificate unreadable: ${p.caCertFile}` };
   const key = parsePrivateKey(keyPem);
@@ -161,11 +166,11 @@ export default defineTask<SignCertParams, SignPlan>({
     required: ['dir'],
     anyOf: [{ required: ['caDir'] }, { required: ['caKeyFile', 'caCertFile'] }],
     properties: {
-      caDir: { type: 'string', minLength: 1, description: 'Directory holding the CA as genCA writes it (rootCA.key, rootCA.pem).' },
+      caDir: { type: 'string', minLength: 1, description: 'Directory holding the CA as genCA writes it (rootCA.key, rootCA.pem). The CA files must be regular files (no symlink) that only their owner can write, and match each other.' },
       caKeyFile: { type: 'string', minLength: 1, description: 'CA key path; default caDir/rootCA.key.' },
       caCertFile: { type: 'string', minLength: 1, description: 'CA certificate path; default caDir/rootCA.pem.' },
-      dir: { type: 'string', minLength: 1, description: 'Directory for the server key, CSR and certificate (created when missing).' },
-      keyFile: { type: 'string', minLength: 1, description: 'Server key file, relative to dir or absolute; default ssl.key.' },
+      dir: { type: 'string', minLength: 1, description: 'Directory for the server key, CSR and certificate (created 0700 and owned by `owner` when missing, whatever the umask).' },
+      keyFile: { type: 'string', minLength: 1, description: 'Server key file, relative to dir or absolute; default ssl.key. An existing key is kept only when it is a regular file (no symlink) owned by root, the connecting user or `owner` that only its owner can write; otherwise the task fails and overwrites nothing.' },
       csrFile: { type: 'string', minLength: 1, description: 'Signing request file, relative to dir or absolute; default ssl.csr.' },
       certFile: { type: 'string', minLength: 1, description: 'Certificate file, relative to dir or absolute; default ssl.cert.' },
       subject: subjectSchema('Distinguished name of the server; default CN = the first DNS SAN.', false),
@@ -203,6 +208,8 @@ export default defineTask<SignCertParams, SignPlan>({
     }
 
     const [keyFile, csrFile, certFile] = await Promise.all([p.keyFile, p.csrFile, p.certFile].map((f) => readFileState(ctx.conn, f)));
+    const keyAdoption = await adoptionProblem(ctx.conn, keyFile!, p.own);
+    if (keyAdoption) throw notAdopted(keyAdoption);
     const { key: keptKey, problem: keyIssue } = judgeExistingKey(p.keyFile, keyFile!.content, p.keyType);
 
     const chain = certFile!.content ? parseCertificateChain(certFile!.content.toString('utf8')) : null;
@@ -226,7 +233,7 @@ export default defineTask<SignCertParams, SignPlan>({
     const perms: string[] = [];
     for (const [file, mode, kept] of permChecks) {
       const problems = kept ? await permissionProblems(ctx.conn, file, mode, p.own) : [];
-      if (problems.length) fixPerms.push({ path: file.path, mode });
+      if (problems.length && file.content) fixPerms.push({ path: file.path, mode, content: file.content });
       perms.push(...problems);
     }
     const reasons = [...(keyIssue ? [keyIssue] : []), ...leafIssues, ...(chainIssue ? [chainIssue] : []), ...(csrIssue ? [csrIssue] : []), ...perms];
@@ -271,10 +278,8 @@ export default defineTask<SignCertParams, SignPlan>({
       if (issued.certPem) leaf = parseCertificateChain(issued.certPem)![0]!;
     }
     if (leaf) await write(p.certFile, chainFile(leaf, ca.cert, p.includeChain), PUBLIC_MODE);
-    for (const { path, mode } of plan.fixPerms) {
-      const content = await ctx.conn.readFile(path);
-      if (content) await write(path, content, mode);
-    }
+    // The bytes that were checked, not whatever is at the path now.
+    for (const { path, mode, content } of plan.fixPerms) await write(path, content, mode);
     return {
       message: `wrote ${written.join(', ')}`,
       ...(leaf ? { data: { certFile: p.certFile, ...certSummary(leaf) } } : {}),

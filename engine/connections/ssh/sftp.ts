@@ -110,7 +110,7 @@ async function chmodDirLikeGnu(sftp: SFTPWrapper, path: string, current: Stats, 
 
 /**
  * `mkdir -p PATH` (then `chmod MODE PATH` when a mode is given) over SFTP: a stat first, and
- * only the missing directories created; nothing is sent for a directory that is already right.
+ * only the missing directories created (parents 0755, PATH `mode` or 0755, whatever the umask); nothing is sent for a directory that is already right.
  * Returns false, having changed nothing, when the case is not the plain one (a component that
  * is not a directory, a permission problem): the caller then runs the commands, which also
  * give the usual error.
@@ -132,17 +132,18 @@ export async function mkdirs(sftp: SFTPWrapper, path: string, mode: number | und
   if (!found.isDirectory()) return false;
   for (const dir of missing) {
     try {
-      await call<void>((cb) => sftp.mkdir(dir, (err) => cb(err, undefined)));
+      await call<void>((cb) => sftp.mkdir(dir, { mode: 0o700 }, (err) => cb(err, undefined)));
+      // Its mode whatever the server's umask: 0755 for a parent, the asked mode for the directory.
+      const wanted = dir === path ? (mode ?? 0o755) : 0o755;
+      await call<void>((cb) => sftp.chmod(dir, wanted, (err) => cb(err, undefined)));
     } catch {
       // Someone else may have made it meanwhile; anything else is for the commands to report.
       if (!(await statFollowing(sftp, dir).catch(() => null))?.isDirectory()) return false;
     }
   }
-  if (mode === undefined) return true;
-  const final = missing.length === 0 ? found : await statFollowing(sftp, path);
-  if (!final?.isDirectory()) return false;
+  if (mode === undefined || missing.length > 0) return true;
   try {
-    await chmodDirLikeGnu(sftp, path, final, mode);
+    await chmodDirLikeGnu(sftp, path, found, mode);
   } catch {
     return false;
   }

@@ -162,16 +162,17 @@ for (const kind of CONNECTION_KINDS) {
         assert.equal(ski(dir), skiBefore);
       });
 
-      test('key replaced by another key: certificate re-signed for the new key', async () => {
+      test('key replaced by another key: reported, not adopted, nothing overwritten', async () => {
         const dir = tempDir();
         await runTask(genCA, params(dir), conn);
         const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
         writeFileSync(join(dir, 'rootCA.key'), other, { mode: 0o600 });
-        const out = await runTask(genCA, params(dir), conn);
-        assert.deepEqual(out.reasons, ['key does not match certificate']);
-        assert.equal(readFileSync(join(dir, 'rootCA.key'), 'utf8'), other.toString());
-        assert.ok(cert(dir).publicKey.equals(createPublicKey(other)));
-        assert.equal((await runTask(genCA, params(dir), conn)).status, 'ok');
+        const before = snapshot(dir);
+        await assert.rejects(
+          runTask(genCA, params(dir), conn),
+          (e: unknown) => e instanceof TaskError && e.message.includes(`${dir}/rootCA.key does not match the CA certificate ${dir}/rootCA.pem; not adopted`),
+        );
+        assert.deepEqual(snapshot(dir), before);
       });
 
       test('pathlen and key mode drift are corrected', async () => {
