@@ -19,6 +19,7 @@ import { compareRoots, layoutProblems } from './lib/equivalence.ts';
 import { peakControllerMb, runMeasured, type Measured } from './lib/measure.ts';
 import { formatTable, machineFacts, TOOLS, type BenchResult, type RunResult, type Tool, type ToolResult } from './lib/report.ts';
 import { measureStartup } from './lib/startup.ts';
+import { measureInventoryLoad } from './lib/inventory-load.ts';
 import { measureFactsCost } from './lib/facts-cost.ts';
 import { checkTargets } from './lib/targets.ts';
 import { coldBreakdown, formatColdBreakdown } from './lib/cold-time.ts';
@@ -171,6 +172,8 @@ async function bench(o: Options): Promise<BenchResult> {
   const startup = await measureStartup(TACKLE_BIN, useAnsible);
   console.log(`startup: node ${startup.nodeSeconds.toFixed(3)} s, tackle --help ${startup.tackleMainHelpSeconds!.toFixed(3)} s, tackle run --help ${startup.tackleHelpSeconds.toFixed(3)} s` +
     (startup.ansibleVersionSeconds !== null ? `, ansible-playbook --version ${startup.ansibleVersionSeconds.toFixed(3)} s` : ''));
+  const loading = await measureInventoryLoad(TACKLE_BIN);
+  console.log(`loading: tackle validate of ${loading.smallHosts} hosts ${loading.smallSeconds.toFixed(2)} s, of ${loading.largeHosts} hosts ${loading.largeSeconds.toFixed(2)} s (${loading.growth.toFixed(1)}x the time for ${loading.largeHosts / loading.smallHosts}x the hosts)`);
 
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-'));
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
@@ -263,6 +266,7 @@ async function bench(o: Options): Promise<BenchResult> {
       memoryMethod: MEMORY_METHOD,
       machine,
       startup,
+      loading,
       results,
       ...(memory ? { memory } : {}),
       ...(cold ? { cold } : {}),

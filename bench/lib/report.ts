@@ -48,6 +48,16 @@ export interface StartupCost {
   ansibleVersionSeconds: number | null;
 }
 
+/** Median wall time of `tackle validate` over a generated inventory, at two sizes. */
+export interface InventoryLoadCost {
+  smallHosts: number;
+  smallSeconds: number;
+  largeHosts: number;
+  largeSeconds: number;
+  /** largeSeconds / smallSeconds: about largeHosts / smallHosts when loading is linear. */
+  growth: number;
+}
+
 export interface BenchResult {
   date: string;
   command: string;
@@ -56,6 +66,7 @@ export interface BenchResult {
   memoryMethod: string;
   machine: MachineFacts;
   startup: StartupCost;
+  loading?: InventoryLoadCost;
   results: ToolResult[];
   /** sshd processes the hosts were spread over (= hosts when each has its own). */
   sshd?: number;

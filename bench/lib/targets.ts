@@ -12,6 +12,13 @@ export function checkTargets(r: Omit<BenchResult, 'targets'>): Target[] {
   const tackle = r.results.find((t) => t.tool === 'tackle');
   const help = r.startup.tackleMainHelpSeconds;
   if (help !== undefined) targets.push({ name: 'tackle --help <= 0.12 s', met: help <= 0.12, detail: `${help.toFixed(3)} s` });
+  if (r.loading) {
+    const { largeHosts, largeSeconds, smallHosts, growth } = r.loading;
+    targets.push({ name: `validate of ${largeHosts.toLocaleString('en')} hosts < 5 s`, met: largeSeconds < 5, detail: `${largeSeconds.toFixed(2)} s` });
+    // Linear with a fixed start-up cost grows less than the host count; quadratic grows about its square.
+    const hostsRatio = largeHosts / smallHosts;
+    targets.push({ name: `loading linear in the host count (${hostsRatio}x hosts: at most ${hostsRatio}x time)`, met: growth <= hostsRatio, detail: `${growth.toFixed(1)}x` });
+  }
   if (!tackle) return targets;
   const upTo = (name: string, value: number, limit: number, unit: string) =>
     targets.push({ name: `${name} <= ${limit} ${unit}`, met: value <= limit, detail: `${value.toFixed(unit === 'MB' ? 0 : 2)} ${unit}` });

@@ -5,7 +5,7 @@ import type { Inventory, InventoryHost } from '../model.ts';
 import { leafStrings } from '../secrets.ts';
 import { InventoryData } from './inventory/data.ts';
 import { isHostList, readInventorySource } from './inventory/sources.ts';
-import { varsFilesOf } from './inventory/vars-files.ts';
+import { VarsFiles } from './inventory/vars-files.ts';
 import { isPlainObject, kindOf } from '../values.ts';
 import { YamlSource, type ReadOptions } from './yaml-source.ts';
 
@@ -73,11 +73,12 @@ export function loadInventory(sources: string | string[], problems: InputError[]
   const varsDirs = list.filter((s) => !isHostList(s) && existsSync(s)).map((s) => (statSync(s).isDirectory() ? s : dirname(s)));
   const playDirs = opts.playbookDir && !varsDirs.some((d) => resolve(d) === resolve(opts.playbookDir!)) ? [opts.playbookDir] : [];
   const fileCache = new Map<string, Obj>();
+  const varsFiles = new VarsFiles();
   const varsOf = (dirs: string[], kind: 'group_vars' | 'host_vars', names: string[]): Obj => {
     const out: Obj = {};
     for (const dir of dirs) {
       for (const name of names) {
-        for (const f of varsFilesOf(dir, kind, name)) {
+        for (const f of varsFiles.of(dir, kind, name)) {
           if (!fileCache.has(f)) fileCache.set(f, readVarsMap(f, problems, f, opts));
           Object.assign(out, fileCache.get(f));
         }

@@ -120,9 +120,12 @@ export class YamlSource {
         }
       },
     };
-    const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, customTags: [vaultTag, secretTag, YAML11_BOOLEANS] });
+    // The yaml package's own duplicate-key check compares every key with every other (quadratic in
+    // a 100,000-host map); duplicateKeyOffsets does the same check with a set.
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: true, customTags: [vaultTag, secretTag, YAML11_BOOLEANS] });
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
+    for (const offset of duplicateKeyOffsets(doc)) problems.push(new InputError(posAt(offset), 'YAML syntax error: Map keys must be unique'));
     for (const err of doc.errors) {
       const detail = err.message.split(' at line ')[0];
       problems.push(new InputError(posAt(err.pos[0]), err.code === 'TAG_RESOLVE_FAILED' ? detail! : `YAML syntax error: ${detail}`));
@@ -217,6 +220,22 @@ export class YamlSource {
 
 function keyOf(key: unknown): string | undefined {
   return isScalar(key) ? String(key.value) : undefined;
+}
+
+/** Where a scalar key repeats one before it in the same map (`<<` merge keys may repeat). */
+function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return offsets;
 }
 
 function firstAliasOffset(doc: Document): number | undefined {

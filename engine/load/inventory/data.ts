@@ -26,6 +26,8 @@ export interface HostData {
 export class InventoryData {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
+  /** The groups each host is a direct member of: membership checks stay constant-time at 100,000 hosts. */
+  private readonly directGroups = new Map<string, Set<string>>();
 
   constructor() {
     this.addGroup('all');
@@ -48,7 +50,12 @@ export class InventoryData {
     }
     if (group !== undefined) {
       const g = this.addGroup(group);
-      if (!g.hosts.includes(name)) g.hosts.push(name);
+      let direct = this.directGroups.get(name);
+      if (!direct) this.directGroups.set(name, (direct = new Set()));
+      if (!direct.has(group)) {
+        direct.add(group);
+        g.hosts.push(name);
+      }
     }
     return h;
   }
@@ -89,21 +96,25 @@ export class InventoryData {
   reconcile(): void {
     for (const g of this.groups.values()) if (g.name !== 'all' && g.parents.length === 0) this.addChild('all', g.name);
     const ungrouped = this.groups.get('ungrouped')!;
+    const leaving = new Set<string>();
     for (const h of this.hosts.keys()) {
       const groups = this.groupsOf(h);
       const others = [...groups].filter((g) => g !== 'all' && g !== 'ungrouped');
-      if (groups.has('ungrouped') && others.length > 0) ungrouped.hosts = ungrouped.hosts.filter((x) => x !== h);
-      else if (others.length === 0 && !groups.has('ungrouped')) ungrouped.hosts.push(h);
+      if (groups.has('ungrouped') && others.length > 0) leaving.add(h);
+      else if (others.length === 0 && !groups.has('ungrouped')) this.addHost(h, 'ungrouped', undefined);
+    }
+    if (leaving.size > 0) {
+      ungrouped.hosts = ungrouped.hosts.filter((h) => !leaving.has(h));
+      for (const h of leaving) this.directGroups.get(h)?.delete('ungrouped');
     }
   }
 
   /** Every group the host belongs to, directly or through children, `all` included. */
   groupsOf(host: string): Set<string> {
     const out = new Set<string>();
-    for (const g of this.groups.values()) {
-      if (!g.hosts.includes(host)) continue;
-      out.add(g.name);
-      for (const a of this.ancestors(g.name)) out.add(a);
+    for (const g of this.directGroups.get(host) ?? []) {
+      out.add(g);
+      for (const a of this.ancestors(g)) out.add(a);
     }
     if (this.hosts.has(host)) out.add('all');
     return out;

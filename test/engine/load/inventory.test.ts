@@ -101,6 +101,13 @@ describe('inventory', () => {
     ]);
   });
 
+  test('a host named twice in one map is reported at the second name; merge keys may repeat', () => {
+    const dir = writeTree({ 'inv.yml': 'all:\n  hosts:\n    web1:\n    web2:\n    web1:\n  vars:\n    <<: {a: 1}\n    <<: {b: 2}\n' });
+    const problems: InputError[] = [];
+    loadInventory(join(dir, 'inv.yml'), problems);
+    assert.deepEqual(problems.map((p) => p.message), [`${join(dir, 'inv.yml')}:5:5: YAML syntax error: Map keys must be unique`]);
+  });
+
   test('a YAML syntax error in the inventory is reported with its position', () => {
     const dir = writeTree({ 'inv.yml': 'all:\n  hosts:\n    web1: {a: 1\n' });
     const problems: InputError[] = [];
