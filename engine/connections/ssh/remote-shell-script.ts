@@ -2,7 +2,11 @@ import { killGroupScript } from './kill-group.ts';
 
 /** Shell text the controller sends to a persistent remote shell (see remote-shell.ts for the protocol). */
 
-/** Sets up the shell: temp dir, setsid, cleanup traps; answers `ready DIR` or `unusable REASON`. */
+/**
+ * Sets up the shell: temp dir, setsid, cleanup traps; answers `ready DIR` or `unusable REASON`.
+ * The shell itself runs under umask 077, so the output files it creates for a job are 0600 (a
+ * command may print a private key); each job gets the login umask back (tackle_umask).
+ */
 export function initScript(marker: string, dirName: string): string {
   // TMPDIR only if it is absolute and one line (the path comes back on a protocol line).
   return [
@@ -13,14 +17,16 @@ export function initScript(marker: string, dirName: string): string {
     `tackle_T=\${tackle_T%/}/${dirName}`,
     'tackle_setsid=$(command -v setsid)',
     'case $tackle_setsid in /*) ;; *) tackle_setsid= ;; esac',
-    'if [ -n "$tackle_setsid" ] && (umask 077 && mkdir -- "$tackle_T"); then',
+    'tackle_umask=$(umask)',
+    'command -v base64 >/dev/null 2>&1 || tackle_setsid=',
+    'if [ -n "$tackle_setsid" ] && umask 077 && mkdir -- "$tackle_T"; then',
     `  trap 'rm -rf -- "$tackle_T"' EXIT`,
     "  trap 'exit 129' HUP",
     "  trap 'exit 141' PIPE",
     "  trap 'exit 143' TERM",
     `  printf '\\n%s ready %s\\n' '${marker}' "$tackle_T"`,
     'else',
-    `  printf '\\n%s unusable %s\\n' '${marker}' "\${tackle_setsid:-no setsid}"`,
+    `  printf '\\n%s unusable %s\\n' '${marker}' "\${tackle_setsid:-no setsid or no base64}"`,
     'fi',
     '',
   ].join('\n');
@@ -37,15 +43,26 @@ function watchdogScript(seconds: string, timeoutMarker: string): string {
   return `"$tackle_setsid" sh -c '${body}' tackle-watchdog ${seconds} ${timeoutMarker} "$tackle_p" </dev/null >/dev/null 2>&1 & tackle_w=$!`;
 }
 
+/** Base64 lines in single quotes: the alphabet has no quote, and base64 -d skips the line breaks. */
+function inputLiteral(input: Buffer): string {
+  const text = input.toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += 4096) lines.push(text.slice(i, i + 4096));
+  return `'${lines.join('\n')}'`;
+}
+
 /**
  * Shell text that starts `command` (already quoted, ending in the program) as job `seq`, reports
  * its pid, waits for it and reports its exit code, or `timeout` when the watchdog killed it.
+ * Input travels inside this text and reaches the command through a pipe from the shell's
+ * builtin printf: it is never a file on the host, nor an argument any `ps` shows.
  */
-export function jobScript(marker: string, seq: number, command: string, withInput: boolean, timeoutMs: number | undefined): string {
+export function jobScript(marker: string, seq: number, command: string, input: Buffer | undefined, timeoutMs: number | undefined): string {
   const base = `"$tackle_T/${seq}`;
-  const start = withInput
-    ? `{ ( ${command} ) <&3 >${base}.out" 2>${base}.err" 3<&- & tackle_p=$!; } 3<${base}.in"`
-    : `( ${command} ) </dev/null >${base}.out" 2>${base}.err" & tackle_p=$!`;
+  const job = `( umask "$tackle_umask"; ${command} )`;
+  const start = input !== undefined
+    ? `printf '%s' ${inputLiteral(input)} | base64 -d 2>/dev/null | ${job} >${base}.out" 2>${base}.err" & tackle_p=$!`
+    : `${job} </dev/null >${base}.out" 2>${base}.err" & tackle_p=$!`;
   const lines = [`tackle_p=; tackle_w=; ${start}`, `printf '\\n%s pid ${seq} %s\\n' '${marker}' "$tackle_p"`];
   if (timeoutMs === undefined) {
     lines.push('[ -n "$tackle_p" ] && wait "$tackle_p"', 'tackle_rc=$?');

@@ -9,9 +9,9 @@ import { initScript, jobScript } from './remote-shell-script.ts';
  *
  * Protocol: the controller writes shell text to the shell's stdin; the shell answers with lines
  * `<marker> <word> ...` on its stdout. The marker is random per shell and is printed by the shell
- * itself: a command's own stdout and stderr go to files in a private 0700 temp dir (read back
- * over SFTP), its stdin comes from a file or /dev/null, so command output never reaches the
- * protocol stream. Anything before the ready line (a noisy .bashrc) is skipped.
+ * itself: a command's own stdout and stderr go to 0600 files in a private 0700 temp dir (read
+ * back over SFTP and removed at once), its stdin comes through a pipe from the job's own shell
+ * text or from /dev/null, so command output never reaches the protocol stream. Anything before the ready line (a noisy .bashrc) is skipped.
  *
  * Each command runs as a background job started through setsid, so it gets its own process
  * group (as with one channel per command) and a timeout can kill everything it started, while
@@ -20,8 +20,6 @@ import { initScript, jobScript } from './remote-shell-script.ts';
 
 /** Files in the shell's temp dir, reached over SFTP as the login user. */
 export interface ShellFiles {
-  /** Creates `path` exclusively with mode 0600. */
-  write(path: string, data: Buffer): Promise<void>;
   read(path: string): Promise<Buffer | null>;
   unlink(path: string): Promise<void>;
 }
@@ -64,7 +62,6 @@ const MAX_PENDING = 64 * 1024;
 interface RunningJob {
   seq: number;
   program: string;
-  withInput: boolean;
   onPid(pid: number | undefined): void;
   resolve(r: RawResult): void;
   reject(e: Error): void;
@@ -151,21 +148,9 @@ export class RemoteShell {
     let onPid: (pid: number | undefined) => void = () => {};
     const pid = new Promise<number | undefined>((r) => (onPid = r));
     const result = new Promise<RawResult>((resolve, reject) => {
-      this.job = { seq, program, withInput: input !== undefined, onPid, resolve, reject };
+      this.job = { seq, program, onPid, resolve, reject };
     });
-    const send = async () => {
-      if (input !== undefined) {
-        try {
-          await this.files.write(this.path(seq, 'in'), input);
-        } catch (e) {
-          this.finishJob((j) => j.reject(new ConnectionError(this.hostName, `cannot pass stdin to ${program}: ${(e as Error).message}`)));
-          return;
-        }
-      }
-      if (this.ended) return; // onClose already failed the job
-      this.channel.write(jobScript(this.marker, seq, command, input !== undefined, timeoutMs));
-    };
-    void send();
+    this.channel.write(jobScript(this.marker, seq, command, input, timeoutMs));
     return { pid, result };
   }
 
@@ -179,7 +164,7 @@ export class RemoteShell {
     }
   }
 
-  private path(seq: number, kind: 'in' | 'out' | 'err'): string {
+  private path(seq: number, kind: 'out' | 'err'): string {
     return `${this.tempDir}/${seq}.${kind}`;
   }
 
@@ -225,8 +210,6 @@ export class RemoteShell {
   }
 
   private onJobPid(job: RunningJob, value: string): void {
-    // The job has inherited the open input file by now: remove it at once (it may hold a password).
-    if (job.withInput) void this.files.unlink(this.path(job.seq, 'in')).catch(() => {});
     const pid = /^\d+$/.test(value) ? Number(value) : undefined;
     job.onPid(pid);
     if (pid === undefined) {

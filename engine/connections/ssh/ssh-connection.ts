@@ -180,7 +180,6 @@ export class SshConnection implements Connection {
 
   private shellFiles(): ShellFiles {
     return {
-      write: (path, data) => this.withSftp(`write of ${path}`, (s) => sftpOps.writeNewFile(s, path, data, 0o600, undefined)),
       read: (path) => this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path)),
       unlink: (path) => this.withSftp(`removal of ${path}`, (s) => sftpOps.unlinkQuietly(s, path)),
     };

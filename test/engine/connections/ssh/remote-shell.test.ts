@@ -136,7 +136,6 @@ describe('SSH commands through persistent remote shells', () => {
     const client = await connectClient(spec(1));
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
     const files: ShellFiles = {
-      write: (path, data) => sftpOps.writeNewFile(sftp, path, data, 0o600, undefined),
       read: (path) => sftpOps.readFile(sftp, path),
       unlink: (path) => sftpOps.unlinkQuietly(sftp, path),
     };
@@ -182,11 +181,16 @@ describe('SSH commands through persistent remote shells', () => {
     const big = randomBytes(2_000_000).toString('base64');
     assert.equal((await conn.exec(['cat'], { input: big })).stdout, big);
 
+    // stdin (a become password, a file written under become) never is a file on the host; what
+    // a command prints (a private key) lands only in a 0600 file, while the command keeps its umask.
     const secret = `secret-${randomBytes(8).toString('hex')}`;
-    const r = await conn.exec(['sh', '-c', 'sleep 0.5; readlink /proc/self/fd/0; readlink /proc/self/fd/1; cat'], { input: secret });
-    const [stdinPath, stdoutPath, content] = r.stdout.split('\n');
-    assert.match(stdinPath!, / \(deleted\)$/, 'the stdin file was still there while the command ran');
-    assert.equal(content, secret);
+    const r = await conn.exec(['sh', '-c', 'sleep 0.5; readlink /proc/self/fd/0; readlink /proc/self/fd/1; stat -L -c %a /proc/self/fd/1; umask; ls -a "$(dirname "$(readlink /proc/self/fd/1)")"; cat'], { input: secret });
+    const [stdinPath, stdoutPath, stdoutMode, commandUmask, ...rest] = r.stdout.split('\n');
+    assert.match(stdinPath!, /^pipe:/, `stdin of the command is ${stdinPath}, not a pipe`);
+    assert.equal(stdoutMode, '600', 'the output file of a command is readable by others');
+    assert.match(commandUmask!, /^0?022$/, 'the command lost the login umask');
+    assert.deepEqual(rest.slice(0, -1).filter((f) => f.endsWith('.in')), [], 'an input file in the temp dir');
+    assert.equal(rest.at(-1), secret);
     const tempDirPath = dirname(stdoutPath!);
     const st = await fs.stat(tempDirPath);
     assert.equal(st.mode & 0o777, 0o700);
