@@ -5,7 +5,7 @@ import writeConfig, { type WriteConfigParams, type WriteConfigPlan } from './wri
 export interface TemplateParams {
   src: string;
   dest: string;
-  mode?: string | number;
+  mode: string | number;
   owner?: string | number;
   group?: string | number;
   backup?: boolean;
@@ -14,8 +14,12 @@ export interface TemplateParams {
 
 /** The rendered file is written exactly as writeConfig writes `text`: atomically, with mode, owner and diff. */
 function asWrite(ctx: TaskContext<TemplateParams>, text: string): TaskContext<WriteConfigParams> {
-  const { src: _src, dest, ...attributes } = ctx.params;
-  return { ...ctx, params: { path: dest, text, ...attributes } };
+  return { ...ctx, params: writeParams(ctx.params, text) };
+}
+
+function writeParams(p: TemplateParams, text: string): WriteConfigParams {
+  const { src: _src, dest, ...attributes } = p;
+  return { path: dest, text, ...attributes };
 }
 
 export default defineTask<TemplateParams, WriteConfigPlan>({
@@ -41,7 +45,7 @@ export default defineTask<TemplateParams, WriteConfigPlan>({
     },
   },
   outputs: (p) => [p.dest],
-  inputs: (p) => writeConfig.inputs!({ path: p.dest }),
+  inputs: (p) => writeConfig.inputs!(writeParams(p, '')),
 
   check(ctx): Promise<CheckResult<WriteConfigPlan>> {
     return writeConfig.check(asWrite(ctx, ctx.renderTemplate(ctx.params.src)));

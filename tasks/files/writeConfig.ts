@@ -9,18 +9,18 @@ import { formatMode, modeSchema, parseMode } from './file-mode.ts';
 import { mergeJson, mergeYaml, parseStructured, serialize, valuesEqual, type StructuredFormat } from './structured-merge.ts';
 import { isPlainObject } from '../../engine/values.ts';
 
-export interface WriteConfigParams {
+/** Text is written as is; structured content in its format (the schema's default when not given). */
+type WriteConfigBody = { text: string; content?: undefined; format?: StructuredFormat } | { content: unknown; text?: undefined; format: StructuredFormat };
+
+export type WriteConfigParams = WriteConfigBody & {
   path: string;
-  content?: unknown;
-  text?: string;
   merge?: boolean;
-  format?: StructuredFormat;
-  mode?: string | number;
+  mode: string | number;
   owner?: string | number;
   group?: string | number;
   backup?: boolean;
   createDirs?: boolean;
-}
+};
 
 export interface WriteConfigPlan {
   exists: boolean;
@@ -78,7 +78,7 @@ export default defineTask<WriteConfigParams, WriteConfigPlan>({
     const p = ctx.params;
     const { conn } = ctx;
     validateCombination(p);
-    const mode = parseMode(p.mode ?? '0644');
+    const mode = parseMode(p.mode);
     const info = await conn.stat(p.path);
     if (info && info.type !== 'file') throw new TaskError(`${p.path} exists and is a ${info.type}, not a regular file`);
     if (!info) await requireParent(ctx.conn, p, ctx.pendingChange(dirname(p.path)));
@@ -137,7 +137,7 @@ export default defineTask<WriteConfigParams, WriteConfigPlan>({
 /** Shown in full unless the task makes the file owner-only (it holds secrets): then its keys only. */
 function fileDiff(p: WriteConfigParams, previous: string | null, write: string, mode: number): FileDiff {
   if (!holdsSecrets(mode)) return { path: p.path, before: previous ?? '', after: write };
-  return keysOnlyDiff(p.path, previous, write, p.text !== undefined ? null : (p.format ?? 'yaml'));
+  return keysOnlyDiff(p.path, previous, write, p.text !== undefined ? null : p.format);
 }
 
 function validateCombination(p: WriteConfigParams): void {
@@ -149,7 +149,7 @@ function validateCombination(p: WriteConfigParams): void {
 
 function desiredText(p: WriteConfigParams, previous: string | null): string {
   if (p.text !== undefined) return p.text;
-  const format = p.format ?? 'yaml';
+  const format = p.format;
   if (p.merge && previous !== null && previous.trim() !== '') {
     const patch = p.content as Record<string, unknown>;
     try {
@@ -165,7 +165,7 @@ function desiredText(p: WriteConfigParams, previous: string | null): string {
 function sameContent(p: WriteConfigParams, previous: string, desired: string): boolean {
   // The same bytes are the same value: the parse is only needed when they differ.
   if (p.text !== undefined || previous === desired) return previous === desired;
-  const format = p.format ?? 'yaml';
+  const format = p.format;
   const before = parseStructured(previous, format);
   const after = parseStructured(desired, format);
   return before !== undefined && after !== undefined && valuesEqual(before.value, after.value);

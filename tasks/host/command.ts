@@ -13,8 +13,8 @@ export interface CommandParams {
   chdir?: string;
   env?: Record<string, string>;
   stdin?: string;
-  okCodes?: number[];
-  changedWhen?: 'always' | 'never';
+  okCodes: number[];
+  changedWhen: 'always' | 'never';
   timeout?: number;
 }
 
@@ -123,7 +123,7 @@ async function skipReason(conn: Connection, p: CommandParams, pending: (path: st
 
 async function runCommand(conn: Connection, argv: string[], p: CommandParams): Promise<Ran> {
   const r = await conn.exec(argv, { ...execOptions(p), ...(p.stdin !== undefined ? { input: p.stdin } : {}) });
-  const okCodes = p.okCodes ?? [0];
+  const okCodes = p.okCodes;
   if (!okCodes.includes(r.code)) {
     const tail = r.stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
     const what = programNotFound(r) ? ' (program not found)' : '';

@@ -5,16 +5,16 @@ import { requireProgram } from '../../engine/exec-helpers.ts';
 
 export interface WaitForParams {
   url?: string;
-  status?: number | number[];
+  status: number | number[];
   caFile?: string;
-  validateCerts?: boolean;
+  validateCerts: boolean;
   bodyContains?: string;
   port?: number;
-  host?: string;
-  retries?: number;
-  delay?: number;
-  timeout?: number;
-  diagnose?: string[][];
+  host: string;
+  retries: number;
+  delay: number;
+  timeout: number;
+  diagnose: string[][];
 }
 
 interface ProbeResult {
@@ -54,6 +54,7 @@ export default defineTask<WaitForParams>({
       timeout: { type: 'number', exclusiveMinimum: 0, default: 5, description: 'Seconds one probe may take.' },
       diagnose: {
         type: 'array',
+        default: [],
         items: { type: 'array', minItems: 1, items: { type: 'string' } },
         description: 'Commands (argv) run on the target when the wait fails, e.g. `podman logs` and `systemctl status`; their output ends the failure message.',
       },
@@ -74,8 +75,8 @@ export default defineTask<WaitForParams>({
         data: { ...dataOf(result, 1), ready: false },
       };
     }
-    const retries = p.retries ?? 30;
-    const delayMs = (p.delay ?? 2) * 1000;
+    const retries = p.retries;
+    const delayMs = p.delay * 1000;
     const started = Date.now();
     let last: ProbeResult | undefined;
     for (let attempt = 1; attempt <= retries; attempt++) {
@@ -87,7 +88,7 @@ export default defineTask<WaitForParams>({
       if (attempt < retries) await sleep(delayMs);
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const diagnostics = await diagnose(ctx.conn, p.diagnose ?? []);
+    const diagnostics = await diagnose(ctx.conn, p.diagnose);
     throw new TaskError(`${target} not ready after ${retries} probes over ${seconds}s; last: ${last!.seen}${diagnostics}`);
   },
 
@@ -113,7 +114,7 @@ async function diagnose(conn: Connection, commands: readonly string[][]): Promis
 function describeTarget(p: WaitForParams): string {
   if (p.url !== undefined) return p.url;
   if (p.port === undefined) throw new TaskError('waitFor needs `url` or `port`');
-  return `tcp ${p.host ?? '127.0.0.1'}:${p.port}`;
+  return `tcp ${p.host}:${p.port}`;
 }
 
 function dataOf(result: ProbeResult, attempts: number): Record<string, unknown> {
@@ -126,7 +127,7 @@ function probe(conn: Connection, p: WaitForParams): Promise<ProbeResult> {
 }
 
 async function probeHttp(conn: Connection, p: WaitForParams, url: string): Promise<ProbeResult> {
-  const timeout = p.timeout ?? 5;
+  const timeout = p.timeout;
   const tls = p.validateCerts === false ? ['-k'] : p.caFile !== undefined ? ['--cacert', p.caFile] : [];
   const argv = ['curl', '-sS', '-o', '-', '-w', `${STATUS_MARKER}%{http_code}`, '--max-time', String(timeout), ...tls, '--', url];
   const r = await conn.exec(argv, { timeoutMs: (timeout + 10) * 1000 });
@@ -135,7 +136,7 @@ async function probeHttp(conn: Connection, p: WaitForParams, url: string): Promi
   const body = at === -1 ? r.stdout : r.stdout.slice(0, at);
   const status = at === -1 ? 0 : Number(r.stdout.slice(at + STATUS_MARKER.length).trim());
   if (r.code !== 0) return { ready: false, seen: `curl exit ${r.code}: ${r.stderr.trim() || 'no error text'}` };
-  const wanted = p.status === undefined ? [200] : Array.isArray(p.status) ? p.status : [p.status];
+  const wanted = Array.isArray(p.status) ? p.status : [p.status];
   const excerpt = body.trim().slice(0, BODY_EXCERPT_CHARS);
   if (!wanted.includes(status)) {
     return { ready: false, status, seen: `HTTP ${status} (want ${wanted.join(' or ')})${excerpt ? `: ${excerpt}` : ''}` };
@@ -148,8 +149,8 @@ async function probeHttp(conn: Connection, p: WaitForParams, url: string): Promi
 
 /** bash's /dev/tcp connect, bounded by coreutils `timeout`; host and port go in as $0 and $1, never into the script. */
 async function probeTcp(conn: Connection, p: WaitForParams, port: number): Promise<ProbeResult> {
-  const timeout = p.timeout ?? 5;
-  const host = p.host ?? '127.0.0.1';
+  const timeout = p.timeout;
+  const host = p.host;
   const argv = ['timeout', String(timeout), 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(port)];
   const r = await conn.exec(argv, { timeoutMs: (timeout + 10) * 1000 });
   if (r.code === 0) return { ready: true, seen: 'connected' };

@@ -106,7 +106,6 @@ export const KEY_DIR_MODE = 0o700;
 export const PUBLIC_DIR_MODE = 0o755;
 
 /** A file name relative to `dir`, or an absolute path as given. */
-export function inDir(dir: string, file: string | undefined, fallback: string): string {
-  const name = file ?? fallback;
+export function inDir(dir: string, name: string): string {
   return posix.isAbsolute(name) ? name : posix.join(dir, name);
 }

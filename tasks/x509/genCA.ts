@@ -12,13 +12,13 @@ import { certificateDiff, expiryProblem } from './summary.ts';
 
 export interface GenCaParams {
   dir: string;
-  keyFile?: string;
-  certFile?: string;
+  keyFile: string;
+  certFile: string;
   subject: Subject;
-  keyType?: KeyType;
-  days?: number;
+  keyType: KeyType;
+  days: number;
   pathlen?: number;
-  renewBefore?: number;
+  renewBefore: number;
   owner?: string | number;
   group?: string | number;
   backend?: BackendName;
@@ -50,13 +50,13 @@ interface Plan {
 
 function resolve(params: GenCaParams): Resolved {
   const p: Resolved = {
-    keyFile: inDir(params.dir, params.keyFile, 'rootCA.key'),
-    certFile: inDir(params.dir, params.certFile, 'rootCA.pem'),
+    keyFile: inDir(params.dir, params.keyFile),
+    certFile: inDir(params.dir, params.certFile),
     subject: params.subject,
-    keyType: params.keyType ?? 'rsa2048',
-    days: params.days ?? 1024,
+    keyType: params.keyType,
+    days: params.days,
     ...(params.pathlen !== undefined ? { pathlen: params.pathlen } : {}),
-    renewBefore: params.renewBefore ?? 30,
+    renewBefore: params.renewBefore,
     own: { owner: params.owner, group: params.group },
     ...(params.backend ? { backend: params.backend } : {}),
   };
@@ -92,8 +92,8 @@ export default defineTask<GenCaParams, Plan>({
     required: ['dir', 'subject'],
     properties: {
       dir: { type: 'string', minLength: 1, description: 'Directory for rootCA.key and rootCA.pem (created 0700 when missing, whatever the umask).' },
-      keyFile: { type: 'string', minLength: 1, description: 'CA key path (relative to dir or absolute); default dir/rootCA.key. An existing key and certificate are kept only when they are regular files (no symlink), match each other, are owned by root, the connecting user or `owner`, and only their owner can write them; otherwise the task fails and overwrites nothing.' },
-      certFile: { type: 'string', minLength: 1, description: 'CA certificate path (relative to dir or absolute); default dir/rootCA.pem.' },
+      keyFile: { type: 'string', minLength: 1, default: 'rootCA.key', description: 'CA key path, relative to dir or absolute. An existing key and certificate are kept only when they are regular files (no symlink), match each other, are owned by root, the connecting user or `owner`, and only their owner can write them; otherwise the task fails and overwrites nothing.' },
+      certFile: { type: 'string', minLength: 1, default: 'rootCA.pem', description: 'CA certificate path, relative to dir or absolute.' },
       subject: subjectSchema('Distinguished name of the CA; CN is required.', true),
       keyType: keyTypeSchema('rsa2048'),
       days: { type: 'integer', minimum: 1, default: 1024, description: 'Validity in days (default 1024, as in the document).' },

@@ -19,15 +19,15 @@ export interface SignCertParams {
   caKeyFile?: string;
   caCertFile?: string;
   dir: string;
-  keyFile?: string;
-  csrFile?: string;
-  certFile?: string;
+  keyFile: string;
+  csrFile: string;
+  certFile: string;
   subject?: Subject;
   sans?: SanParam[];
-  days?: number;
-  keyType?: KeyType;
-  renewBefore?: number;
-  includeChain?: boolean;
+  days: number;
+  keyType: KeyType;
+  renewBefore: number;
+  includeChain: boolean;
   owner?: string | number;
   group?: string | number;
   backend?: BackendName;
@@ -78,15 +78,15 @@ function resolve(params: SignCertParams): Resolved {
   const p: Resolved = {
     caKeyFile,
     caCertFile,
-    keyFile: inDir(params.dir, params.keyFile, 'ssl.key'),
-    csrFile: inDir(params.dir, params.csrFile, 'ssl.csr'),
-    certFile: inDir(params.dir, params.certFile, 'ssl.cert'),
+    keyFile: inDir(params.dir, params.keyFile),
+    csrFile: inDir(params.dir, params.csrFile),
+    certFile: inDir(params.dir, params.certFile),
     subject,
     sans,
-    days: params.days ?? 356,
-    keyType: params.keyType ?? 'rsa2048',
-    renewBefore: params.renewBefore ?? 30,
-    includeChain: params.includeChain ?? false,
+    days: params.days,
+    keyType: params.keyType,
+    renewBefore: params.renewBefore,
+    includeChain: params.includeChain,
     own: { owner: params.owner, group: params.group },
     ...(params.backend ? { backend: params.backend } : {}),
   };
@@ -170,9 +170,9 @@ export default defineTask<SignCertParams, SignPlan>({
       caKeyFile: { type: 'string', minLength: 1, description: 'CA key path; default caDir/rootCA.key.' },
       caCertFile: { type: 'string', minLength: 1, description: 'CA certificate path; default caDir/rootCA.pem.' },
       dir: { type: 'string', minLength: 1, description: 'Directory for the server key, CSR and certificate (created 0700 and owned by `owner` when missing, whatever the umask).' },
-      keyFile: { type: 'string', minLength: 1, description: 'Server key file, relative to dir or absolute; default ssl.key. An existing key is kept only when it is a regular file (no symlink) owned by root, the connecting user or `owner` that only its owner can write; otherwise the task fails and overwrites nothing.' },
-      csrFile: { type: 'string', minLength: 1, description: 'Signing request file, relative to dir or absolute; default ssl.csr.' },
-      certFile: { type: 'string', minLength: 1, description: 'Certificate file, relative to dir or absolute; default ssl.cert.' },
+      keyFile: { type: 'string', minLength: 1, default: 'ssl.key', description: 'Server key file, relative to dir or absolute. An existing key is kept only when it is a regular file (no symlink) owned by root, the connecting user or `owner` that only its owner can write; otherwise the task fails and overwrites nothing.' },
+      csrFile: { type: 'string', minLength: 1, default: 'ssl.csr', description: 'Signing request file, relative to dir or absolute.' },
+      certFile: { type: 'string', minLength: 1, default: 'ssl.cert', description: 'Certificate file, relative to dir or absolute.' },
       subject: subjectSchema('Distinguished name of the server; default CN = the first DNS SAN.', false),
       sans: { ...sansSchema, description: `${String(sansSchema.description)} Default: DNS:<subject CN>.` },
       days: { type: 'integer', minimum: 1, default: 356, description: 'Validity in days (default 356, as in the document).' },

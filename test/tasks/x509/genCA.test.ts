@@ -61,7 +61,7 @@ for (const kind of CONNECTION_KINDS) {
       let close: () => Promise<void>;
       before(async () => ({ conn, close } = await openTestConnection(kind)));
       after(async () => close?.());
-      const params = (dir: string, more: Partial<GenCaParams> = {}): GenCaParams => ({ dir, subject: SUBJECT, pathlen: 1, backend, ...more });
+      const params = (dir: string, more: Partial<GenCaParams> = {}): Partial<GenCaParams> => ({ dir, subject: SUBJECT, pathlen: 1, backend, ...more });
 
       test('creates the document CA once; a second run changes nothing', async () => {
         const dir = tempDir();

@@ -98,8 +98,8 @@ for (const kind of CONNECTION_KINDS) {
         assert.equal(out.status, 'changed', out.message);
       });
       after(async () => close?.());
-      const caParams = (dir: string): GenCaParams => ({ dir, subject: SUBJECT, pathlen: 1, backend });
-      const params = (dir: string, more: Partial<SignCertParams> = {}): SignCertParams => ({
+      const caParams = (dir: string): Partial<GenCaParams> => ({ dir, subject: SUBJECT, pathlen: 1, backend });
+      const params = (dir: string, more: Partial<SignCertParams> = {}): Partial<SignCertParams> => ({
         caDir,
         dir,
         subject: SUBJECT,
