@@ -6,7 +6,8 @@ import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
 import type { Loaded } from '../engine/load/loader.ts';
 import { parseSlice, sliceHosts, type Slice } from '../engine/load/slice.ts';
 import { EXIT, runExitCode } from './exit-codes.ts';
-import { retryHint, writeRetryFile } from './retry-file.ts';
+import { limitFileTerms, retryHint, writeRetryFile } from './retry-file.ts';
+import type { LimitTerm } from '../engine/load/host-pattern.ts';
 import { askHidden } from './prompt.ts';
 import { connectionOptionVars } from './run-options.ts';
 
@@ -209,17 +210,25 @@ function sliceLimit(loaded: Loaded, slice: Slice | undefined, limit: Set<string>
 
 /**
  * --limit values to a host set; undefined when not limited. Every value (a pattern, or @FILE with
- * one pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
+ * a host or pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
  */
 async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<string> | undefined> {
   if (limits.length === 0) return undefined;
-  const terms: string[] = [];
+  const terms: LimitTerm[] = [];
+  const isHost = (name: string): boolean => loaded.inventory.hosts.has(name);
   for (const limit of limits) {
     if (!limit.startsWith('@')) terms.push(limit);
-    else terms.push(...(await readFile(limit.slice(1), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    else {
+      const text = await readFile(limit.slice(1), 'utf8');
+      try {
+        terms.push(...limitFileTerms(text, limit.slice(1), isHost));
+      } catch (error) {
+        throw error instanceof InputError ? new ValidationFailed([error]) : error;
+      }
+    }
   }
   const { selectHosts } = await import('./run-deps.ts');
-  const hosts = new Set(selectHosts(loaded.inventory, terms.join(':')));
+  const hosts = new Set(selectHosts(loaded.inventory, terms));
   if (hosts.size === 0) {
     throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);
   }

@@ -1,26 +1,34 @@
 import { TackleError } from '../errors.ts';
 import type { Inventory } from '../model.ts';
 import { globToRegExp } from '../glob.ts';
+import { isIPv6 } from 'node:net';
+
+/** A --limit term: a host pattern, or one host named exactly (a line of a retry file). */
+export type LimitTerm = string | { readonly host: string };
 
 /**
  * Ansible host patterns: names, groups, globs (* ?), "~regex" (matched from the start of a host or
  * group name), subscripts of a group's hosts ("web[0]", "web[-1]", "web[1:3]" with the end included,
  * "web[2:]"), "a:b" (or "a,b") union, "a:&b" intersection, "a:!b" exclusion, "all" / "*".
- * Result in inventory order; an unmatched term selects nothing.
+ * An IPv6 address is one term, colons and all. Result in inventory order; an unmatched term selects
+ * nothing. `{ host }` terms (given as a list) add that one host, even where a group has its name.
  */
-export function selectHosts(inventory: Inventory, pattern: string): string[] {
-  const terms = splitPattern(pattern)
-    .map((t) => t.trim())
-    .filter(Boolean);
+export function selectHosts(inventory: Inventory, pattern: string | readonly LimitTerm[]): string[] {
+  const terms = (typeof pattern === 'string' ? [pattern] : pattern)
+    .flatMap((t): LimitTerm[] => (typeof t === 'string' ? splitPattern(t).map((p) => p.trim()) : [t]))
+    .filter((t) => t !== '');
   if (terms.length === 0) return [];
   // A pattern that starts by narrowing ("!web", "&db") narrows everything.
-  if (terms[0]!.startsWith('!') || terms[0]!.startsWith('&')) terms.unshift('all');
+  const first = terms[0]!;
+  if (typeof first === 'string' && (first.startsWith('!') || first.startsWith('&'))) terms.unshift('all');
 
   const selected = new Set<string>();
   const intersections: Set<string>[] = [];
   const exclusions: Set<string>[] = [];
   for (const term of terms) {
-    if (term.startsWith('&')) intersections.push(matchTerm(inventory, term.slice(1).trim()));
+    if (typeof term !== 'string') {
+      if (inventory.hosts.has(term.host)) selected.add(term.host);
+    } else if (term.startsWith('&')) intersections.push(matchTerm(inventory, term.slice(1).trim()));
     else if (term.startsWith('!')) exclusions.push(matchTerm(inventory, term.slice(1).trim()));
     else for (const h of matchTerm(inventory, term)) selected.add(h);
   }
@@ -104,9 +112,12 @@ function hostGlob(glob: string): RegExp {
   }
 }
 
-/** Terms of a pattern: split on commas and on colons outside [...] (so "web[1:3]" is one term). */
+/**
+ * Terms of a pattern: split on commas and on colons outside [...] (so "web[1:3]" is one term); a
+ * part that is an IPv6 address ("2001:db8::1", "!fe80::1") stays whole, as in Ansible.
+ */
 function splitPattern(pattern: string): string[] {
-  return pattern.split(',').flatMap(splitOnColons);
+  return pattern.split(',').flatMap((part) => (isIPv6(part.trim().replace(/^[!&]\s*/, '')) ? [part] : splitOnColons(part)));
 }
 
 function splitOnColons(pattern: string): string[] {
