@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UnsafeText } from '../engine/template/unsafe.ts';
 import { ValidationFailed, type InputError } from '../engine/errors.ts';
 import { loadInventory } from '../engine/load/inventory.ts';
 import type { Inventory } from '../engine/model.ts';
@@ -120,6 +121,8 @@ export function pythonJson(value: unknown, indent = ''): string {
     return `[\n${value.map((v) => inner + pythonJson(v, inner)).join(',\n')}\n${indent}]`;
   }
   if (value instanceof Date) return JSON.stringify(value.toISOString());
+  // As ansible-inventory marks a `!unsafe` string.
+  if (value instanceof UnsafeText) return pythonJson({ __ansible_unsafe: value.text }, indent);
   if (typeof value === 'object' && value !== null) {
     const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (keys.length === 0) return '{}';

@@ -67,8 +67,10 @@ export interface BlockNode {
   always: TaskNode[];
   name: string;
   pos: SourcePos;
-  /** Conditions evaluated once per host on entry (a dynamic include's `when`). */
+  /** Conditions evaluated once per host on entry (a dynamic include's `when`; per item when looped). */
   gate?: string[];
+  /** A looped include_tasks / include_role: the tasks run once per item, with the item's variables. */
+  loop?: LoopSpec;
 }
 
 export type MetaAction = 'flush_handlers' | 'end_host' | 'end_play' | 'noop' | 'clear_host_errors' | 'refresh_inventory' | 'end_batch';

@@ -98,6 +98,8 @@ export interface TaskDefinition<P = Record<string, unknown>, S = undefined> {
   outputs?(params: P): string[];
   /** Paths this task reads that an earlier task may produce. */
   inputs?(params: P): string[];
+  /** Template files on the controller this task renders (names as written): validate reads them before any host. */
+  templateFiles?(params: P): string[];
   check(ctx: TaskContext<P>): Promise<CheckResult<S>>;
   /** Receives check()'s result, its plan typed as check() made it. */
   change(ctx: TaskContext<P>, plan: PlannedChange<S>): Promise<ChangeResult | void>;

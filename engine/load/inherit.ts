@@ -21,6 +21,8 @@ export interface Inherited {
   delegateTo?: string;
   runOnce?: boolean;
   throttle?: number;
+  /** Loop variables of a looped include around the tasks (for validate's variable check). */
+  loopLocals?: string[];
 }
 
 export const NOTHING_INHERITED: Inherited = { when: [], tags: [], vars: {}, params: {} };

@@ -36,17 +36,22 @@ export const SECRETS_FILE_NAME = /^secrets\.(ya?ml|json)$/;
  * Every value of a vault-encrypted file, or of a file named secrets.yml/.yaml/.json, is secret.
  */
 export function readVarsMap(file: string, problems: InputError[], displayName = file, opts: ReadOptions = {}): Obj {
+  return readVarsSource(file, problems, displayName, opts).vars;
+}
+
+/** A vars file's map with its source (for positions of what is inside); no source when it could not be read. */
+export function readVarsSource(file: string, problems: InputError[], displayName = file, opts: ReadOptions = {}): { vars: Obj; src?: YamlSource } {
   const src = YamlSource.read(file, displayName, opts);
   problems.push(...src.problems);
-  if (src.value === undefined || src.value === null) return {};
+  if (src.value === undefined || src.value === null) return { vars: {} };
   if (!isPlainObject(src.value)) {
     problems.push(src.error([], `a variables file must hold a map of names to values, not ${kindOf(src.value)}`));
-    return {};
+    return { vars: {} };
   }
   if (opts.secrets && (src.vaultEncrypted || SECRETS_FILE_NAME.test(basename(file)))) {
     for (const s of leafStrings(src.value)) opts.secrets.add(s);
   }
-  return src.value;
+  return { vars: src.value, src };
 }
 
 export interface InventoryLoadOptions extends ReadOptions {

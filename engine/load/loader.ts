@@ -8,6 +8,7 @@ import { hasTemplate, renderValue } from '../template/template.ts';
 import { VarScope } from '../template/vars.ts';
 import { hostPatternProblem, selectHosts } from './host-pattern.ts';
 import { SecretMasker } from '../secrets.ts';
+import { LoadChecks } from './template-checks.ts';
 import type { AnyTaskDefinition } from '../task.ts';
 import type { VaultSecret } from './vault.ts';
 
@@ -44,15 +45,19 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   const secrets = new Set<string>();
   const read = { vaultSecrets: opts.vaultSecrets, secrets };
   const extraVars = parseExtraVars(opts.extraVars, problems, process.cwd(), read);
+  const checks = new LoadChecks(problems);
   const { plays, varsFiles } = loadPlaybookFile(opts.playbookFile, {
     registry: opts.registry,
     extraVars,
     problems,
     stack: [],
     read,
+    checks,
   });
   const sources = typeof opts.inventoryFile === 'string' ? [opts.inventoryFile] : (opts.inventoryFile ?? []);
   const inventory = sources.length > 0 ? loadInventory(sources, problems, { ...read, playbookDir: dirname(opts.playbookFile) }) : localInventory();
+  const inventoryNames = [...inventory.hosts.values()].flatMap((h) => Object.keys(h.vars));
+  checks.reportUndefined([...inventoryNames, ...Object.keys(extraVars)], plays.some((p) => p.gatherFacts !== false));
   if (problems.length === 0) resolvePlayHosts(plays, inventory, extraVars, problems);
   if (problems.length > 0) {
     // A problem may quote a value ("expected a number, got ..."): secrets stay hidden there too.

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { unsafeAsText } from '../template/unsafe.ts';
 import type { JsonSchema } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
 
@@ -72,6 +73,7 @@ export const INCLUDE_SCHEMA: JsonSchema = {
     ignore_errors: { type: 'boolean' },
     no_log: { type: 'boolean' },
     apply: { type: 'object' },
+    ...LOOP_KEYS_SCHEMA,
     ...INHERITABLE_KEYS_SCHEMA,
   },
 };
@@ -212,7 +214,7 @@ interface DescribeOptions {
 /** Validates `value`; returns plain-English problems (empty when valid). */
 export function validateAgainst(schema: JsonSchema, value: unknown, opts: DescribeOptions): SchemaProblem[] {
   const validate = compileSchema(schema);
-  if (validate(value)) return [];
+  if (validate(unsafeAsText(value))) return [];
   return describeErrors(validate.errors ?? [], opts);
 }
 

@@ -1,10 +1,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { hostPatternProblem } from './host-pattern.ts';
-import { readVarsMap } from './inventory.ts';
+import { readVarsSource } from './inventory.ts';
 import { isBlock, type MetaNode, type Play, type SerialSpec, type TaskCall, type TaskNode } from '../model.ts';
 import { inheritFrom, NOTHING_INHERITED } from './inherit.ts';
 import { PlayRoles } from './roles.ts';
+import type { LoadChecks } from './template-checks.ts';
 import { promptVars } from './vars-prompt.ts';
 import { flattenTasks, parseTaskList, type TaskListContext } from './task-list.ts';
 import { PLAY_SCHEMA, suggestion, validateAgainst } from './playbook-schema.ts';
@@ -26,6 +27,7 @@ interface Context {
   /** Absolute paths of playbooks being loaded, against import cycles. */
   stack: string[];
   read: ReadOptions;
+  checks: LoadChecks;
 }
 
 const PLAY_KEYS = Object.keys(PLAY_SCHEMA.properties as object);
@@ -58,6 +60,8 @@ function importPlaybook(src: YamlSource, path: PathSegment[], raw: Record<string
     if (!['import_playbook', 'name', 'vars', 'when', 'tags'].includes(key)) ctx.problems.push(new InputError(src.posOfKey(path, key), `unknown key '${key}' next to import_playbook`));
   }
   if (raw.vars !== undefined && raw.vars !== null && !isPlainObject(raw.vars)) ctx.problems.push(src.error([...path, 'vars'], 'vars of import_playbook must be a map'));
+  ctx.checks.scan(src, path, raw, { skip: ['vars'], conditions: true });
+  ctx.checks.scanVars(src, [...path, 'vars'], raw.vars);
   if (typeof raw.import_playbook !== 'string' || !raw.import_playbook) {
     ctx.problems.push(src.error([...path, 'import_playbook'], 'import_playbook must be a file name'));
     return;
@@ -106,6 +110,10 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
     p.key !== undefined && p.path.length === 0 ? { ...p, message: `unknown play key '${p.key}'${suggestion(p.key, PLAY_KEYS)}` } : p,
   );
   reportSchemaProblems(src, path, schemaProblems, ctx.problems);
+  ctx.checks.scan(src, path, raw, { skip: ['pre_tasks', 'tasks', 'post_tasks', 'handlers', 'roles', 'vars_prompt', 'vars', 'defaults'] });
+  ctx.checks.scanVars(src, [...path, 'vars'], raw.vars);
+  ctx.checks.scanVars(src, [...path, 'defaults'], raw.defaults);
+  if (Array.isArray(raw.vars_prompt)) ctx.checks.define(raw.vars_prompt.flatMap((p) => (isPlainObject(p) && typeof p.name === 'string' ? [p.name] : [])));
 
   const body = parseBody(src, path, raw, ctx);
   const handlers = [...body.handlers, ...body.roleHandlers];
@@ -157,7 +165,7 @@ function parsePlay(src: YamlSource, path: PathSegment[], raw: unknown, ctx: Cont
 function parseBody(src: YamlSource, path: PathSegment[], raw: Record<string, unknown>, ctx: Context): { nodes: TaskNode[]; handlers: TaskCall[]; roleHandlers: TaskCall[] } {
   const playbookDir = dirname(src.file);
   const roles = new PlayRoles(playbookDir);
-  const listCtx: TaskListContext = { registry: ctx.registry, problems: ctx.problems, read: ctx.read, playbookDir, roles, stack: [resolve(src.file)] };
+  const listCtx: TaskListContext = { registry: ctx.registry, problems: ctx.problems, read: ctx.read, playbookDir, roles, stack: [resolve(src.file)], checks: ctx.checks };
   const inh = inheritFrom({ run_once: raw.run_once }, NOTHING_INHERITED);
   const section = (key: 'pre_tasks' | 'tasks' | 'post_tasks'): TaskNode[] => parseTaskList(src, [...path, key], raw[key], inh, listCtx);
   const flush = (key: string): MetaNode => ({ meta: 'flush_handlers', name: `flush handlers after ${key}`, pos: src.posOf([...path, key]) });
@@ -217,7 +225,8 @@ function loadVarsFiles(
     }
     const file = join(dirname(src.file), name);
     const before = ctx.problems.length;
-    const vars = readVarsMap(file, ctx.problems, file, ctx.read);
+    const { vars, src: varsSrc } = readVarsSource(file, ctx.problems, file, ctx.read);
+    if (varsSrc) ctx.checks.scanVars(varsSrc, [], vars);
     for (let k = before; k < ctx.problems.length; k++) {
       const p = ctx.problems[k]!;
       if (p.pos.file === file && p.detail.startsWith('cannot read file')) ctx.problems[k] = new InputError(src.posOf(at), `vars file ${file}: ${p.detail}`);

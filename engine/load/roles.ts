@@ -3,7 +3,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import type { TaskCall, TaskNode } from '../model.ts';
 import { inheritFrom, type Inherited } from './inherit.ts';
-import { readVarsMap } from './inventory.ts';
+import { readVarsSource } from './inventory.ts';
 import { flattenTasks, parseTaskList, type RoleImporter, type TaskListContext } from './task-list.ts';
 import { isPlainObject } from '../values.ts';
 import { YamlSource, type PathSegment } from './yaml-source.ts';
@@ -86,6 +86,9 @@ export class PlayRoles implements RoleImporter {
       return [];
     }
     const params = Object.fromEntries(Object.entries(spec).filter(([k]) => !ROLE_KEYWORDS.has(k)));
+    if (typeof entry !== 'string') ctx.checks.scan(src, path, spec, { skip: ['vars'], conditions: true, inheritedWhen: inh.when });
+    ctx.checks.defineKeys(params);
+    ctx.checks.scanVars(src, [...path, 'vars'], spec.vars);
     return this.load(src, path, name, params, inheritFrom(spec, inh), ctx, {}, true);
   }
 
@@ -171,5 +174,8 @@ function readYaml(dir: string, name: string, ctx: TaskListContext): YamlSource |
 
 function readVars(dir: string, name: string, ctx: TaskListContext): Obj {
   const file = roleFile(dir, name);
-  return file ? readVarsMap(file, ctx.problems, file, ctx.read) : {};
+  if (!file) return {};
+  const { vars, src } = readVarsSource(file, ctx.problems, file, ctx.read);
+  if (src) ctx.checks.scanVars(src, [], vars);
+  return vars;
 }

@@ -29,7 +29,7 @@ export function readTaskKeys(raw: Obj, call: TaskCall): void {
   if (typeof raw.throttle === 'number') call.throttle = raw.throttle;
 }
 
-function readLoop(raw: Obj): LoopSpec | undefined {
+export function readLoop(raw: Obj): LoopSpec | undefined {
   const kind = LOOP_KINDS.find((k) => raw[k] !== undefined);
   if (!kind) return undefined;
   const control = isPlainObject(raw.loop_control) ? raw.loop_control : {};
@@ -43,4 +43,11 @@ function readLoop(raw: Obj): LoopSpec | undefined {
 /** More than one of loop / with_items / with_list / with_dict on one task. */
 export function loopKeyConflict(raw: Obj): string[] {
   return LOOP_KINDS.filter((k) => raw[k] !== undefined);
+}
+
+/** The variables a task's loop defines for that task: the loop variable and index_var. */
+export function loopLocals(raw: Obj): string[] {
+  if (!LOOP_KINDS.some((k) => raw[k] !== undefined)) return [];
+  const control = isPlainObject(raw.loop_control) ? raw.loop_control : {};
+  return [typeof control.loop_var === 'string' ? control.loop_var : 'item', ...(typeof control.index_var === 'string' ? [control.index_var] : [])];
 }

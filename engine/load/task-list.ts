@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
-import { isBlock, type MetaAction, type TaskCall, type TaskNode } from '../model.ts';
+import { isBlock, type BlockNode, type LoopSpec, type MetaAction, type TaskCall, type TaskNode } from '../model.ts';
 import { hasTemplate } from '../template/template.ts';
 import { applyInherited, inheritFrom, type Inherited } from './inherit.ts';
 import { BLOCK_SCHEMA, INCLUDE_SCHEMA, validateAgainst } from './playbook-schema.ts';
-import { loopKeyConflict } from './task-keys.ts';
+import { loopKeyConflict, loopLocals, readLoop } from './task-keys.ts';
+import type { LoadChecks } from './template-checks.ts';
 import { parseTask, reportSchemaProblems, type Registry } from './tasks.ts';
 import { isPlainObject, kindOf } from '../values.ts';
 import { YamlSource, type PathSegment, type ReadOptions } from './yaml-source.ts';
@@ -25,6 +26,7 @@ export interface TaskListContext {
   roles: RoleImporter;
   /** Absolute paths of task files being loaded, against include cycles. */
   stack: string[];
+  checks: LoadChecks;
 }
 
 const META_ACTIONS: readonly MetaAction[] = ['flush_handlers', 'end_host', 'end_play', 'noop', 'clear_host_errors', 'refresh_inventory', 'end_batch'];
@@ -58,8 +60,23 @@ function parseEntry(src: YamlSource, path: PathSegment[], entry: unknown, inh: I
   if ('import_role' in raw || 'include_role' in raw) return parseRoleInclude(src, path, raw, inh, ctx);
   const conflict = loopKeyConflict(raw);
   if (conflict.length > 1) ctx.problems.push(src.error([...path, conflict[1]!], `a task has one loop, not several: ${conflict.join(', ')}`));
+  const locals = [...inh.loopLocals ?? [], ...loopLocals(raw)];
+  ctx.checks.scan(src, path, raw, { skip: ['vars'], conditions: true, inheritedWhen: inh.when, locals });
+  ctx.checks.scanVars(src, [...path, 'vars'], raw.vars, { locals });
+  if (typeof raw.register === 'string') ctx.checks.define([raw.register]);
   const call = parseTask(src, path, localAction(raw), ctx.registry, isHandler, ctx.problems);
-  return call ? [applyInherited(call, raw, inh)] : [];
+  if (!call) return [];
+  const applied = applyInherited(call, raw, inh);
+  checkTemplateFiles(src, path, applied, inh, locals, ctx);
+  return [applied];
+}
+
+/** The controller-side template files a task renders (a `template` task's src), read now rather than on the host. */
+function checkTemplateFiles(src: YamlSource, path: PathSegment[], call: TaskCall, inh: Inherited, locals: string[], ctx: TaskListContext): void {
+  const files = typeof call.args === 'string' ? [] : (ctx.registry.get(call.type)?.templateFiles?.(call.args) ?? []);
+  for (const name of files) {
+    ctx.checks.scanTemplateFile(src, [...path, call.type], name, { playbookDir: ctx.playbookDir, ...(call.role ? { rolePath: call.role.dir } : {}) }, { inheritedWhen: [...inh.when, ...(call.when ?? [])], locals });
+  }
 }
 
 /** local_action: {module: T, ...params} is task T delegated to localhost. */
@@ -73,6 +90,8 @@ function localAction(raw: Obj): Obj {
 function parseBlock(src: YamlSource, path: PathSegment[], raw: Obj, inh: Inherited, ctx: TaskListContext): TaskNode[] {
   const problems = validateAgainst(BLOCK_SCHEMA, raw, { where: 'in block', skipTemplated: false });
   reportSchemaProblems(src, path, problems, ctx.problems);
+  ctx.checks.scan(src, path, raw, { skip: ['block', 'rescue', 'always', 'vars'], conditions: true, inheritedWhen: inh.when, locals: inh.loopLocals ?? [] });
+  ctx.checks.scanVars(src, [...path, 'vars'], raw.vars, { locals: inh.loopLocals ?? [] });
   const inner = inheritFrom(raw, inh);
   const section = (key: 'block' | 'rescue' | 'always'): TaskNode[] => parseTaskList(src, [...path, key], raw[key], inner, ctx);
   return [{ name: typeof raw.name === 'string' ? raw.name : 'block', pos: src.posOf(path), block: section('block'), rescue: section('rescue'), always: section('always') }];
@@ -84,6 +103,7 @@ function parseMeta(src: YamlSource, path: PathSegment[], raw: Obj, inh: Inherite
     ctx.problems.push(src.error([...path, 'meta'], `meta must be one of: ${META_ACTIONS.join(', ')}`));
     return [];
   }
+  ctx.checks.scan(src, path, raw, { conditions: true, inheritedWhen: inh.when, locals: inh.loopLocals ?? [] });
   for (const key of Object.keys(raw)) {
     if (!['meta', 'name', 'when', 'tags'].includes(key)) ctx.problems.push(new InputError(src.posOfKey(path, key), `unknown key '${key}' next to meta`));
   }
@@ -95,6 +115,7 @@ function parseTaskInclude(src: YamlSource, path: PathSegment[], raw: Obj, inh: I
   const dynamic = 'include_tasks' in raw;
   const key = dynamic ? 'include_tasks' : 'import_tasks';
   reportSchemaProblems(src, path, validateAgainst(INCLUDE_SCHEMA, raw, { where: `in ${key}`, skipTemplated: false }), ctx.problems);
+  const looped = includeLoop(src, path, raw, key, inh, ctx);
   const spec = raw[key];
   const fileName = isPlainObject(spec) ? spec.file : spec;
   const at = isPlainObject(spec) ? [...path, key, 'file'] : [...path, key];
@@ -119,25 +140,47 @@ function parseTaskInclude(src: YamlSource, path: PathSegment[], raw: Obj, inh: I
   ctx.problems.push(...inc.problems);
   const apply = isPlainObject(spec) && isPlainObject(spec.apply) ? spec.apply : isPlainObject(raw.apply) ? raw.apply : {};
   // An import applies its keys to every task; an include evaluates its `when` once, on entry.
-  const inner = inheritFrom({ ...raw, ...(dynamic ? apply : {}) }, inh, { when: !dynamic });
+  const inner = { ...inheritFrom({ ...raw, ...(dynamic ? apply : {}) }, inh, { when: !dynamic }), ...looped.inherited };
   const nodes = parseTaskList(inc, [], inc.value, inner, { ...ctx, stack: [...ctx.stack, resolve(file)] }, isHandler);
   if (!dynamic || isHandler) return nodes;
-  const gate = raw.when === undefined ? [] : (Array.isArray(raw.when) ? raw.when : [raw.when]).map(String);
-  return [{ name: typeof raw.name === 'string' ? raw.name : `include_tasks: ${fileName}`, pos: src.posOf(path), block: nodes, rescue: [], always: [], ...(gate.length ? { gate } : {}) }];
+  return [dynamicInclude(src, path, raw, `include_tasks: ${fileName}`, nodes, looped.loop)];
 }
 
 function parseRoleInclude(src: YamlSource, path: PathSegment[], raw: Obj, inh: Inherited, ctx: TaskListContext): TaskNode[] {
   const dynamic = 'include_role' in raw;
   const key = dynamic ? 'include_role' : 'import_role';
   reportSchemaProblems(src, path, validateAgainst(INCLUDE_SCHEMA, raw, { where: `in ${key}`, skipTemplated: false }), ctx.problems);
+  const looped = includeLoop(src, path, raw, key, inh, ctx);
   const spec = raw[key];
   if (!isPlainObject(spec) || typeof spec.name !== 'string') return [];
   const apply = isPlainObject(spec.apply) ? spec.apply : {};
-  const inner = inheritFrom({ ...raw, ...(dynamic ? apply : {}) }, inh, { when: !dynamic });
+  const inner = { ...inheritFrom({ ...raw, ...(dynamic ? apply : {}) }, inh, { when: !dynamic }), ...looped.inherited };
   const nodes = ctx.roles.importRole(src, [...path, key], spec, inner, ctx);
   if (!dynamic) return nodes;
+  return [dynamicInclude(src, path, raw, `include_role: ${spec.name}`, nodes, looped.loop)];
+}
+
+/** include_tasks / include_role become a block entered per host (per item when looped) if their `when` holds. */
+function dynamicInclude(src: YamlSource, path: PathSegment[], raw: Obj, fallbackName: string, nodes: TaskNode[], loop: LoopSpec | undefined): BlockNode {
   const gate = raw.when === undefined ? [] : (Array.isArray(raw.when) ? raw.when : [raw.when]).map(String);
-  return [{ name: typeof raw.name === 'string' ? raw.name : `include_role: ${spec.name}`, pos: src.posOf(path), block: nodes, rescue: [], always: [], ...(gate.length ? { gate } : {}) }];
+  return { name: typeof raw.name === 'string' ? raw.name : fallbackName, pos: src.posOf(path), block: nodes, rescue: [], always: [], ...(gate.length ? { gate } : {}), ...(loop ? { loop } : {}) };
+}
+
+/**
+ * The loop of an include (refused on imports, which are expanded at load, as Ansible refuses it),
+ * with the include's own templates checked knowing its loop variables.
+ */
+function includeLoop(src: YamlSource, path: PathSegment[], raw: Obj, key: string, inh: Inherited, ctx: TaskListContext): { loop?: LoopSpec; inherited: Partial<Inherited> } {
+  const kinds = loopKeyConflict(raw);
+  if (kinds.length > 1) ctx.problems.push(src.error([...path, kinds[1]!], `a task has one loop, not several: ${kinds.join(', ')}`));
+  if (kinds.length > 0 && key.startsWith('import_')) {
+    ctx.problems.push(new InputError(src.posOfKey(path, kinds[0]!), `${key} cannot loop (it is expanded at load); use ${key.replace('import_', 'include_')}`));
+  }
+  const locals = [...(inh.loopLocals ?? []), ...loopLocals(raw)];
+  ctx.checks.scan(src, path, raw, { skip: ['vars'], conditions: true, inheritedWhen: inh.when, locals });
+  ctx.checks.scanVars(src, [...path, 'vars'], raw.vars, { locals });
+  const loop = key.startsWith('include_') ? readLoop(raw) : undefined;
+  return loop ? { loop, inherited: { loopLocals: locals } } : { inherited: {} };
 }
 
 /** Relative to the including file, then to the playbook's directory (as Ansible searches). */

@@ -13,7 +13,6 @@ import {
 } from './playbook-schema.ts';
 import type { AnyTaskDefinition } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
-import { templateProblems } from '../template/static-check.ts';
 import type { PathSegment, YamlSource } from './yaml-source.ts';
 import { isPlainObject, kindOf } from '../values.ts';
 import { readTaskKeys } from './task-keys.ts';
@@ -84,7 +83,6 @@ export function parseTask(
   const commonSchema = isHandler ? HANDLER_COMMON_SCHEMA : TASK_COMMON_SCHEMA;
   const commonProblems = validateAgainst(commonSchema, common, { where: `in ${what}`, skipTemplated: false });
   reportSchemaProblems(src, path, commonProblems, out);
-  for (const p of templateProblems(raw)) out.push(new InputError(src.posOf([...path, ...p.path]), p.message));
 
   const type = typeKeys[0];
   if (!type) return undefined;

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { UnsafeText } from '../template/unsafe.ts';
 import { decodeUtf8, textProblem } from './text-checks.ts';
 import { SECRET_MIN_LENGTH } from '../secrets.ts';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
@@ -120,9 +121,10 @@ export class YamlSource {
         }
       },
     };
+    const unsafeTag = { tag: '!unsafe', resolve: (value: string): UnsafeText => new UnsafeText(value) };
     // The yaml package's own duplicate-key check compares every key with every other (quadratic in
     // a 100,000-host map); duplicateKeyOffsets does the same check with a set.
-    const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: true, customTags: [vaultTag, secretTag, YAML11_BOOLEANS] });
+    const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: false, prettyErrors: true, customTags: [vaultTag, secretTag, unsafeTag, YAML11_BOOLEANS] });
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
     for (const offset of duplicateKeyOffsets(doc)) problems.push(new InputError(posAt(offset), 'YAML syntax error: Map keys must be unique'));

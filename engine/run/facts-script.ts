@@ -59,6 +59,26 @@ export interface Facts {
   service_mgr: string;
 }
 
+const FACT_KEYS: Record<keyof Facts, true> = {
+  hostname: true,
+  nodename: true,
+  fqdn: true,
+  os_family: true,
+  distribution: true,
+  distribution_version: true,
+  distribution_major_version: true,
+  architecture: true,
+  default_ipv4: true,
+  processor_vcpus: true,
+  memtotal_mb: true,
+  env: true,
+  user_id: true,
+  service_mgr: true,
+};
+
+/** Every variable gathering defines: ansible_facts and the ansible_* name of each fact (for validate). */
+export const FACT_VARIABLE_NAMES: readonly string[] = ['ansible_facts', ...Object.keys(FACT_KEYS).map((k) => `ansible_${k}`)];
+
 export function parseFacts(stdout: string): Facts {
   const marker = stdout.indexOf('--env--\n');
   const head = marker >= 0 ? stdout.slice(0, marker) : stdout;

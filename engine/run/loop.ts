@@ -1,4 +1,4 @@
-import { formatPos, TaskError } from '../errors.ts';
+import { formatPos, TaskError, type SourcePos } from '../errors.ts';
 import type { LoopSpec, Play, TaskCall } from '../model.ts';
 import type { HostTaskResult } from '../report/events.ts';
 import { renderValue, toText } from '../template/template.ts';
@@ -7,8 +7,8 @@ import { scopeFor, type RunContext } from './run-context.ts';
 import { runTaskOnHost, type TaskRunOptions } from './task-on-host.ts';
 
 /** The items a loop runs over, as Ansible builds them: with_items flattens one level, with_dict gives {key, value}. */
-export function loopItems(call: TaskCall, loop: LoopSpec, value: unknown): unknown[] {
-  const where = `${formatPos(call.pos)}: ${loop.kind}`;
+export function loopItems(pos: SourcePos, loop: LoopSpec, value: unknown): unknown[] {
+  const where = `${formatPos(pos)}: ${loop.kind}`;
   if (loop.kind === 'with_dict') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TaskError(`${where} needs a map, got ${describe(value)}`);
     return Object.entries(value).map(([key, v]) => ({ key, value: v }));
@@ -18,6 +18,11 @@ export function loopItems(call: TaskCall, loop: LoopSpec, value: unknown): unkno
     throw new TaskError(`${where} needs a list, got ${describe(value)}`);
   }
   return loop.kind === 'with_items' ? value.flatMap((v) => (Array.isArray(v) ? v : [v])) : value;
+}
+
+/** What one item of a loop adds to the variables: the loop variable, ansible_loop_var, index_var. */
+export function loopVariables(loop: LoopSpec, item: unknown, index: number): Record<string, unknown> {
+  return { [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: index } : {}) };
 }
 
 function describe(v: unknown): string {
@@ -35,7 +40,7 @@ export async function runLoop(call: TaskCall, play: Play, session: HostSession, 
   const base = { host: session.name, play: play.name, task: call.name, type: call.type, reasons: [], diff: [] };
   let items: unknown[];
   try {
-    items = loopItems(call, loop, renderValue(loop.items, scopeFor(rc, session, play, call, opts.vars)));
+    items = loopItems(call.pos, loop, renderValue(loop.items, scopeFor(rc, session, play, call, opts.vars)));
   } catch (error) {
     const message = rc.masker.mask(error instanceof Error ? error.message : String(error));
     if (call.register) session.registered = { ...session.registered, [call.register]: { failed: true, changed: false, msg: message } };
@@ -45,14 +50,14 @@ export async function runLoop(call: TaskCall, play: Play, session: HostSession, 
   const registered: Record<string, unknown>[] = [];
   for (const [index, item] of items.entries()) {
     if (index > 0 && loop.pauseSeconds) await new Promise((r) => setTimeout(r, loop.pauseSeconds! * 1000));
-    const loopVars = { ...opts.vars, [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: index } : {}) };
+    const loopVars = { ...opts.vars, ...loopVariables(loop, item, index) };
     const r = await runTaskOnHost(call, play, session, rc, { ...opts, vars: loopVars, noRegister: true });
     if (r.status === 'unreachable') return r;
     const label = loop.label ? toText(renderValue(loop.label, scopeFor(rc, session, play, call, loopVars))) : labelOf(item);
     const shown: HostTaskResult = { ...r, item: rc.masker.mask(label) };
     rc.reporter.itemResult?.(shown);
     itemResults.push(shown);
-    registered.push({ ...r.result, [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: index } : {}) });
+    registered.push({ ...r.result, ...loopVariables(loop, item, index) });
   }
   const failedItem = itemResults.find((r) => r.status === 'failed');
   const status = failedItem ? 'failed' : itemResults.some((r) => r.status === 'changed') ? 'changed' : itemResults.length > 0 && itemResults.every((r) => r.status === 'skipped') ? 'skipped' : 'ok';

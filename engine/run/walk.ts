@@ -4,7 +4,8 @@ import { evaluateCondition } from '../template/template.ts';
 import { mapLimit } from './batches.ts';
 import type { HostSession } from './host-session.ts';
 import { factsUnreachable } from './facts.ts';
-import { runLoop } from './loop.ts';
+import { loopItems, loopVariables, runLoop } from './loop.ts';
+import { renderValue } from '../template/template.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { runTaskOnHost } from './task-on-host.ts';
 import { startsAt } from './start-at-task.ts';
@@ -63,7 +64,47 @@ function reachedStart(call: TaskCall, w: Walk): boolean {
 
 /** block, then rescue on the hosts that failed in it, then always on every host that entered. */
 async function runBlock(node: BlockNode, hosts: HostSession[], w: Walk): Promise<void> {
+  if (node.loop) return runLoopedInclude(node, hosts, w);
   const entered = node.gate ? hosts.filter((s) => holds(node.gate!, node.name, s, w)) : hosts;
+  await runBlockOn(node, entered, w);
+}
+
+/**
+ * A looped include: item by item, the hosts that have that item run the included tasks with its
+ * variables (its `when` is evaluated per item, as in Ansible). A host that fails stops there.
+ */
+async function runLoopedInclude(node: BlockNode, hosts: HostSession[], w: Walk): Promise<void> {
+  const loop = node.loop!;
+  const items = new Map<HostSession, unknown[]>();
+  for (const s of hosts) {
+    try {
+      items.set(s, loopItems(node.pos, loop, renderValue(loop.items, scopeFor(w.rc, s, w.play, undefined, w.hostVars.get(s)))));
+    } catch (error) {
+      w.record({ host: s.name, play: w.play.name, task: node.name, type: 'include', status: 'failed', durationMs: 0, message: w.rc.masker.mask(error instanceof Error ? error.message : String(error)), reasons: [], diff: [] }, s);
+    }
+  }
+  const before = new Map(hosts.map((s) => [s, w.hostVars.get(s)]));
+  const count = Math.max(0, ...[...items.values()].map((list) => list.length));
+  for (let index = 0; index < count; index++) {
+    if (w.rc.interrupted.value || w.endPlay || w.endBatch || w.stop) break;
+    if (index > 0 && loop.pauseSeconds) await new Promise((r) => setTimeout(r, loop.pauseSeconds! * 1000));
+    const here = live(hosts, w).filter((s) => (items.get(s)?.length ?? 0) > index);
+    for (const s of here) w.hostVars.set(s, { ...w.hostVars.get(s), ...loopVariables(loop, items.get(s)![index], index) });
+    await runBlockOn(node, node.gate ? here.filter((s) => holds(node.gate!, node.name, s, w)) : here, w);
+  }
+  // The loop's variables end with it; what the tasks added (ansible_failed_*) stays.
+  const keys = Object.keys(loopVariables(loop, undefined, 0));
+  for (const [s, saved] of before) {
+    const vars = { ...w.hostVars.get(s) };
+    for (const k of keys) {
+      if (saved && Object.hasOwn(saved, k)) vars[k] = saved[k];
+      else delete vars[k];
+    }
+    w.hostVars.set(s, vars);
+  }
+}
+
+async function runBlockOn(node: BlockNode, entered: HostSession[], w: Walk): Promise<void> {
   if (entered.length === 0) return;
   await walk(node.block, entered, w);
   const failed = entered.filter((s) => s.state === 'failed');

@@ -8,9 +8,9 @@ import { Parser, TemplateSyntaxError, type Expr } from './expression.ts';
 export type Node =
   | { t: 'text'; s: string }
   | { t: 'out'; expr: Expr; src: string; line: number }
-  | { t: 'if'; branches: { cond: Expr; body: Node[] }[]; else: Node[] }
+  | { t: 'if'; branches: { cond: Expr; body: Node[] }[]; else: Node[]; line: number }
   | { t: 'for'; targets: string[]; iter: Expr; filter?: Expr | undefined; body: Node[]; else: Node[]; line: number }
-  | { t: 'set'; targets: string[]; expr: Expr };
+  | { t: 'set'; targets: string[]; expr: Expr; line: number };
 
 interface Tag {
   kind: 'out' | 'stmt';
@@ -157,10 +157,10 @@ class TreeBuilder {
           continue;
         }
         next.parser.expectEnd();
-        if (next.word === 'endif') return { t: 'if', branches, else: [] };
+        if (next.word === 'endif') return { t: 'if', branches, else: [], line };
         const rest = this.body(['endif']);
         rest.end!.parser.expectEnd();
-        return { t: 'if', branches, else: rest.nodes };
+        return { t: 'if', branches, else: rest.nodes, line };
       }
     }
     if (word === 'for') {
@@ -184,7 +184,7 @@ class TreeBuilder {
       if (!parser.op('=')) parser.fail(`expected '=' (block assignments are not supported)`);
       const expr = parser.expression();
       parser.expectEnd();
-      return { t: 'set', targets, expr };
+      return { t: 'set', targets, expr, line };
     }
     throw new TemplateSyntaxError(`unsupported statement {% ${word} %} (tackle knows if, elif, else, for, set, raw)`);
   }

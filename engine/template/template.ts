@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { UnsafeText } from './unsafe.ts';
 import { isPlainObject } from '../values.ts';
 import { parseDocument, type Node } from './document.ts';
 import { evaluate, type Scope } from './evaluate.ts';
@@ -124,6 +125,7 @@ export function renderString(s: string, scope: Scope): unknown {
 /** Renders every string inside a value (lists and maps deeply; keys stay as they are). */
 export function renderValue(value: unknown, scope: Scope): unknown {
   if (typeof value === 'string') return renderString(value, scope);
+  if (value instanceof UnsafeText) return value.text;
   if (Array.isArray(value)) return value.map((v) => renderValue(v, scope));
   if (isPlainObject(value)) return mapOf(Object.entries(value).map(([k, v]) => [k, renderValue(v, scope)] as const));
   return value;

@@ -161,7 +161,25 @@ function hostvars(args: ScopeArgs): LazyMap {
   );
 }
 
-export function magicVars(args: ScopeArgs): Record<string, unknown> {
+/** The variables every task sees whatever the inventory and play say (validate counts them as defined). */
+export const MAGIC_VARIABLE_NAMES = [
+  'omit',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'group_names',
+  'groups',
+  'hostvars',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'ansible_check_mode',
+  'ansible_diff_mode',
+  'playbook_dir',
+  'inventory_dir',
+  'inventory_file',
+] as const;
+
+export function magicVars(args: ScopeArgs): Record<(typeof MAGIC_VARIABLE_NAMES)[number], unknown> {
   const { host, inventory, play, run } = args;
   const playHosts = run?.playHosts ?? [host.name];
   return {

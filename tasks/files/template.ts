@@ -45,6 +45,7 @@ export default defineTask<TemplateParams, WriteConfigPlan>({
     },
   },
   outputs: (p) => [p.dest],
+  templateFiles: (p) => (typeof p.src === 'string' ? [p.src] : []),
   inputs: (p) => writeConfig.inputs!(writeParams(p, '')),
 
   check(ctx): Promise<CheckResult<WriteConfigPlan>> {

@@ -32,3 +32,25 @@ test('--version prints the version of package.json, as ansible-playbook --versio
     assert.equal(r.stdout, `tackle ${version}\n`);
   }
 });
+
+test('a !unsafe value is used as written, never templated, wherever it is read from', async () => {
+  const dir = writeTree({
+    'site.yml': `- hosts: localhost
+  gather_facts: false
+  vars:
+    literal: !unsafe '{{ not_a_variable }} {% raw %}'
+    via: "{{ literal }}|{{ listed[0] }}"
+    listed: [!unsafe '{{ item }}']
+  tasks:
+    - name: write it
+      writeConfig: { path: "{{ out }}", text: "{{ via }}" }
+`,
+  });
+  const out = `${dir}/out.txt`;
+  const v = await tackle(['validate', 'site.yml', '-e', `out=${out}`], { cwd: dir });
+  assert.equal(v.code, 0, v.stderr);
+  const r = await tackle(['run', 'site.yml', '-e', `out=${out}`, '--no-progress'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const { readFileSync } = await import('node:fs');
+  assert.equal(readFileSync(out, 'utf8'), '{{ not_a_variable }} {% raw %}|{{ item }}');
+});

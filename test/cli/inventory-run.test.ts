@@ -45,7 +45,7 @@ test('YAML 1.1 booleans: become: yes is accepted, and a vars value no is false',
 `,
   });
   const out = join(dir, 'out.txt');
-  const validate = await tackle(['validate', 'site.yml'], { cwd: dir });
+  const validate = await tackle(['validate', 'site.yml', '-e', `out=${out}`], { cwd: dir });
   assert.equal(validate.code, 0, validate.stderr);
   const r = await tackle(['run', 'site.yml', '-e', `out=${out}`, '--no-progress'], { cwd: dir });
   assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -71,9 +71,10 @@ describe('invalid input: every problem at once, exit 5, no host contacted', () =
 
   test('an undefined variable fails the task naming the variable, the task and FILE:LINE', async () => {
     const playbook = join(dir, 'undef.yml');
+    // Another task's vars define it, so validate lets it pass; this task does not see it.
     writeFileSync(
       playbook,
-      `- hosts: localhost\n  tasks:\n    - name: uses a missing var\n      writeConfig:\n        path: "${dir}/u.yaml"\n        content: {a: "{{ not_defined_anywhere }}"}\n`,
+      `- hosts: localhost\n  tasks:\n    - name: uses a missing var\n      writeConfig:\n        path: "${dir}/u.yaml"\n        content: {a: "{{ not_defined_anywhere }}"}\n    - name: defines it for itself\n      vars: { not_defined_anywhere: 1 }\n      command: { argv: ["true"] }\n`,
     );
     const r = await tackle(['run', playbook, '--no-progress']);
     assert.equal(r.code, 2, r.stdout + r.stderr);

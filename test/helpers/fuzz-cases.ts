@@ -382,22 +382,24 @@ function badHostPatterns(rng: Rng, count: number): FuzzCase[] {
 }
 
 function templates(rng: Rng, count: number): FuzzCase[] {
-  const shapes: ((name: string) => { body: string; message: RegExp })[] = [
-    (n) => ({ body: `      command: {argv: [echo, "{{ ${n} }}"]}\n`, message: new RegExp(`undefined variable '${n}'`) }),
-    (n) => ({ body: `      when: ${n} == 1\n      command: {argv: ["true"]}\n`, message: new RegExp(`undefined variable '${n}'`) }),
-    (n) => ({ body: `      writeConfig: {path: "/srv/{{ ${n}.sub }}", text: x}\n`, message: new RegExp(`undefined variable '${n}\\.sub'`) }),
-    (n) => ({ body: `      command: {argv: [echo, "{{ rec_${n} }}"]}\n`, message: /recursive variable definition/ }),
-    (n) => ({ body: `      command: {argv: [echo, "x{{ self_${n} }}"]}\n`, message: /recursive variable definition/ }),
-    (n) => ({ body: `      writeConfig: {path: /srv/a, text: "{{ ${n} | mandatory }}"}\n`, message: new RegExp(`'${n}'`) }),
+  // A variable nothing defines is found before any host (at its string); a recursive definition only when rendered.
+  const notDefined = (n: string): RegExp => new RegExp(`variable '${n}' is not defined`);
+  const shapes: ((name: string) => { body: string; message: RegExp; atLoad: boolean })[] = [
+    (n) => ({ body: `      command: {argv: [echo, "{{ ${n} }}"]}\n`, message: notDefined(n), atLoad: true }),
+    (n) => ({ body: `      when: ${n} == 1\n      command: {argv: ["true"]}\n`, message: notDefined(n), atLoad: true }),
+    (n) => ({ body: `      writeConfig: {path: "/srv/{{ ${n}.sub }}", text: x}\n`, message: notDefined(n), atLoad: true }),
+    (n) => ({ body: `      command: {argv: [echo, "{{ rec_${n} }}"]}\n`, message: /recursive variable definition/, atLoad: false }),
+    (n) => ({ body: `      command: {argv: [echo, "x{{ self_${n} }}"]}\n`, message: /recursive variable definition/, atLoad: false }),
+    (n) => ({ body: `      writeConfig: {path: /srv/a, text: "{{ ${n} | mandatory }}"}\n`, message: notDefined(n), atLoad: true }),
   ];
   return Array.from({ length: count }, (_, i) => {
     const name = `undef_${rng.word()}`;
-    const { body, message } = shapes[i % shapes.length]!(name);
+    const { body, message, atLoad } = shapes[i % shapes.length]!(name);
     const vars = `  vars:\n    rec_${name}: "{{ other_${name} }}"\n    other_${name}: "{{ rec_${name} }}"\n    self_${name}: "{{ self_${name} }}!"\n`;
     return {
       name: `template ${i % shapes.length} with ${name}`,
       files: { 'site.yml': `- hosts: web1\n${vars}  tasks:\n    - name: uses ${name}\n${body}` },
-      expect: { kind: 'task-fails', file: 'site.yml', line: 7, message },
+      expect: atLoad ? { kind: 'invalid', file: 'site.yml', line: [8], message } : { kind: 'task-fails', file: 'site.yml', line: 7, message },
     };
   });
 }

@@ -197,6 +197,7 @@ describe('validation errors, each with FILE:LINE:COL', () => {
   test('type errors at templated values are left for after templating; others in the same task still count', async () => {
     assert.deepEqual(await problemsOf({
       'site.yml': `- hosts: all
+  vars: { n: 1, list: [], kind: rsa, one: x }
   tasks:
     - genCA:
         cn: a
@@ -211,7 +212,7 @@ describe('validation errors, each with FILE:LINE:COL', () => {
         sans: ["{{ one }}", 2]
 `,
     }), [
-      "site.yml:13:29: field 'sans[1]' must be string",
+      "site.yml:14:29: field 'sans[1]' must be string",
     ]);
   });
 

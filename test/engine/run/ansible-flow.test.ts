@@ -165,3 +165,40 @@ describe('handlers', () => {
     assert.deepEqual(parseRecap(r.stdout).get('localhost'), { ok: 4, changed: 4, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
   });
 });
+
+describe('looped includes', () => {
+  test('include_tasks and include_role with loop and loop_control run their tasks once per item, when per item; import_tasks refuses a loop', async () => {
+    const files = {
+      'site.yml': PLAY(`    - name: per site
+      include_tasks: site-tasks.yml
+      loop: [alpha, beta, gamma]
+      loop_control: { loop_var: site, index_var: n }
+      when: site != 'beta'
+      vars: { marker: "{{ site }}-{{ n }}" }
+    - name: per role item
+      include_role: { name: stamp }
+      loop: [one, two]
+`),
+      'site-tasks.yml': `- name: site directory
+  directory: { path: "{{ playbook_dir }}/out/{{ site }}" }
+- name: files inside, a loop of its own
+  command: { argv: [touch, "{{ playbook_dir }}/out/{{ site }}/{{ item }}-{{ marker }}"] }
+  loop: [x, y]
+`,
+      'roles/stamp/tasks/main.yml': `- name: stamp
+  command: { argv: [touch, "{{ playbook_dir }}/role-{{ item }}"] }
+`,
+    };
+    const r = await run(files, '--no-progress');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const [site, n] of [['alpha', 0], ['gamma', 2]] as const) {
+      for (const f of ['x', 'y']) assert.ok(existsSync(join(r.dir, 'out', site, `${f}-${site}-${n}`)), `${site}/${f}-${site}-${n}`);
+    }
+    assert.equal(existsSync(join(r.dir, 'out', 'beta')), false, "the include's when is evaluated per item");
+    assert.ok(existsSync(join(r.dir, 'role-one')) && existsSync(join(r.dir, 'role-two')), 'include_role ran once per item');
+
+    const refused = await run({ ...files, 'site.yml': PLAY('    - import_tasks: site-tasks.yml\n      loop: [a]\n') });
+    assert.equal(refused.code, 5);
+    assert.match(refused.stderr, /site\.yml:5:7: import_tasks cannot loop \(it is expanded at load\); use include_tasks/);
+  });
+});
