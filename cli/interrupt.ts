@@ -6,6 +6,8 @@ export interface InterruptHandler {
   interrupted: { value: boolean };
   /** The runner hands over its "stop writing and clean up within N ms" function here. */
   onHardStop(stop: (ms: number) => Promise<void>): void;
+  /** What a first Ctrl-C does, for another reason (the reader of stdout went away), told by `why`. */
+  stopStarting(why: string): void;
   remove(): void;
 }
 
@@ -28,13 +30,18 @@ export function installInterruptHandler(err: { write(text: string): unknown }, e
       void Promise.race([cleanup, backstop]).finally(() => process.exit(exitCode));
       return;
     }
+    stopStarting('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
+  };
+  const stopStarting = (why: string): void => {
+    if (interrupted.value) return;
     interrupted.value = true;
-    err.write('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
+    err.write(why);
   };
   process.on('SIGINT', onSigint);
   return {
     interrupted,
     onHardStop: (stop) => (hardStop = stop),
+    stopStarting,
     remove: () => void process.off('SIGINT', onSigint),
   };
 }

@@ -61,7 +61,7 @@ function tackleVersion(): string {
 
 /** Where the CLI writes; injectable so tests can run it in-process. */
 export interface CliIo {
-  out: { write(text: string): unknown; isTTY?: boolean };
+  out: { write(text: string): unknown; isTTY?: boolean; on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown };
   err: { write(text: string): unknown };
 }
 
@@ -164,10 +164,17 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
 
   const masker = new SecretMasker([...loaded.secretValues, ...(becomePassword ? [becomePassword] : [])]);
   try {
-    const out = (line: string): void => void io.out.write(masker.mask(line) + '\n');
+    const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
+    // `tackle run ... | head`: once the reader is gone, print nothing more and stop as a Ctrl-C would.
+    let outputOpen = true;
+    io.out.on?.('error', (error) => {
+      if (error.code !== 'EPIPE') return;
+      outputOpen = false;
+      interrupt.stopStarting('tackle: standard output was closed; finishing the tasks in flight, starting no new one\n');
+    });
+    const out = (line: string): void => void (outputOpen && io.out.write(masker.mask(line) + '\n'));
     const reporterOpts = { diff: values.diff, verbose: values.verbose.length > 0, checkMode: values.check };
     const reporter = io.out.isTTY && !values['no-progress'] ? new ProgressReporter(out, reporterOpts) : new PlainReporter(out, reporterOpts);
-    const interrupt = installInterruptHandler(io.err, EXIT.interrupted);
 
     const started = performance.now();
     if (values.check) out('CHECK MODE: nothing will be changed.');

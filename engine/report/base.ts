@@ -1,5 +1,6 @@
 import type { HostTaskResult, Reporter } from './events.ts';
 import { CheckSummary } from './check-summary.ts';
+import { hostListText } from './recap.ts';
 
 export interface ReporterOptions {
   diff: boolean;
@@ -22,7 +23,7 @@ export abstract class LineReporter implements Reporter {
   }
   batchStart(index: number, total: number, hosts: string[]): void {
     this.summary.batchStart(index, total, hosts);
-    if (total > 1) this.out(`-- batch ${index + 1}/${total}: ${hosts.join(', ')}`);
+    if (total > 1) this.out(`-- batch ${index + 1}/${total}: ${hostListText(hosts)}`);
   }
   abstract taskStart(name: string, type: string, hosts: string[]): void;
   hostResult(r: HostTaskResult): void {

@@ -1,4 +1,8 @@
 import type { HostTaskResult } from './events.ts';
+import { GROUP_RECAP_ABOVE, hostListText, someHosts } from './recap.ts';
+
+/** Names listed under a grouped row of the summary; the JSON report has them all. */
+const NAMES_PER_ROW = 20;
 
 interface HostPlan {
   changes: string[];
@@ -7,7 +11,7 @@ interface HostPlan {
 
 interface Section {
   play: string;
-  /** "batch 2/3: host3, host4", or undefined when the play ran in one batch. */
+  /** "batch 2/3: host3, host4" ("batch 2/3: 100 hosts (h100 ... h199)"), or undefined when the play ran in one batch. */
   batch?: string;
   hosts: Map<string, HostPlan>;
 }
@@ -29,7 +33,7 @@ export class CheckSummary {
   batchStart(index: number, total: number, hosts: string[]): void {
     this.sections.push({
       play: this.play,
-      batch: total > 1 ? `batch ${index + 1}/${total}: ${hosts.join(', ')}` : undefined,
+      batch: total > 1 ? `batch ${index + 1}/${total}: ${hostListText(hosts)}` : undefined,
       hosts: new Map(hosts.map((h) => [h, this.out.has(h) ? { changes: [], problem: 'not run (failed earlier)' } : { changes: [] }])),
     });
   }
@@ -54,12 +58,38 @@ export class CheckSummary {
       }
       const indent = section.batch ? '    ' : '  ';
       if (section.batch) out.push(`  ${section.batch}`);
-      const width = Math.max(...[...section.hosts.keys()].map((h) => h.length));
-      for (const [host, plan] of section.hosts) {
-        const changes = plan.changes.length > 0 ? plan.changes.join('; ') : 'nothing to change';
-        out.push(`${indent}${host.padEnd(width)} : ${plan.problem ? `${plan.problem}; ` : ''}${changes}`);
-      }
+      out.push(...(section.hosts.size > GROUP_RECAP_ABOVE ? groupedRows(section.hosts, indent) : hostRows(section.hosts, indent)));
     }
     return out;
   }
+}
+
+function planText(plan: HostPlan): string {
+  return `${plan.problem ? `${plan.problem}; ` : ''}${plan.changes.length > 0 ? plan.changes.join('; ') : 'nothing to change'}`;
+}
+
+function hostRows(hosts: Map<string, HostPlan>, indent: string): string[] {
+  const width = Math.max(...[...hosts.keys()].map((h) => h.length));
+  return [...hosts].map(([host, plan]) => `${indent}${host.padEnd(width)} : ${planText(plan)}`);
+}
+
+/**
+ * As the recap does above 50 hosts: one row per distinct plan, most common first, with the hosts
+ * of every row that would change something or has a problem named under it.
+ */
+function groupedRows(hosts: Map<string, HostPlan>, indent: string): string[] {
+  const rows = new Map<string, { hosts: string[]; quiet: boolean }>();
+  for (const [host, plan] of hosts) {
+    const text = planText(plan);
+    let row = rows.get(text);
+    if (!row) rows.set(text, (row = { hosts: [], quiet: plan.changes.length === 0 && !plan.problem }));
+    row.hosts.push(host);
+  }
+  const sorted = [...rows].sort((a, b) => b[1].hosts.length - a[1].hosts.length);
+  const labels = sorted.map(([, r]) => `${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}`);
+  const width = Math.max(...labels.map((l) => l.length));
+  return sorted.flatMap(([text, row], i) => [
+    `${indent}${labels[i]!.padStart(width)} : ${text}`,
+    ...(row.quiet ? [] : [`${indent}${' '.repeat(width + 3)}${someHosts(row.hosts, NAMES_PER_ROW)}`]),
+  ]);
 }

@@ -30,6 +30,16 @@ export function renderRecap(counts: Map<string, HostCounts>): string {
   return lines.join('\n');
 }
 
+/** Hosts as a header names them: each up to GROUP_RECAP_ABOVE, above that their count, first and last. */
+export function hostListText(hosts: readonly string[]): string {
+  return hosts.length <= GROUP_RECAP_ABOVE ? hosts.join(', ') : `${hosts.length} hosts (${hosts[0]} ... ${hosts.at(-1)})`;
+}
+
+/** At most `max` names, then how many more. */
+export function someHosts(hosts: readonly string[], max: number): string {
+  return hosts.length <= max ? hosts.join(', ') : `${hosts.slice(0, max).join(', ')} and ${hosts.length - max} more`;
+}
+
 function row(c: HostCounts): string {
   return `ok=${c.ok}  changed=${c.changed}  unreachable=${c.unreachable}  failed=${c.failed}  skipped=${c.skipped}  rescued=${c.rescued}  ignored=${c.ignored}`;
 }

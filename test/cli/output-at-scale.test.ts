@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -169,5 +169,73 @@ describe('output at 200 hosts: one line of counts per task, failures by name, a 
     } finally {
       tmux('kill-server');
     }
+  });
+});
+
+// Local hosts only: what a serial --check run prints about its batches, and a reader that goes away.
+describe('output at 200 hosts: serial batches and a closed stdout', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tackle-h6-scale-'));
+    const hosts = Array.from({ length: HOSTS }, (_, i) => `    host${i + 1}:`);
+    writeFileSync(join(dir, 'hosts.yml'), `all:\n  vars:\n    ansible_connection: local\n  hosts:\n${hosts.join('\n')}\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--check with serial: batch headers and the WOULD CHANGE summary are aggregated, not a list of every host', async () => {
+    writeFileSync(
+      join(dir, 'serial.yml'),
+      `- name: serial
+  hosts: all
+  serial: 100
+  tasks:
+    - name: config
+      writeConfig:
+        path: "${dir}/{{ inventory_hostname }}.yaml"
+        content: { host: "{{ inventory_hostname }}" }
+      when: inventory_hostname in ['host3', 'host150']
+`,
+    );
+    const r = await tackle(['run', 'serial.yml', '-i', 'hosts.yml', '--check', '--no-progress'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith('-- batch')), ['-- batch 1/2: 100 hosts (host1 ... host100)', '-- batch 2/2: 100 hosts (host101 ... host200)']);
+    assert.deepEqual(lines.slice(lines.indexOf('WOULD CHANGE (check mode: nothing was changed)'), lines.indexOf('PLAY RECAP ' + '*'.repeat(60)) - 1), [
+      'WOULD CHANGE (check mode: nothing was changed)',
+      'PLAY [serial]',
+      '  batch 1/2: 100 hosts (host1 ... host100)',
+      '    99 hosts : nothing to change',
+      '      1 host : config',
+      '               host3',
+      '  batch 2/2: 100 hosts (host101 ... host200)',
+      '    99 hosts : nothing to change',
+      '      1 host : config',
+      '               host150',
+    ]);
+  });
+
+  test('`tackle run ... | head`: no EPIPE crash; no new task starts, the run ends as interrupted (99)', async () => {
+    writeFileSync(
+      join(dir, 'slow.yml'),
+      `- hosts: all
+  tasks:
+    - name: pause
+      command: { argv: [sleep, "0.5"] }
+    - name: pause again
+      command: { argv: [sleep, "0.5"] }
+    - name: stamp
+      command: { argv: [touch, "${dir}/{{ inventory_hostname }}.stamp"] }
+`,
+    );
+    const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, 'run', 'slow.yml', '-i', 'hosts.yml', '-v'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // As `head -1` does: read the first line, then close the pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 99, stderr);
+    assert.equal(stderr, 'tackle: standard output was closed; finishing the tasks in flight, starting no new one\n');
+    assert.ok(!existsSync(join(dir, 'host1.stamp')), 'the last task did not start');
   });
 });

@@ -37,3 +37,26 @@ test('the --check summary lists, per play and batch, the tasks that would change
   ]);
   assert.deepEqual(new CheckSummary().lines(), []);
 });
+
+test('above 50 hosts a batch is named by count, first and last, and identical plans are one row each', () => {
+  const s = new CheckSummary();
+  s.playStart('fleet');
+  const hosts = Array.from({ length: 60 }, (_, i) => `h${i}`);
+  s.batchStart(0, 2, hosts);
+  for (const h of hosts) s.hostResult(result(h, 'config', Number(h.slice(1)) < 25 ? 'changed' : 'ok'));
+  s.hostResult(result('h59', 'probe', 'failed'));
+  s.batchStart(1, 2, ['h60']);
+  assert.deepEqual(s.lines(), [
+    '',
+    'WOULD CHANGE (check mode: nothing was changed)',
+    'PLAY [fleet]',
+    '  batch 1/2: 60 hosts (h0 ... h59)',
+    '    34 hosts : nothing to change',
+    '    25 hosts : config',
+    `               ${hosts.slice(0, 20).join(', ')} and 5 more`,
+    "      1 host : failed at 'probe'; nothing to change",
+    '               h59',
+    '  batch 2/2: h60',
+    '    h60 : nothing to change',
+  ]);
+});
