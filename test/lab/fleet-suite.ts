@@ -79,4 +79,63 @@ describe('the lab fleet', () => {
     assert.equal(r.code, 4, r.stdout + r.stderr);
     for (const h of LAB_HOSTS) assert.equal(parseRecap(r.stdout).get(h.name)?.unreachable, 1, r.stdout);
   });
+
+  test('facts gathered over SSH on each host are what the host itself says (systemd, Debian, its own name and address)', async () => {
+    const playbook = join(dir, 'facts.yml');
+    writeFileSync(
+      playbook,
+      `- hosts: all
+  tasks:
+    - name: the facts, as the host's playbook sees them
+      writeConfig:
+        path: /etc/tackle-lab-facts.json
+        format: json
+        content:
+          hostname: "{{ ansible_facts.hostname }}"
+          top_level_hostname: "{{ ansible_hostname }}"
+          fqdn: "{{ ansible_fqdn }}"
+          os_family: "{{ ansible_facts.os_family }}"
+          distribution: "{{ ansible_distribution }}"
+          distribution_version: "{{ ansible_distribution_version }}"
+          distribution_major_version: "{{ ansible_distribution_major_version }}"
+          architecture: "{{ ansible_architecture }}"
+          address: "{{ ansible_default_ipv4.address }}"
+          interface: "{{ ansible_default_ipv4.interface }}"
+          vcpus: "{{ ansible_processor_vcpus }}"
+          memtotal_mb: "{{ ansible_memtotal_mb }}"
+          user_id: "{{ ansible_user_id }}"
+          home: "{{ ansible_env.HOME }}"
+          service_mgr: "{{ ansible_service_mgr }}"
+`,
+    );
+    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const h of LAB_HOSTS) {
+      const facts = JSON.parse((await onHost(h.container, 'cat /etc/tackle-lab-facts.json')).out) as Record<string, unknown>;
+      const truth = (await onHost(h.container, 'hostname; cat /etc/debian_version; uname -m; nproc --all; awk \'/^MemTotal:/ {print int($2 / 1024)}\' /proc/meminfo; ip -4 -o route get 8.8.8.8')).out.trim().split('\n');
+      const [hostname, debianVersion, arch, vcpus, memMb, route] = truth.map((l) => l.trim());
+      assert.equal(hostname, h.name);
+      const iface = / dev (\S+)/.exec(route!)?.[1];
+      const address = / src (\S+)/.exec(route!)?.[1];
+      assert.ok(iface && address, `a default route on ${h.name}: ${route}`);
+      assert.deepEqual(facts, {
+        // As Ansible: the name up to the first dot; the fqdn is the name the host's address resolves to.
+        hostname: h.name.split('.')[0],
+        top_level_hostname: h.name.split('.')[0],
+        fqdn: h.name,
+        os_family: 'Debian',
+        distribution: 'Debian',
+        distribution_version: debianVersion,
+        distribution_major_version: '12',
+        architecture: arch,
+        address,
+        interface: iface,
+        vcpus: Number(vcpus),
+        memtotal_mb: Number(memMb),
+        user_id: 'root',
+        home: '/root',
+        service_mgr: 'systemd',
+      }, h.name);
+    }
+  });
 });
