@@ -88,7 +88,7 @@ export default defineTask<PodmanExecParams, AlreadyRan>({
     additionalProperties: false,
     required: ['container'],
     properties: {
-      container: { type: 'string', minLength: 1, description: 'Name of a running container.' },
+      container: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name (or ID) of a running container; never read as a podman option.' },
       argv: {
         type: 'array',
         minItems: 1,

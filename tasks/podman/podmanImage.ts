@@ -4,6 +4,7 @@ import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL
 import { archiveImageId } from './archive.ts';
 import { pullImage } from './pull.ts';
 import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
+import { imageRefSchema } from '../shared/image-ref.ts';
 
 export interface PodmanImageParams {
   name: string;
@@ -105,7 +106,7 @@ export default defineTask<PodmanImageParams, Pulled>({
     additionalProperties: false,
     required: ['name'],
     properties: {
-      name: { type: 'string', minLength: 1, description: 'Image reference, e.g. registry.example.com/quay/quay-rhel8:v3.7.0.' },
+      name: imageRefSchema('Image reference, e.g. registry.example.com/quay/quay-rhel8:v3.7.0 (starts with a letter or digit).'),
       state: { enum: ['present', 'absent'], description: 'present (default) or absent (podman rmi; fails while a container uses it).' },
       pull: {
         enum: ['missing', 'always'],

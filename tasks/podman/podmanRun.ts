@@ -26,6 +26,7 @@ import { pullImage } from './pull.ts';
 import { withTargetTempDir } from '../../engine/exec-helpers.ts';
 import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
 import { argList } from '../shared/words.ts';
+import { imageRefSchema } from '../shared/image-ref.ts';
 
 type Scalar = string | number | boolean;
 
@@ -233,7 +234,7 @@ export default defineTask<PodmanRunParams, RunPlan>({
     required: ['name'],
     properties: {
       name: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Container name.' },
-      image: { type: 'string', minLength: 1, description: 'Image reference; required unless state is absent.' },
+      image: imageRefSchema('Image reference; required unless state is absent. Starts with a letter or digit.'),
       command: argsSchema('Arguments after the image (the image CMD when unset).'),
       entrypoint: argsSchema("Overrides the image's entrypoint; as with podman, this also drops the image's CMD."),
       env: scalarMap('Environment variables. Only these keys are compared with the container (the image may add others). Names are letters, digits and `_`. Values reach podman through a 0600 env file, never the command line (a value with a line break is refused); --diff names the keys that differ, never a value.', ENV_NAME),

@@ -2,8 +2,9 @@ import { posix } from 'node:path';
 import { readText } from '../../engine/exec-helpers.ts';
 import { defineTask, type ChangeResult } from '../../engine/task.ts';
 import { pendingContainerKey } from '../shared/pending-keys.ts';
+import { imageRefSchema } from '../shared/image-ref.ts';
 import { openSystemd, wantsLinks } from './systemctl.ts';
-import { DEFAULT_WANTED_BY, renderContainerUnit, unitName, type ContainerSpec } from './unit-file.ts';
+import { DEFAULT_WANTED_BY, ENV_FILE_DIR, envFileName, renderContainerUnit, renderEnvFile, unitName, type ContainerSpec } from './unit-file.ts';
 
 export interface SystemdEnableParams extends ContainerSpec {
   name: string;
@@ -22,10 +23,21 @@ export interface SystemdEnableParams extends ContainerSpec {
   podmanPath?: string;
 }
 
+/** The container's env values, kept out of the 0644 unit: a 0600 file the unit names in EnvironmentFile=. */
+interface EnvFilePlan {
+  path: string;
+  /** null: the unit has no env, so no file should be there. */
+  content: string | null;
+  before: string | null;
+  /** Permission bits of the file there now. */
+  mode: number | null;
+}
+
 interface UnitPlan {
   unitPath: string;
   content: string;
   before: string | null;
+  envFile: EnvFilePlan;
   missingLinks: string[];
   presentLinks: string[];
   /** Only known with a running systemd. */
@@ -47,6 +59,23 @@ function paths(p: SystemdEnableParams) {
   };
 }
 
+function envFilePath(p: SystemdEnableParams): string {
+  return posix.join(p.sysroot ?? '/', envFileName(p.name));
+}
+
+function envFileDiffers(e: EnvFilePlan): boolean {
+  return e.before !== e.content || (e.content !== null && e.mode !== 0o600);
+}
+
+/** Names only, never values: the keys whose values were added, removed or changed. */
+function envFileDiff(e: EnvFilePlan) {
+  const keys = (text: string | null) => new Map((text ?? '').split('\n').filter((l) => /^[A-Za-z_]/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l]));
+  const [old, next] = [keys(e.before), keys(e.content)];
+  const side = (mine: Map<string, string>, other: Map<string, string>, label: string) =>
+    [...mine.keys()].sort().map((k) => `${k} ${other.get(k) === mine.get(k) ? '(unchanged)' : `(${label} value, hidden)`}\n`).join('');
+  return { path: e.path, before: side(old, next, 'old'), after: side(next, old, 'new') };
+}
+
 function containerSpec(p: SystemdEnableParams): ContainerSpec {
   const { image, command, entrypoint, env, ports, volumes, network, user, labels, extraArgs } = p;
   return { image, command, entrypoint, env, ports, volumes, network, user, labels, extraArgs };
@@ -61,7 +90,7 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     required: ['name', 'image'],
     properties: {
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Container name (podman run --name); the unit is container-NAME.service.' },
-      image: { type: 'string', minLength: 1, description: 'Image to run, as for podmanRun.' },
+      image: imageRefSchema('Image to run, as for podmanRun (starts with a letter or digit).'),
       command: {
         type: ['string', 'array'],
         items: { type: 'string' },
@@ -72,7 +101,11 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
         items: { type: 'string' },
         description: 'Overrides the image entrypoint (--entrypoint, in podman\'s JSON-array form), as for podmanRun: a list as is, a string split with shell quoting rules.',
       },
-      env: { ...SCALAR_MAP, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, description: 'Environment variables (-e KEY=VALUE), written in key order.' },
+      env: {
+        ...SCALAR_MAP,
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        description: `Environment variables, in key order: the unit names them (-e KEY), their values go to the 0600 file ${ENV_FILE_DIR}/container-NAME.env (EnvironmentFile=), never into the unit or onto podman's command line.`,
+      },
       ports: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Published ports (-p), e.g. "80:8080".' },
       volumes: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Volumes (-v), e.g. "/srv/quay/config:/conf/stack:Z".' },
       network: { type: 'string', minLength: 1, description: 'Network (--network).' },
@@ -97,7 +130,7 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
   outputs(p) {
     const { unitPath, links } = paths(p);
     // A unit started now creates its container: in --check, later tasks on it (podmanExec) know it would exist.
-    return [unitPath, ...links, ...(p.now && p.enabled !== false ? [pendingContainerKey(p.name)] : [])];
+    return [unitPath, ...links, ...(Object.keys(p.env ?? {}).length ? [envFilePath(p)] : []), ...(p.now && p.enabled !== false ? [pendingContainerKey(p.name)] : [])];
   },
 
   async check(ctx) {
@@ -105,6 +138,16 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     const { unit, unitPath, links } = paths(p);
     const content = renderContainerUnit({ ...p, container: containerSpec(p) });
     const before = await readText(ctx.conn, unitPath);
+    const envPath = envFilePath(p);
+    const hasEnv = Object.keys(p.env ?? {}).length > 0;
+    const envInfo = await ctx.conn.stat(envPath);
+    const envFile: EnvFilePlan = {
+      path: envPath,
+      content: hasEnv ? renderEnvFile(p.env ?? {}) : null,
+      before: envInfo ? await readText(ctx.conn, envPath) : null,
+      mode: envInfo?.mode ?? null,
+    };
+    const envChanged = envFileDiffers(envFile);
     const linkTypes = await Promise.all(links.map(async (l) => (await ctx.conn.stat(l))?.type));
     const missingLinks = links.filter((_, i) => linkTypes[i] !== 'link');
     const presentLinks = links.filter((_, i) => linkTypes[i] === 'link');
@@ -113,15 +156,19 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
 
     const reasons: string[] = [];
     if (before !== content) reasons.push(before === null ? `${unitPath} missing` : `${unitPath} content differs`);
+    if (envChanged) reasons.push(envFile.content === null ? `${envPath} no longer used` : envFile.before === null ? `${envPath} missing` : envFile.before !== envFile.content ? `${envPath} env values differ` : `${envPath} mode ${envFile.mode?.toString(8)}, want 0600`);
     const enabled = p.enabled ?? true;
     if (enabled && missingLinks.length) reasons.push(`not enabled: missing ${missingLinks.join(', ')}`);
     if (!enabled && presentLinks.length) reasons.push(`enabled, want disabled: ${presentLinks.join(', ')}`);
     if (active === false && enabled) reasons.push(`${unit} not active`);
-    if (active === true && enabled && before !== content) reasons.push(`${unit} active with an outdated unit: restart due`);
+    if (active === true && enabled && (before !== content || envChanged)) reasons.push(`${unit} active with an outdated unit: restart due`);
     if (active === true && !enabled) reasons.push(`${unit} active, want stopped`);
 
-    const state: UnitPlan = { unitPath, content, before, missingLinks, presentLinks, active };
-    const diff = ctx.diffMode && before !== content ? [{ path: unitPath, before: before ?? '', after: content }] : [];
+    const state: UnitPlan = { unitPath, content, before, envFile, missingLinks, presentLinks, active };
+    const diff = [
+      ...(ctx.diffMode && before !== content ? [{ path: unitPath, before: before ?? '', after: content }] : []),
+      ...(ctx.diffMode && envFile.before !== envFile.content ? [envFileDiff(envFile)] : []),
+    ];
     return { changed: reasons.length > 0, reasons, diff, state, data: { unit, unitPath } };
   },
 
@@ -133,19 +180,34 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     const systemd = await openSystemd(ctx.conn, p.sysroot ?? '/');
     const done: string[] = [];
     const skipped: string[] = [];
-    const unitChanged = s.before !== s.content;
+    const envChanged = envFileDiffers(s.envFile);
+    const unitFileChanged = s.before !== s.content;
+    // New env values reach the container only when it is started again.
+    const unitChanged = unitFileChanged || envChanged;
 
-    if (unitChanged) {
+    if (envChanged && s.envFile.content !== null) {
+      // Written before the unit, so a unit never names a file that is not there yet.
+      await ctx.conn.mkdir(posix.dirname(s.envFile.path), { mode: 0o700 });
+      await ctx.conn.writeFile(s.envFile.path, s.envFile.content, { mode: 0o600 });
+      done.push(`wrote ${s.envFile.path}`);
+    }
+    if (unitFileChanged) {
       await ctx.conn.mkdir(posix.dirname(s.unitPath), { mode: 0o755 });
       await ctx.conn.writeFile(s.unitPath, s.content, { mode: 0o644 });
       done.push(`wrote ${s.unitPath}`);
+    }
+    if (envChanged && s.envFile.content === null) {
+      await ctx.conn.remove(s.envFile.path);
+      done.push(`removed ${s.envFile.path}`);
+    }
+    if (unitFileChanged) {
       if (systemd.offlineReason) skipped.push(`daemon-reload: ${systemd.offlineReason}`);
       else {
         await systemd.systemctl('daemon-reload');
         done.push('daemon-reload');
       }
     }
-    if (enabled && unitChanged && s.presentLinks.length) {
+    if (enabled && unitFileChanged && s.presentLinks.length) {
       // reenable drops links of WantedBy= targets the old unit had and the new one has not.
       await systemd.systemctl('reenable', unit);
       done.push('re-enabled');

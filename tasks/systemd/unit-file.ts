@@ -84,7 +84,9 @@ export function podmanRunGroups(c: ContainerSpec): string[][] {
   if (c.network !== undefined) groups.push(['--network', c.network]);
   for (const port of c.ports ?? []) groups.push(['-p', port]);
   for (const volume of c.volumes ?? []) groups.push(['-v', volume]);
-  for (const [k, v] of sortedEntries(c.env)) groups.push(['-e', `${k}=${v}`]);
+  // Only the names: podman takes each value from its own environment, which systemd fills from
+  // the 0600 env file, so no value sits in the world-readable unit or on podman's command line.
+  for (const [k] of sortedEntries(c.env)) groups.push(['-e', k]);
   for (const [k, v] of sortedEntries(c.labels)) groups.push(['--label', `${k}=${v}`]);
   if (c.extraArgs?.length) groups.push(c.extraArgs);
   groups.push([c.image, ...(c.command !== undefined ? argList(c.command) : [])]);
@@ -99,6 +101,23 @@ function execLine(key: string, fixed: string[], args: string[][] = []): string {
 
 export function unitName(containerName: string): string {
   return `container-${containerName}.service`;
+}
+
+/** Where the env file of container-NAME.service lives (owner-only directory, 0600 file). */
+export const ENV_FILE_DIR = '/etc/tackle/env';
+
+export function envFileName(containerName: string): string {
+  return `${ENV_FILE_DIR}/container-${containerName}.env`;
+}
+
+/**
+ * systemd's EnvironmentFile= syntax: a double-quoted value may span lines, and inside it a
+ * backslash keeps the next one of \ " ` $ literal; every other character is taken as is.
+ */
+export function renderEnvFile(env: Record<string, string | number | boolean>): string {
+  const lines = ['# Written by tackle (systemdEnable); holds the container\'s env values: keep it 0600.'];
+  for (const [k, v] of sortedEntries(env)) lines.push(`${k}="${v.replace(/[\\"`$]/g, (c) => `\\${c}`)}"`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderContainerUnit(spec: UnitSpec): string {
@@ -122,6 +141,7 @@ export function renderContainerUnit(spec: UnitSpec): string {
     '',
     '[Service]',
     'Environment=PODMAN_SYSTEMD_UNIT=%n',
+    ...(Object.keys(spec.container.env ?? {}).length ? [`EnvironmentFile=${envFileName(spec.name)}`] : []),
     `Restart=${spec.restart ?? 'on-failure'}`,
     ...(spec.restartSec !== undefined ? [`RestartSec=${spec.restartSec}`] : []),
     ...(spec.timeoutStartSec !== undefined ? [`TimeoutStartSec=${spec.timeoutStartSec}`] : []),

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import systemdEnable, { type SystemdEnableParams } from '../../../tasks/systemd/systemdEnable.ts';
 import { openSystemd } from '../../../tasks/systemd/systemctl.ts';
 import { quoteExecArg, renderContainerUnit } from '../../../tasks/systemd/unit-file.ts';
@@ -153,9 +153,14 @@ for (const kind of CONNECTION_KINDS) {
       assert.deepEqual(parseExecLine(setting(text, 'ExecStart'), 'container-quay.service'), [
         '/usr/bin/podman', 'run', '--cidfile=/run/container-quay.service.ctr-id', '--cgroups=no-conmon', '--rm',
         '--sdnotify=conmon', '--replace', '-d', '--name', 'quay', '-p', '80:8080', '-p', '443:8443',
-        '-v', '/srv/quay/config:/conf/stack:Z', '-v', '/srv/quay/storage:/datastorage:Z', '-e', 'QUAY_LOG_LEVEL=info',
+        '-v', '/srv/quay/config:/conf/stack:Z', '-v', '/srv/quay/storage:/datastorage:Z', '-e', 'QUAY_LOG_LEVEL',
         'registry.example.com/quay/quay-rhel8:v3.4.0',
       ]);
+      assert.equal(setting(text, 'EnvironmentFile'), '/etc/tackle/env/container-quay.env');
+      const envFile = join(root, 'etc/tackle/env/container-quay.env');
+      assert.match(readFileSync(envFile, 'utf8'), /^QUAY_LOG_LEVEL="info"$/m);
+      assert.equal(statSync(envFile).mode & 0o777, 0o600);
+      assert.equal(statSync(dirname(envFile)).mode & 0o777, 0o700);
       assert.equal((await runTask(systemdEnable, clairParams(root), conn)).status, 'changed');
     });
 
@@ -249,9 +254,12 @@ describe('systemd command-line quoting', () => {
     const argv = parseExecLine(setting(text, 'ExecStart'), 'container-weird.service');
     assert.deepEqual(argv.slice(8), [
       '--name', 'weird', '--entrypoint', '["/bin/sh","-c"]', '-v', '/srv/my data:/data:Z',
-      '-e', 'PLAIN=x', '-e', `WEIRD=${tricky}`, '--label', 'io.example/note=50% off',
+      '-e', 'PLAIN', '-e', 'WEIRD', '--label', 'io.example/note=50% off',
       'registry.example.com/img:1', 'echo $1 %n', ';', '', "it's",
     ]);
+    // EnvironmentFile= syntax: double quotes span lines; \\ " ` $ escaped, the rest (% included) literal.
+    const envText = readFileSync(join(root, 'etc/tackle/env/container-weird.env'), 'utf8');
+    assert.ok(envText.endsWith(`PLAIN="x"\nWEIRD="a b \\"dq\\" 'sq' 100% \\$HOME \\\${X} back\\\\slash tab\there new\nline ;"\n`), envText);
   });
 
   test('same params, same bytes; env key order does not matter', () => {
