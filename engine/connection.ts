@@ -41,7 +41,8 @@ export interface Connection {
   /**
    * Runs an argv (never a shell string): each element reaches the program as one argument,
    * whatever it contains. Resolves with the exit code; rejects only on transport failure
-   * (ConnectionError) or timeout (TimeoutError).
+   * (ConnectionError), timeout (TimeoutError), or output the host could not keep (TaskError:
+   * its temp space is full).
    */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** File content, or null when the path does not exist. */

@@ -97,7 +97,7 @@ function extraHostKeys(dir: string, index: number): string[] {
     .map((f) => `HostKey ${join(dir, f)}`);
 }
 
-function sshdConfig(dir: string, index: number, port: number): string {
+function sshdConfig(dir: string, index: number, port: number, extra: readonly string[]): string {
   return [
     `Port ${port}`,
     `ListenAddress ${ADDRESS}`,
@@ -116,17 +116,18 @@ function sshdConfig(dir: string, index: number, port: number): string {
     'MaxSessions 64',
     'MaxStartups 200',
     'Subsystem sftp internal-sftp',
+    ...extra,
     '',
   ].join('\n');
 }
 
 /** Starts one sshd (on `fixedPort`, or a free one); resolves once its port accepts, rejects if it exits first. */
-async function startSshd(dir: string, index: number, fixedPort?: number): Promise<{ port: number; child: ChildProcess }> {
+async function startSshd(dir: string, index: number, fixedPort?: number, extra: readonly string[] = []): Promise<{ port: number; child: ChildProcess }> {
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? (await freePort());
     const configFile = join(dir, `host${index}_sshd_config`);
-    writeFileSync(configFile, sshdConfig(dir, index, port));
+    writeFileSync(configFile, sshdConfig(dir, index, port, extra));
     // --pdeathsig: the kernel kills sshd if this test process dies without running its exit handler.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', SSHD, '-D', '-e', '-f', configFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -204,7 +205,13 @@ function waitExit(child: ChildProcess): Promise<void> {
 export async function startSshHosts(
   n: number,
   /** extraHostKeyTypes: each server also has a host key of these types (hostI_key.TYPE); known_hosts lists only the first. */
-  opts: { hostKeyType?: KeyType; extraHostKeyTypes?: KeyType[]; servers?: number } = {},
+  opts: {
+    hostKeyType?: KeyType;
+    extraHostKeyTypes?: KeyType[];
+    servers?: number;
+    /** More sshd_config lines for server i (e.g. a ForceCommand that stalls one host). */
+    serverConfig?: (server: number) => string[];
+  } = {},
 ): Promise<SshTestHosts> {
   const servers = Math.max(1, Math.min(n, opts.servers ?? n));
   requirePrograms();
@@ -229,7 +236,7 @@ export async function startSshHosts(
     }
     const started = await Promise.all(
       Array.from({ length: servers }, async (_, i) => {
-        const s = await startSshd(dir, i);
+        const s = await startSshd(dir, i, undefined, opts.serverConfig?.(i));
         children[i] = s.child;
         return s;
       }),
@@ -306,7 +313,7 @@ export async function startSshHosts(
         const server = serverOf(i);
         const old = children[server];
         if (old) await waitExit(old);
-        children[server] = (await startSshd(dir, server, h.port)).child;
+        children[server] = (await startSshd(dir, server, h.port, opts.serverConfig?.(server))).child;
       },
       async stop() {
         await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));

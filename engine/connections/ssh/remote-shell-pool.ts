@@ -17,6 +17,8 @@ export class RemoteShellPool {
   private opening = 0;
   private growTimer: NodeJS.Timeout | undefined;
   private unavailable = false;
+  /** Why the first shell could not start, once no shell can run here. */
+  private failure: Error | undefined;
   private closed = false;
 
   constructor(
@@ -26,6 +28,11 @@ export class RemoteShellPool {
 
   get usable(): boolean {
     return !this.unavailable && !this.closed;
+  }
+
+  /** Why no shell can run on this host (undefined while one can, or none was tried). */
+  get unavailableBecause(): Error | undefined {
+    return this.failure;
   }
 
   acquire(): Promise<RemoteShell | undefined> {
@@ -85,10 +92,11 @@ export class RemoteShellPool {
         this.release(shell);
         if (this.waiters.length > 0) this.grow();
       },
-      () => {
+      (e: Error) => {
         this.opening--;
         if (this.shells.size === 0 && this.opening === 0) {
           this.unavailable = true;
+          this.failure = e;
           this.flushWaiters();
         } else {
           this.limit = Math.max(1, this.shells.size + this.opening); // the server allows no more sessions

@@ -39,7 +39,8 @@ export function initScript(marker: string, dirName: string): string {
  * tells a timeout from a job that ended by itself.
  */
 function watchdogScript(seconds: string, timeoutMarker: string): string {
-  const body = `sleep "$1" || exit 0; : > "$2"; ${killGroupScript('$3')}`;
+  // The marker in a subshell: on a full temp space its creation fails, and the kill must still come.
+  const body = `sleep "$1" || exit 0; (: > "$2") 2>/dev/null; ${killGroupScript('$3')}`;
   return `"$tackle_setsid" sh -c '${body}' tackle-watchdog ${seconds} ${timeoutMarker} "$tackle_p" </dev/null >/dev/null 2>&1 & tackle_w=$!`;
 }
 
@@ -53,7 +54,8 @@ function inputLiteral(input: Buffer): string {
 
 /**
  * Shell text that starts `command` (already quoted, ending in the program) as job `seq`, reports
- * its pid, waits for it and reports its exit code, or `timeout` when the watchdog killed it.
+ * its pid, waits for it and reports its exit code, or `timeout` when the watchdog killed it;
+ * `nospace-` before either when the output files could not take their end mark.
  * Input travels inside this text and reaches the command through a pipe from the shell's
  * builtin printf: it is never a file on the host, nor an argument any `ps` shows.
  */
@@ -78,6 +80,12 @@ export function jobScript(marker: string, seq: number, command: string, input: B
       'else tackle_rc=1; fi',
     );
   }
-  lines.push(`printf '\\n%s done ${seq} %s\\n' '${marker}' "$tackle_rc"`, '');
+  // One byte more in each output file: if the temp space has no room for it, the command's output
+  // may have been cut short there (a full $TMPDIR), and the controller must not take it as complete.
+  lines.push(
+    `{ printf . >>${base}.out" && printf . >>${base}.err"; } 2>/dev/null || tackle_rc="nospace-$tackle_rc"`,
+    `printf '\\n%s done ${seq} %s\\n' '${marker}' "$tackle_rc"`,
+    '',
+  );
   return lines.join('\n');
 }

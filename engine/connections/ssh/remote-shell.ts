@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
-import { ConnectionError } from '../../errors.ts';
+import { ConnectionError, TaskError } from '../../errors.ts';
 import { initScript, jobScript } from './remote-shell-script.ts';
 
 /**
@@ -41,6 +41,17 @@ export interface ShellJob {
 /** The shell could not be started (no /bin/sh or setsid, no temp dir, no ready line): use channels instead. */
 export class RemoteShellUnavailable extends ConnectionError {
   override name = 'RemoteShellUnavailable';
+  constructor(
+    host: string,
+    message: string,
+    /**
+     * `answered`: sh ran and said why it cannot serve (so the host runs commands); `ended`: the
+     * channel closed without an answer; `stalled`: logged in, but nothing answered in time.
+     */
+    readonly kind: 'answered' | 'ended' | 'stalled',
+  ) {
+    super(host, message);
+  }
 }
 
 /** The shell ended while it ran a command: its transport is gone, so the command's fate is unknown. */
@@ -99,11 +110,11 @@ export class RemoteShell {
   static start(client: Client, files: ShellFiles, hostName: string, readyTimeoutMs = READY_TIMEOUT_MS): Promise<RemoteShell> {
     return new Promise((resolve, reject) => {
       client.exec('exec /bin/sh', (err, channel) => {
-        if (err) return reject(new RemoteShellUnavailable(hostName, `cannot open a remote shell: ${err.message}`));
+        if (err) return reject(new RemoteShellUnavailable(hostName, `cannot open a remote shell: ${err.message}`, 'ended'));
         const shell = new RemoteShell(hostName, channel, files);
         const timer = setTimeout(() => {
           shell.close();
-          reject(new RemoteShellUnavailable(hostName, `remote shell not ready after ${readyTimeoutMs} ms`));
+          reject(new RemoteShellUnavailable(hostName, `logged in, but the remote shell did not answer within ${readyTimeoutMs / 1000} s: the host runs no command`, 'stalled'));
         }, readyTimeoutMs);
         shell.onReady = (dir) => {
           clearTimeout(timer);
@@ -113,11 +124,11 @@ export class RemoteShell {
         shell.onUnusable = (reason) => {
           clearTimeout(timer);
           shell.close();
-          reject(new RemoteShellUnavailable(hostName, `remote shell unusable: ${reason}${shell.stderrDetail()}`));
+          reject(new RemoteShellUnavailable(hostName, `remote shell unusable: ${reason}${shell.stderrDetail()}`, 'answered'));
         };
         shell.closeListeners.add(() => {
           clearTimeout(timer);
-          reject(new RemoteShellUnavailable(hostName, `remote shell ended before it was ready${shell.stderrDetail()}`));
+          reject(new RemoteShellUnavailable(hostName, `remote shell ended before it was ready${shell.stderrDetail()}`, 'ended'));
         });
         channel.write(initScript(shell.marker, `tackle-${randomBytes(8).toString('hex')}`));
       });
@@ -236,8 +247,17 @@ export class RemoteShell {
       this.close();
       return;
     }
-    const out = stdout;
-    const err = stderr;
+    if (status.startsWith('nospace-')) {
+      const ended = status.slice('nospace-'.length);
+      const how = ended === 'timeout' ? 'was killed at its timeout' : `exited ${ended}`;
+      this.finishJob((j) =>
+        j.reject(new TaskError(`the host's temp space is full (${this.tempDir}): ${j.program} ${how}, but what it printed could not be kept there; free space in $TMPDIR on the host`)),
+      );
+      return;
+    }
+    // Each file ends in the one-byte mark the shell appended (remote-shell-script.ts).
+    const out = stdout.subarray(0, Math.max(0, stdout.length - 1));
+    const err = stderr.subarray(0, Math.max(0, stderr.length - 1));
     const timedOut = status === 'timeout';
     const code = timedOut || !/^\d+$/.test(status) ? 1 : Number(status);
     this.finishJob((j) => j.resolve({ timedOut, code, stdout: out, stderr: err }));

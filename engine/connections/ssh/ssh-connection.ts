@@ -11,7 +11,7 @@ import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './sftp.ts';
 import { DEFAULT_SFTP_REQUEST_TIMEOUT_MS, SftpGuard, SftpLost } from './sftp-guard.ts';
 import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
-import { RemoteShell, RemoteShellEnded, type ShellFiles } from './remote-shell.ts';
+import { READY_TIMEOUT_MS, RemoteShell, RemoteShellEnded, RemoteShellUnavailable, type ShellFiles } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 
 /** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP). */
@@ -55,6 +55,7 @@ export class SshConnection implements Connection {
   private readonly onDrop = new Set<(reason: string) => void>();
   private readonly channelHost: ChannelHost;
   private readonly shells: RemoteShellPool | undefined;
+  private commandsProven: Promise<void> | undefined;
 
   private constructor(
     private readonly spec: ConnectionSpec,
@@ -99,6 +100,7 @@ export class SshConnection implements Connection {
       }
     }
     this.checkAlive();
+    await this.provenToRunCommands();
     const release = await this.channels.acquire();
     try {
       return await execOverChannel(this.channelHost, channelLine, program, opts.input, timeoutMs);
@@ -152,6 +154,40 @@ export class SshConnection implements Connection {
         );
       }
     });
+  }
+
+  /**
+   * Channel execs have no deadline of their own, so a host that logs in but never runs a command
+   * (a stalled login shell or ForceCommand) would hang the run: before the first one, the host
+   * must have shown that it runs commands. A shell that answered proves it; a shell that stalled
+   * makes the host unreachable; otherwise one `echo` must come back within READY_TIMEOUT_MS.
+   */
+  private provenToRunCommands(): Promise<void> {
+    const failure = this.shells?.unavailableBecause;
+    if (failure instanceof RemoteShellUnavailable && failure.kind === 'answered') return Promise.resolve();
+    if (failure instanceof RemoteShellUnavailable && failure.kind === 'stalled') {
+      this.lose(failure.message.slice(this.hostName.length + 2));
+      return Promise.reject(new ConnectionError(this.hostName, this.dropped ?? failure.message));
+    }
+    this.commandsProven ??= this.probeCommands();
+    return this.commandsProven;
+  }
+
+  private async probeCommands(): Promise<void> {
+    const token = 'tackle-runs-commands';
+    let said: ExecResult;
+    try {
+      said = await execOverChannel(this.channelHost, `echo ${token}`, 'echo', undefined, READY_TIMEOUT_MS);
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      this.lose(`logged in, but a command sent to the host did not answer within ${READY_TIMEOUT_MS / 1000} s: the host runs no command`);
+      throw new ConnectionError(this.hostName, this.dropped!);
+    }
+    // A noisy .bashrc prints before it (maybe without a newline): what echo printed comes last.
+    if (!said.stdout.endsWith(`${token}\n`)) {
+      this.lose(`logged in, but the host does not run the commands it is sent (echo printed ${JSON.stringify(said.stdout.slice(-80))}, exit ${said.code}): a ForceCommand or restricted shell?`);
+      throw new ConnectionError(this.hostName, this.dropped!);
+    }
   }
 
   /** Kills process group `pid` through an idle shell when there is one, else through a fresh channel. */
