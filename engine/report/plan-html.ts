@@ -1,6 +1,7 @@
 import type { PlanFile, PlanHost, PlanStep } from '../plan/plan-file.ts';
 import type { FileDiff } from '../task.ts';
 import { renderDiff } from './diff.ts';
+import { writeOwnFile } from './local-file.ts';
 import { PLAN_PAGE_STYLE } from './plan-html-style.ts';
 
 export interface PlanHtmlOptions {
@@ -65,6 +66,11 @@ export function renderPlanHtml(plan: PlanFile, options: PlanHtmlOptions = {}): s
     '</html>',
     '',
   ].join('\n');
+}
+
+/** `tackle plan --html FILE`: the page, readable by the operator alone as the plan file (diffs show hosts' configuration). */
+export async function writePlanHtml(path: string, plan: PlanFile, options: PlanHtmlOptions = {}): Promise<void> {
+  await writeOwnFile(path, renderPlanHtml(plan, options), 0o600);
 }
 
 export function escapeHtml(s: string): string {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeHtml, renderPlanHtml } from '../../../engine/report/plan-html.ts';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { escapeHtml, renderPlanHtml, writePlanHtml } from '../../../engine/report/plan-html.ts';
 import { SecretMasker } from '../../../engine/secrets.ts';
 import { fixturePlan, HOSTILE_HOST, UNMASKED_SECRET } from './plan-page-fixture.ts';
 
@@ -79,5 +82,22 @@ describe('plan HTML page', () => {
     assert.deepEqual([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!).filter((href) => !href.startsWith('#host-')), []);
     assert.match(page, /Content-Security-Policy" content="default-src 'none'/);
     assert.match(page, /@media print/);
+  });
+
+  test('written owner-only (0600), whatever the umask: diffs show hosts\' configuration', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tackle-plan-html-'));
+    try {
+      const file = join(dir, 'plan.html');
+      const old = process.umask(0o000);
+      try {
+        await writePlanHtml(file, fixturePlan(), { mask: (t) => masker.mask(t) });
+      } finally {
+        process.umask(old);
+      }
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(await readFile(file, 'utf8'), page);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
