@@ -13,24 +13,30 @@ export interface InterruptHandler {
 
 /**
  * Ctrl-C during a run: the first lets the tasks in flight finish; the second removes the temp
- * files of writes in flight (within a budget) and exits; the third exits at once.
+ * files of writes in flight (within a budget) and exits; the third exits at once. SIGTERM (a
+ * service manager or CI stopping the run, with SIGKILL not far behind) is the second Ctrl-C
+ * at once: the temp files are removed, then tackle exits.
  */
 export function installInterruptHandler(err: { write(text: string): unknown }, exitCode: number): InterruptHandler {
   const interrupted = { value: false };
   let hardStop: ((ms: number) => Promise<void>) | undefined;
   let quitting = false;
+  const quitNow = (message: string): void => {
+    interrupted.value = true;
+    quitting = true;
+    err.write(message);
+    const cleanup = hardStop?.(HARD_STOP_CLEANUP_MS) ?? Promise.resolve();
+    // The sweep keeps to its budget; the timer is the backstop for a sweep stuck on a dead connection.
+    const backstop = new Promise<void>((r) => setTimeout(r, HARD_STOP_CLEANUP_MS + 500));
+    void Promise.race([cleanup, backstop]).finally(() => process.exit(exitCode));
+  };
   const onSigint = (): void => {
     if (quitting) process.exit(exitCode);
-    if (interrupted.value) {
-      quitting = true;
-      err.write('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
-      const cleanup = hardStop?.(HARD_STOP_CLEANUP_MS) ?? Promise.resolve();
-      // The sweep keeps to its budget; the timer is the backstop for a sweep stuck on a dead connection.
-      const backstop = new Promise<void>((r) => setTimeout(r, HARD_STOP_CLEANUP_MS + 500));
-      void Promise.race([cleanup, backstop]).finally(() => process.exit(exitCode));
-      return;
-    }
+    if (interrupted.value) return quitNow('tackle: quitting now; removing the temp files of writes in flight (Ctrl-C again to skip)\n');
     stopStarting('\ntackle: interrupted; finishing the tasks in flight (Ctrl-C again to quit now)\n');
+  };
+  const onSigterm = (): void => {
+    if (!quitting) quitNow('\ntackle: terminated (SIGTERM); removing the temp files of writes in flight, then quitting\n');
   };
   const stopStarting = (why: string): void => {
     if (interrupted.value) return;
@@ -38,10 +44,14 @@ export function installInterruptHandler(err: { write(text: string): unknown }, e
     err.write(why);
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   return {
     interrupted,
     onHardStop: (stop) => (hardStop = stop),
     stopStarting,
-    remove: () => void process.off('SIGINT', onSigint),
+    remove: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    },
   };
 }

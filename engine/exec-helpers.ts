@@ -1,5 +1,6 @@
 import type { Connection, ExecOptions, ExecResult } from './connection.ts';
 import { CommandError, TaskError } from './errors.ts';
+import { SCRATCH_DIR_ARGV } from './connections/temp-file.ts';
 
 /** exec() that requires exit code 0 (or one of okCodes). */
 export async function run(
@@ -66,7 +67,7 @@ export function requireProgram(result: ExecResult, program: string, host: string
 
 /** Runs fn with a private (0700) temp directory on the target, removed afterwards whatever happens. */
 export async function withTargetTempDir<T>(conn: Connection, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = (await run(conn, ['mktemp', '-d'])).stdout.trim();
+  const dir = (await run(conn, SCRATCH_DIR_ARGV)).stdout.trim();
   try {
     return await fn(dir);
   } finally {

@@ -1,6 +1,6 @@
 import type { Connection, ConnectionSpec } from '../connection.ts';
 import type { InventoryHost } from '../model.ts';
-import { removeTempFilesArgv } from '../connections/temp-file.ts';
+import { removeStaleTempFilesArgv, removeTempFilesArgv, sweepScratchDirsArgv } from '../connections/temp-file.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -16,6 +16,10 @@ export class HostSession {
   readonly writesInFlight = new Set<string>();
   /** Set on a hard stop: no new write may begin. */
   hardStopped = false;
+  /** Scratch dirs (env and auth files) made through this session and not removed yet. */
+  readonly scratchDirs = new Set<string>();
+  /** Targets whose stale temp files (a killed run's) this run has swept already. */
+  private readonly sweptTargets = new Set<string>();
   private conn: Promise<Connection> | undefined;
   private connKey = '';
 
@@ -33,7 +37,11 @@ export class HostSession {
   async connect(spec: () => ConnectionSpec, open: OpenConnection, becomeKey = ''): Promise<Connection> {
     if (this.conn && this.connKey !== becomeKey) await this.close();
     if (!this.conn) {
-      const p = open(spec());
+      const p = open(spec()).then(async (conn) => {
+        // What an earlier run that was killed left in the host's temp dir goes first.
+        await conn.exec(sweepScratchDirsArgv()).catch(() => undefined);
+        return conn;
+      });
       this.conn = p;
       this.connKey = becomeKey;
       p.catch(() => {
@@ -41,6 +49,16 @@ export class HostSession {
       });
     }
     return this.conn;
+  }
+
+  /**
+   * Removes, once per target and run, the temp files that a killed run's writes of `path` left
+   * beside it (stale ones only: a concurrent run's live write is kept).
+   */
+  async sweepStaleTempFiles(conn: Connection, path: string): Promise<void> {
+    if (this.sweptTargets.has(path)) return;
+    this.sweptTargets.add(path);
+    await conn.exec(removeStaleTempFilesArgv(path)).catch(() => undefined);
   }
 
   /**
@@ -53,6 +71,8 @@ export class HostSession {
     this.hardStopped = true;
     const conn = await this.conn?.catch(() => null);
     if (!conn) return;
+    const scratch = [...this.scratchDirs].filter((d) => d.startsWith('/'));
+    if (scratch.length > 0) await conn.exec(['rm', '-rf', '--', ...scratch]).catch(() => undefined);
     while (this.writesInFlight.size > 0 && Date.now() < deadline) {
       await Promise.all(
         [...this.writesInFlight].map((path) =>

@@ -14,6 +14,7 @@ import { controllerSide } from './controller-side.ts';
 import { maskByKey } from '../secrets.ts';
 import { escapeControls } from '../report/terminal-text.ts';
 import type { FileDiff } from '../task.ts';
+import { SCRATCH_DIR_ARGV } from '../connections/temp-file.ts';
 
 export interface TaskRunOptions {
   /** Variables over the host's: a loop item, ansible_failed_task in a rescue. */
@@ -183,23 +184,33 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
     exec: async (argv, given = {}) => {
       const ms = left();
       const opts = env ? { ...given, env: { ...env, ...given.env } } : given;
-      return conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
+      const r = await conn.exec(argv, ms === undefined ? opts : { ...opts, timeoutMs: Math.min(opts.timeoutMs ?? Infinity, ms) });
+      if (r.code === 0 && isScratchDirCall(argv)) session.scratchDirs.add(r.stdout.trim());
+      return r;
     },
     readFile: (path) => conn.readFile(pathWithoutNul(path)),
     writeFile: async (path, data, opts) => {
       if (session.hardStopped) throw new TackleError(`not writing ${path}: the run is stopping`);
       session.writesInFlight.add(path);
       try {
-        await conn.writeFile(pathWithoutNul(path), data, opts);
+        await Promise.all([conn.writeFile(pathWithoutNul(path), data, opts), session.sweepStaleTempFiles(conn, path)]);
       } finally {
         session.writesInFlight.delete(path);
       }
     },
     stat: (path) => conn.stat(pathWithoutNul(path)),
     mkdir: (path, opts) => conn.mkdir(pathWithoutNul(path), opts),
-    remove: (path, opts) => conn.remove(pathWithoutNul(path), opts),
+    remove: async (path, opts) => {
+      await conn.remove(pathWithoutNul(path), opts);
+      session.scratchDirs.delete(path);
+    },
     close: () => conn.close(),
   };
+}
+
+/** The call that makes a scratch dir (withTargetTempDir): a hard stop removes the ones still there. */
+function isScratchDirCall(argv: readonly string[]): boolean {
+  return argv.length === SCRATCH_DIR_ARGV.length && argv.every((a, i) => a === SCRATCH_DIR_ARGV[i]);
 }
 
 /** A path with a NUL byte would be cut short by the host's C library: refuse it on every connection alike. */

@@ -14,7 +14,8 @@ export function initScript(marker: string, dirName: string): string {
     'case $tackle_T in /*) ;; *) tackle_T=/tmp ;; esac',
     "case $tackle_T in *'",
     "'*) tackle_T=/tmp ;; esac",
-    `tackle_T=\${tackle_T%/}/${dirName}`,
+    // tackle-shPID-...: the name tells a later run's sweep whose dir it is (connections/temp-file.ts).
+    `tackle_T=\${tackle_T%/}/tackle-sh$$-${dirName}`,
     'tackle_setsid=$(command -v setsid)',
     'case $tackle_setsid in /*) ;; *) tackle_setsid= ;; esac',
     'tackle_umask=$(umask)',

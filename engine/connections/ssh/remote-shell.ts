@@ -130,7 +130,7 @@ export class RemoteShell {
           clearTimeout(timer);
           reject(new RemoteShellUnavailable(hostName, `remote shell ended before it was ready${shell.stderrDetail()}`, 'ended'));
         });
-        channel.write(initScript(shell.marker, `tackle-${randomBytes(8).toString('hex')}`));
+        channel.write(initScript(shell.marker, randomBytes(8).toString('hex')));
       });
     });
   }

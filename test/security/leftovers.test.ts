@@ -1,0 +1,106 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSshHosts, type SshTestHosts } from '../helpers/sshd.ts';
+import { TACKLE_FROM_SOURCE, tackle } from '../helpers/cli.ts';
+
+/** Temp files of atomic writes of dest that are in its directory now. */
+function tempSiblings(dir: string, name: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith(`.${name}.tackle-`));
+}
+
+/** Sets a path's modification time back (`touch -d`), as a leftover of a run killed long ago has. */
+function age(path: string, when = '2 hours ago'): void {
+  const r = spawnSync('touch', ['-h', '-d', when, path]);
+  assert.equal(r.status, 0, r.stderr?.toString());
+}
+
+/** Starts a run and signals it once the write of dest has its temp file; resolves with the exit status. */
+async function signalMidWrite(dir: string, dest: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, 'run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, sig) => r({ code, signal: sig })));
+  const deadline = Date.now() + 60_000;
+  const destDir = join(dest, '..');
+  const name = dest.slice(destDir.length + 1);
+  let seen = false;
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (existsSync(destDir) && tempSiblings(destDir, name).length > 0) {
+      seen = true;
+      child.kill(signal);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const status = await exited;
+  assert.ok(seen, `the write's temp file never appeared (exit ${status.code}):\n${stderr}`);
+  return { ...status, stderr };
+}
+
+describe('leftovers of killed runs (ssh)', () => {
+  let ssh: SshTestHosts;
+  let dir: string;
+  let dest: string;
+  before(async () => {
+    ssh = await startSshHosts(1);
+    dir = mkdtempSync(join(tmpdir(), 'tackle-h5-leftovers-'));
+    mkdirSync(join(dir, 'target'));
+    mkdirSync(join(dir, 'templates'));
+    dest = join(dir, 'target', 'big.conf');
+    // Large enough that the write is still going when the signal comes.
+    writeFileSync(join(dir, 'templates', 'big.conf'), `${randomBytes(30_000_000).toString('base64')}\n`);
+    writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml().replace('host1:', 'target:'));
+    writeFileSync(join(dir, 'site.yml'), `- hosts: all\n  tasks:\n    - template: {src: big.conf, dest: ${dest}, mode: "0600"}\n`);
+  });
+  after(async () => {
+    await ssh?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('SIGTERM mid-write is handled like Ctrl-C: the temp file is removed before tackle exits', async () => {
+    const r = await signalMidWrite(dir, dest, 'SIGTERM');
+    assert.notEqual(r.code, 0);
+    assert.equal(r.signal, null, 'tackle died of SIGTERM instead of handling it');
+    assert.match(r.stderr, /terminated \(SIGTERM\); removing the temp files/);
+    assert.deepEqual(tempSiblings(join(dir, 'target'), 'big.conf'), [], 'a partial temp file was left');
+    assert.equal(existsSync(dest), false);
+  });
+
+  test('kill -9 mid-write leaves a partial temp file; the next run on that host removes it and what else a killed run left, not a live run\'s', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const hostTmp = '/tmp'; // the sshd session's TMPDIR is unset
+    const r = await signalMidWrite(dir, dest, 'SIGKILL');
+    assert.equal(r.signal, 'SIGKILL');
+    const partial = tempSiblings(join(dir, 'target'), 'big.conf');
+    assert.equal(partial.length, 1, 'kill -9 mid-write should leave the partial temp file this test is about');
+    age(join(dir, 'target', partial[0]!));
+    // A concurrent run's write in progress beside it: fresh, so kept.
+    const live = join(dir, 'target', `.big.conf.tackle-live${tag}`);
+    writeFileSync(live, 'partial');
+    // Scratch dirs: an openssl temp dir with a key and an env dir from runs killed long ago, a
+    // persistent shell's dir whose process is gone, and a live run's fresh env dir.
+    const x509 = join(hostTmp, `tackle-x509.h5${tag}`);
+    const envDir = join(hostTmp, `tackle-tmp.h5${tag}`);
+    const deadShell = join(hostTmp, `tackle-sh999999999-h5${tag}`);
+    const liveEnv = join(hostTmp, `tackle-tmp.h5live${tag}`);
+    for (const d of [x509, envDir, deadShell, liveEnv]) mkdirSync(d, { mode: 0o700 });
+    writeFileSync(join(x509, 'new.key'), '-----BEGIN PRIVATE KEY-----\n', { mode: 0o600 });
+    writeFileSync(join(envDir, 'env'), 'DB_PASSWORD=x\n', { mode: 0o600 });
+    for (const d of [x509, envDir]) age(d);
+    try {
+      const again = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.deepEqual(tempSiblings(join(dir, 'target'), 'big.conf'), [`.big.conf.tackle-live${tag}`], 'the killed run\'s partial file is still there, or the live one went');
+      for (const d of [x509, envDir, deadShell]) assert.equal(existsSync(d), false, `${d} was left`);
+      assert.equal(existsSync(liveEnv), true, 'a live run\'s scratch dir was removed');
+    } finally {
+      for (const d of [x509, envDir, deadShell, liveEnv]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
