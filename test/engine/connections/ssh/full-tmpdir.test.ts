@@ -47,7 +47,7 @@ describe("a full $TMPDIR on the host", () => {
     fill(tmp);
     await assert.rejects(
       conn.exec(['echo', 'hello']),
-      (e: unknown) => e instanceof TaskError && /the host's temp space is full \(.*host-tmp\/tackle-[0-9a-f]+\): echo exited \d+, but what it printed could not be kept/.test(e.message),
+      (e: unknown) => e instanceof TaskError && /the host's temp space is full \(.*host-tmp\/tackle-sh\d+-[0-9a-f]+\): echo exited \d+, but what it printed could not be kept/.test(e.message),
     );
     rmSync(join(tmp, 'filler'));
     const again = await conn.exec(['printf', 'hello']);
