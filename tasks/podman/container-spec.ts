@@ -1,3 +1,4 @@
+import { TaskError } from '../../engine/errors.ts';
 import type { ContainerInfo, ImageInfo } from './cli.ts';
 import { compareMounts, formatMount, inspectedMounts, type MountSpec } from './mounts.ts';
 import { comparePorts, formatPort, inspectedPorts, type PortBinding } from './ports.ts';
@@ -166,6 +167,23 @@ export function createArgs(
   if (d.stopTimeout !== undefined) args.push('--stop-timeout', String(d.stopTimeout));
   args.push(d.image, ...(raw.command ?? []));
   return args;
+}
+
+/**
+ * Env values go to podman through an env file, which holds one line per variable. A value with
+ * a line break cannot, and the command line would show it to every user (ps) and keep it in
+ * `podman inspect` (CreateCommand): refused.
+ */
+export function envValues(env: Record<string, string | number | boolean> | undefined): Record<string, string> {
+  const values = Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)]));
+  for (const [key, value] of Object.entries(values)) {
+    if (/[\r\n\0]/.test(value)) {
+      throw new TaskError(
+        `env ${key}: the value holds a line break or NUL, which an env file cannot carry; it would have to go on the command line, where every user sees it (mount the value as a file instead)`,
+      );
+    }
+  }
+  return values;
 }
 
 /** The env-file body for the values an env file can hold (podman reads each line literally). */

@@ -2,6 +2,9 @@ import type { ExecResult } from '../../engine/connection.ts';
 import { CommandError, TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type PlannedChange, type TaskContext } from '../../engine/task.ts';
 import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSchema, type Podman } from './cli.ts';
+import { envFileBody, envValues } from './container-spec.ts';
+import { ENV_NAME } from './podmanRun.ts';
+import { withTargetTempDir } from '../../engine/exec-helpers.ts';
 
 export interface PodmanExecParams {
   container: string;
@@ -25,14 +28,22 @@ function commandOf(p: PodmanExecParams): string[] {
   throw new TaskError('podmanExec: argv or shell is required');
 }
 
-/** `podman exec` with the task's user and env (env values travel as -e KEY=VALUE). */
-function execInContainer(pm: Podman, p: PodmanExecParams, argv: readonly string[], stdin?: string): Promise<ExecResult> {
-  const args = ['exec'];
-  if (stdin !== undefined) args.push('-i');
-  if (p.user !== undefined) args.push('--user', p.user);
-  for (const [k, v] of Object.entries(p.env ?? {})) args.push('-e', `${k}=${String(v)}`);
-  args.push(p.container, ...argv);
-  return podman(pm, args, { input: stdin, timeoutMs: EXEC_TIMEOUT_MS, okCodes: [...Array(256).keys()] });
+/** `podman exec` with the task's user and env; env values travel in a 0600 env file, never on podman's command line. */
+async function execInContainer(pm: Podman, p: PodmanExecParams, argv: readonly string[], stdin?: string): Promise<ExecResult> {
+  const run = (envFile: string | null) => {
+    const args = ['exec'];
+    if (stdin !== undefined) args.push('-i');
+    if (p.user !== undefined) args.push('--user', p.user);
+    if (envFile !== null) args.push('--env-file', envFile);
+    args.push(p.container, ...argv);
+    return podman(pm, args, { input: stdin, timeoutMs: EXEC_TIMEOUT_MS, okCodes: [...Array(256).keys()] });
+  };
+  const body = envFileBody(envValues(p.env));
+  if (body === null) return run(null);
+  return withTargetTempDir(pm.conn, async (dir) => {
+    await pm.conn.writeFile(`${dir}/env`, body, { mode: 0o600 });
+    return run(`${dir}/env`);
+  });
 }
 
 function outputOf(r: ExecResult): Record<string, unknown> {
@@ -121,9 +132,10 @@ export default defineTask<PodmanExecParams, AlreadyRan>({
       user: { type: 'string', minLength: 1, description: 'podman exec --user.' },
       env: {
         type: 'object',
+        propertyNames: ENV_NAME,
         additionalProperties: { type: ['string', 'number', 'boolean'] },
         description:
-          'Extra environment variables for the command (and the unless probe), passed as podman exec -e: visible in process listings while it runs, so give long-lived secrets to the container (podmanRun env) instead.',
+          'Extra environment variables for the command (and the unless probe), passed through a 0600 env file (podman exec --env-file), never on a command line; a value with a line break is refused.',
       },
       stdin: { type: 'string', description: "Text fed to the command's standard input." },
       podmanPath: podmanPathSchema,

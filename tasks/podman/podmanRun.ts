@@ -16,6 +16,7 @@ import {
   compareContainer,
   createArgs,
   envFileBody,
+  envValues,
   renderActual,
   renderDesired,
   type DesiredContainer,
@@ -75,23 +76,6 @@ export const ENV_NAME = { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' };
 
 const stringify = (m: Record<string, Scalar> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
-
-/**
- * Env values go to podman through an env file, which holds one line per variable. A value with
- * a line break cannot, and the command line would show it to every user (ps) and keep it in
- * `podman inspect` (CreateCommand): refused.
- */
-function envValues(env: Record<string, Scalar> | undefined): Record<string, string> {
-  const values = stringify(env);
-  for (const [key, value] of Object.entries(values)) {
-    if (/[\r\n\0]/.test(value)) {
-      throw new TaskError(
-        `env ${key}: the value holds a line break or NUL, which an env file cannot carry; it would have to go on the command line, where every user sees it (mount the value as a file instead)`,
-      );
-    }
-  }
-  return values;
-}
 
 function desiredOf(p: PodmanRunParams, image: string, info: ImageInfo | null): DesiredContainer {
   return {
