@@ -78,3 +78,54 @@ test('a private vars_prompt reads its answer on a real terminal without echoing 
   assert.match(typed.end, /localhost\s+: ok=1 /, typed.end);
   assertNotShown(typed, PASSWORD);
 });
+
+test('--ask-vault-pass asks on a real terminal without echo, and the typed password opens the vars file', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'secrets.yml'), vaultEncrypt('db_password: opened-by-ask-vault-pass\n', PASSWORD));
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: localhost
+  gather_facts: false
+  vars_files: [secrets.yml]
+  tasks:
+    - name: the vars file opened
+      command: { argv: [test, "{{ db_password }}", "=", opened-by-ask-vault-pass], changedWhen: never }
+`,
+  );
+  const typed = await typeIntoTackle(['run', 'site.yml', '--no-progress', '--ask-vault-pass'], dir, /Vault password:/, PASSWORD);
+  assert.match(typed.end, /tackle-exit=0/, typed.end);
+  assert.match(typed.end, /localhost\s+: ok=1 /, typed.end);
+  assertNotShown(typed, PASSWORD);
+});
+
+test('-K asks for the sudo password on a real terminal without echo, and sudo takes it (a login user whose sudo asks)', async () => {
+  const user = 'tackle-ask-become';
+  const sudoers = `/etc/sudoers.d/${user}`;
+  const { startSshHosts } = await import('../helpers/sshd.ts');
+  const ssh = await startSshHosts(1);
+  try {
+    if (spawnSync('id', ['-u', user], { stdio: 'ignore' }).status !== 0) execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', user]);
+    execFileSync('chpasswd', { input: `${user}:${PASSWORD}\n` });
+    execFileSync('sh', ['-c', 'umask 0337 && cat > "$1"', 'sh', sudoers], { input: `${user} ALL=(ALL:ALL) ALL\n` });
+    const dir = tempDir();
+    const h = ssh.hosts[0]!;
+    writeFileSync(join(dir, 'hosts.yml'), `all:\n  hosts:\n    host1: { ansible_host: ${h.address}, ansible_port: ${h.port}, ansible_ssh_private_key_file: ${ssh.clientKeyFile}, tackle_known_hosts_file: ${ssh.knownHostsFile} }\n`);
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- hosts: host1
+  gather_facts: false
+  tasks:
+    - name: root through sudo
+      command: { argv: [sh, -c, 'test "$(id -un)" = root'], changedWhen: never }
+`,
+    );
+    const typed = await typeIntoTackle(['run', 'site.yml', '-i', 'hosts.yml', '--no-progress', '-u', user, '-b', '-K'], dir, /BECOME password:/, PASSWORD);
+    assert.match(typed.end, /tackle-exit=0/, typed.end);
+    assert.match(typed.end, /host1\s+: ok=1 /, typed.end);
+    assertNotShown(typed, PASSWORD);
+  } finally {
+    spawnSync('rm', ['-f', sudoers]);
+    spawnSync('userdel', ['--remove', user], { stdio: 'ignore' });
+    await ssh.stop();
+  }
+});
