@@ -1,6 +1,7 @@
 import type { ValidateFunction, ErrorObject } from 'ajv';
 import { createAjv } from '../load/playbook-schema.ts';
 import type { AnyTaskDefinition } from '../task.ts';
+import { isPlainObject } from '../values.ts';
 
 /**
  * Validates a task's parameters after templating (the loader validated them before, but
@@ -17,9 +18,37 @@ export class ParamValidator {
       fn = this.ajv.compile(def.schema);
       this.compiled.set(def.name, fn);
     }
+    numbersAsText(def.schema, params);
     if (fn(params)) return [];
     return (fn.errors ?? []).map((e) => describe(def.name, e));
   }
+}
+
+/**
+ * A number templated into a text field becomes its text, as Ansible's argument specs turn an int
+ * into a str: `name: "{{ id }}"` with `-e id=1234` stays valid. Whole templates yield numbers only
+ * when they print back as the same text (template/native-literal.ts), so the text is exact.
+ */
+function numbersAsText(schema: unknown, value: unknown): void {
+  if (!isPlainObject(schema)) return;
+  const properties = isPlainObject(schema['properties']) ? schema['properties'] : {};
+  const rest = schema['additionalProperties'];
+  if (isPlainObject(value)) {
+    for (const [key, v] of Object.entries(value)) {
+      const sub = key in properties ? properties[key] : rest;
+      if (typeof v === 'number' && isTextOnly(sub)) value[key] = String(v);
+      else numbersAsText(sub, v);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      if (typeof v === 'number' && isTextOnly(schema['items'])) value[i] = String(v);
+      else numbersAsText(schema['items'], v);
+    });
+  }
+}
+
+function isTextOnly(schema: unknown): boolean {
+  return isPlainObject(schema) && schema['type'] === 'string';
 }
 
 function describe(task: string, e: ErrorObject): string {

@@ -6,6 +6,7 @@ import { evaluate, type Scope } from './evaluate.ts';
 import { parseExpression, TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 import { searchFile, setTextRenderer } from './globals.ts';
 import { asList, force, mapOf, materialize, toText, truthy } from './values.ts';
+import { nativeValue } from './native-literal.ts';
 
 export { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 export { UndefinedVariableError, truthy, toText } from './values.ts';
@@ -113,9 +114,14 @@ export function renderString(s: string, scope: Scope): unknown {
   if (!hasTemplate(s)) return s;
   const nodes = parseDocument(s);
   const outs = nodes.filter((n) => n.t === 'out');
-  // A string that is one expression (surrounding whitespace aside) keeps the value's type.
+  // A string that is one expression (surrounding whitespace aside) keeps the value's type; text
+  // reads as the literal it spells (jinja2_native), and text around it stays.
   if (outs.length === 1 && nodes.every((n) => n.t === 'out' || (n.t === 'text' && n.s.trim() === ''))) {
-    return materialize(force(evaluate(outs[0]!.expr, scope)));
+    const expr = outs[0]!.expr;
+    const value = materialize(force(evaluate(expr, scope)));
+    if (typeof value !== 'string') return value;
+    if (nodes.length === 1) return nativeValue(value, expr);
+    return nodes.map((n) => (n.t === 'text' ? n.s : value)).join('');
   }
   const out: string[] = [];
   renderNodes(nodes, new Frame(scope), out);

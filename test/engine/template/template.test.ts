@@ -98,7 +98,10 @@ describe('filters', () => {
     ['{{ empty | default("d", true) }}', 'd'],
     ['{{ missing | d([]) }}', []],
     ['{{ sans | join(",") }}', 'a.example,b.example'],
-    ['{{ cfg.list | join }}', '123'],
+    // A whole value that renders as "123" reads as the number, as in Ansible's jinja2_native
+    // (ansible-core 2.14: int); `| string` keeps the text.
+    ['{{ cfg.list | join }}', 123],
+    ['{{ cfg.list | join | string }}', '123'],
     ['{{ name | lower }}', 'world'],
     ['{{ name | upper }}', 'WORLD'],
     ['{{ "hello" | b64encode }}', 'aGVsbG8='],
