@@ -92,7 +92,10 @@ Loads the inventory (INI, YAML, a directory of them, or a "host1,host2," list; s
 merged in order, with group_vars/ and host_vars/ beside each) and prints it as
 ansible-inventory does:
       --list               Every group's hosts and children, and each host's merged variables (JSON).
-      --graph [GROUP]      The group tree under GROUP (default all).
+      --graph [GROUP]      The group tree under GROUP (default all); with --vars, each host's
+                           and each group's variables in it.
+  -y, --yaml               --list and --host as YAML (the --list layout of an inventory file).
+      --output FILE        Write to FILE instead of the screen.
       --host NAME          One host's merged variables (JSON).
       --playbook-dir DIR   Also read group_vars/ and host_vars/ beside this playbook directory.
       --vault-password-file FILE, --vault-id [LABEL@]SOURCE, --ask-vault-pass

@@ -1,9 +1,12 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
 import { UnsafeText } from '../engine/template/unsafe.ts';
 import { ValidationFailed, type InputError } from '../engine/errors.ts';
 import { loadInventory } from '../engine/load/inventory.ts';
 import type { Inventory } from '../engine/model.ts';
 import { INVENTORY_HELP } from './help.ts';
+import { graphLines, yamlInventory } from './inventory-views.ts';
 import { readVaultSecrets } from './vault.ts';
 
 /** Variables Ansible keeps to itself: `ansible-inventory` never prints them. */
@@ -29,6 +32,9 @@ export async function inventoryCommand(args: string[], io: Io): Promise<number> 
       graph: { type: 'boolean', default: false },
       host: { type: 'string' },
       'playbook-dir': { type: 'string' },
+      vars: { type: 'boolean', default: false },
+      yaml: { type: 'boolean', short: 'y', default: false },
+      output: { type: 'string' },
       'vault-password-file': { type: 'string', multiple: true, default: [] },
       'vault-id': { type: 'string', multiple: true, default: [] },
       'ask-vault-pass': { type: 'boolean', default: false },
@@ -53,21 +59,26 @@ export async function inventoryCommand(args: string[], io: Io): Promise<number> 
   const inventory = loadInventory(values.inventory, problems, { vaultSecrets, playbookDir: values['playbook-dir'] });
   if (problems.length > 0) throw new ValidationFailed(problems);
 
-  if (values.list) io.out.write(pythonJson(listInventory(inventory)) + '\n');
+  const print = async (text: string): Promise<void> => {
+    if (values.output === undefined) io.out.write(text);
+    else await writeFile(values.output, text);
+  };
+  if (values.list) await print(values.yaml ? yamlInventory(inventory, publicVars) : pythonJson(listInventory(inventory)) + '\n');
   else if (values.host !== undefined) {
     const host = inventory.hosts.get(values.host);
     if (!host) {
       io.err.write(`tackle inventory: no host '${values.host}' in the inventory\n`);
       return 5;
     }
-    io.out.write(pythonJson(publicVars(host.vars)) + '\n');
+    const vars = publicVars(host.vars);
+    await print(values.yaml ? (Object.keys(vars).length ? stringify(vars, { sortMapEntries: true, indentSeq: false }) : '{}\n') : pythonJson(vars) + '\n');
   } else {
     const start = positionals[0] ?? 'all';
     if (!inventory.structure?.has(start)) {
       io.err.write(`tackle inventory: --graph needs a group name; '${start}' is not a group\n`);
       return 5;
     }
-    io.out.write(graph(inventory, start).join('\n') + '\n');
+    await print(graphLines(inventory, start, values.vars, publicVars).join('\n') + '\n');
   }
   return 0;
 }
@@ -102,15 +113,6 @@ export function listInventory(inventory: Inventory): Record<string, unknown> {
   }
   out['_meta'] = { hostvars };
   return out;
-}
-
-function graph(inventory: Inventory, group: string, depth = 0): string[] {
-  const g = inventory.structure!.get(group)!;
-  const line = (text: string, d: number): string => (d ? '  |'.repeat(d) + '--' + text : text);
-  const lines = [line(`@${group}:`, depth)];
-  for (const child of g.children) lines.push(...graph(inventory, child, depth + 1));
-  if (group !== 'all') for (const h of g.hosts) lines.push(line(h, depth + 1));
-  return lines;
 }
 
 /** JSON as Python's json.dumps(sort_keys=True, indent=4, ensure_ascii=False) writes it. */

@@ -145,6 +145,6 @@ export interface Inventory {
   hosts: Map<string, InventoryHost>;
   /** group name -> host names (transitively through children). */
   groups: Map<string, string[]>;
-  /** Each group's direct hosts and child groups, in definition order (for `tackle inventory`). */
-  structure?: Map<string, { hosts: string[]; children: string[] }>;
+  /** Each group's direct hosts and child groups, in definition order, and its own vars with its group_vars files (for `tackle inventory`). */
+  structure?: Map<string, { hosts: string[]; children: string[]; vars?: Record<string, unknown> }>;
 }

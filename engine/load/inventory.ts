@@ -111,6 +111,11 @@ export function loadInventory(sources: string | string[], problems: InputError[]
 
   const groupMap = new Map<string, string[]>();
   for (const g of data.sortGroups(data.groups.keys(), depth)) groupMap.set(g, hostOrder.filter((h) => memberships.get(h)!.includes(g)));
-  const structure = new Map([...data.groups].map(([name, g]) => [name, { hosts: [...g.hosts], children: [...g.children] }]));
+  const structure = new Map(
+    [...data.groups].map(([name, g]) => [
+      name,
+      { hosts: [...g.hosts], children: [...g.children], vars: { ...g.vars, ...varsOf(varsDirs, 'group_vars', [name]), ...varsOf(playDirs, 'group_vars', [name]) } },
+    ]),
+  );
   return { file: list.join(','), hosts, groups: groupMap, structure };
 }
