@@ -34,12 +34,6 @@ const MODULE_TO_TASK: Record<string, string | undefined> = {
   group: undefined,
   git: undefined,
   unarchive: undefined,
-  debug: undefined,
-  set_fact: undefined,
-  assert: undefined,
-  fail: undefined,
-  pause: undefined,
-  setup: undefined,
   stat: undefined,
   mount: undefined,
   cron: undefined,
@@ -50,14 +44,27 @@ const MODULE_TO_TASK: Record<string, string | undefined> = {
   postgresql_db: undefined,
 };
 
+/** Modules that are not programs on the host: what tackle offers instead. */
+const MODULE_TO_KEYWORD: Record<string, string> = {
+  set_fact: "set variables with `vars:` on the play, block or task, or keep a task's result with `register:`",
+  include_vars: 'load variables with the play\'s `vars_files:`',
+  setup: 'facts are gathered before the first task unless `gather_facts: false`',
+  gather_facts: 'facts are gathered before the first task unless `gather_facts: false`',
+  assert: 'fail a task on a condition with `failed_when:`',
+  fail: 'fail a task on a condition with `failed_when:`',
+  debug: "keep a task's result with `register:` for later tasks; `-v` shows why each task changed",
+  pause: "wait with `command: {argv: [sleep, SECONDS]}` or between loop items with `loop_control.pause`",
+};
+
 const COLLECTION_PREFIX = /^(ansible\.builtin|ansible\.posix|community\.general|community\.crypto|community\.docker|community\.mysql|community\.postgresql|containers\.podman)\./;
 
 /** The message for a task key that names an Ansible module, or undefined when it names none. */
 export function ansibleModuleMessage(key: string, taskNames: readonly string[]): string | undefined {
   const short = key.replace(COLLECTION_PREFIX, '');
   const isFqcn = short !== key;
-  if (!(short in MODULE_TO_TASK) && !isFqcn) return undefined;
+  if (!(short in MODULE_TO_TASK) && !(short in MODULE_TO_KEYWORD) && !isFqcn) return undefined;
   const task = MODULE_TO_TASK[short] ?? (taskNames.includes(short) ? short : undefined);
-  const use = task ? `use the typed task '${task}'` : `no typed task does this; 'command' can run the program it would`;
+  const keyword = MODULE_TO_KEYWORD[short];
+  const use = task ? `use the typed task '${task}'` : keyword ? `no task needed: ${keyword}` : `no typed task does this; 'command' can run the program it would`;
   return `'${key}' is an Ansible module; tackle runs typed tasks, not modules: ${use} (see the task reference in the README)`;
 }

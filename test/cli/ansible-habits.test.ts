@@ -13,6 +13,8 @@ test('a task key naming an Ansible module is refused, naming the typed task that
     - name: packages
       apt: { name: nginx }
     - community.general.ini_file: { path: /tmp/c }
+    - ansible.builtin.set_fact: { x: 1 }
+    - debug: { msg: hi }
 `,
   });
   const r = await tackle(['validate', 'site.yml'], { cwd: dir });
@@ -22,6 +24,8 @@ test('a task key naming an Ansible module is refused, naming the typed task that
   assert.ok(lines.includes("site.yml:5:7: 'ansible.builtin.template' is an Ansible module; tackle runs typed tasks, not modules: use the typed task 'template' (see the task reference in the README)"), r.stderr);
   assert.ok(lines.includes("site.yml:7:7: 'apt' is an Ansible module; tackle runs typed tasks, not modules: no typed task does this; 'command' can run the program it would (see the task reference in the README)"), r.stderr);
   assert.match(r.stderr, /site\.yml:8:7: 'community\.general\.ini_file' is an Ansible module; .*use the typed task 'writeConfig'/);
+  assert.match(r.stderr, /site\.yml:9:7: 'ansible\.builtin\.set_fact' is an Ansible module; .*no task needed: set variables with `vars:` on the play, block or task, or keep a task's result with `register:`/);
+  assert.match(r.stderr, /site\.yml:10:7: 'debug' is an Ansible module; .*no task needed: keep a task's result with `register:` for later tasks/);
 });
 
 test('--version prints the version of package.json, as ansible-playbook --version does', async () => {
