@@ -56,8 +56,9 @@ export async function loadAll(opts: LoadOptions): Promise<Loaded> {
   });
   const sources = typeof opts.inventoryFile === 'string' ? [opts.inventoryFile] : (opts.inventoryFile ?? []);
   const inventory = sources.length > 0 ? loadInventory(sources, problems, { ...read, playbookDir: dirname(opts.playbookFile) }) : localInventory();
-  const inventoryNames = [...inventory.hosts.values()].flatMap((h) => Object.keys(h.vars));
-  checks.reportUndefined([...inventoryNames, ...Object.keys(extraVars)], plays.some((p) => p.gatherFacts !== false));
+  const inventoryNames = new Set(Object.keys(extraVars));
+  for (const host of inventory.hosts.values()) for (const name of Object.keys(host.vars)) inventoryNames.add(name);
+  checks.reportUndefined(inventoryNames, plays.some((p) => p.gatherFacts !== false));
   if (problems.length === 0) resolvePlayHosts(plays, inventory, extraVars, problems);
   if (problems.length > 0) {
     // A problem may quote a value ("expected a number, got ..."): secrets stay hidden there too.

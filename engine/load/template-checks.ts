@@ -153,9 +153,11 @@ export class LoadChecks {
   reportUndefined(alsoDefined: Iterable<string>, gathersFacts: boolean): void {
     const known = new Set([...this.defined, ...alsoDefined, ...MAGIC_VARIABLE_NAMES, ...RUNTIME_VARIABLES, ...(gathersFacts ? FACT_VARIABLE_NAMES : [])]);
     const read = this.variablesRead();
+    // Suggestions are edit distances to every candidate: a huge inventory's names are left out of them.
+    const candidates = known.size <= 5000 ? [...known] : [...this.defined, ...MAGIC_VARIABLE_NAMES, ...RUNTIME_VARIABLES, ...(gathersFacts ? FACT_VARIABLE_NAMES : [])];
     for (const u of this.uses) {
       if ((u.owner !== undefined && !read.has(u.owner)) || known.has(u.name) || u.locals.has(u.name) || u.guarded.has(u.name)) continue;
-      const hint = !gathersFacts && FACT_VARIABLE_NAMES.includes(u.name) ? ' (a fact, but every play has gather_facts: false)' : suggestion(u.name, [...known, ...u.locals]);
+      const hint = !gathersFacts && FACT_VARIABLE_NAMES.includes(u.name) ? ' (a fact, but every play has gather_facts: false)' : suggestion(u.name, [...candidates, ...u.locals]);
       this.problems.push(
         new InputError(u.pos, `variable '${u.name}' is not defined: no inventory, play, role, vars file, register, loop, fact or -e defines it${hint}`),
       );
