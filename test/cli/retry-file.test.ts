@@ -59,7 +59,7 @@ describe('retry file', () => {
     assert.deepEqual(patterns.hosts.sort(), ['evil\nall', 'plain1', 'web1']);
 
     writeFileSync(join(dir, 'bad'), 'plain1\n  "unterminated\n');
-    const bad = await tackle(['run', 'site.yml', '-i', 'hosts.yml', '--limit', '@bad'], { cwd: dir });
+    const bad = await tackle(['run', 'site.yml', '-i', 'hosts.yml', '-e', '{"failing": []}', '--limit', '@bad'], { cwd: dir });
     assert.equal(bad.code, 5, bad.stdout + bad.stderr);
     assert.match(bad.stderr, /^bad:2:3: a quoted host name must be one JSON string/m);
   });
