@@ -6,6 +6,7 @@ import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from '../owner.ts';
 import { assertValidArgv } from './shell-quote.ts';
 import { tempPathFor } from './temp-file.ts';
+import { BoundedOutput, FileTooLargeError, MAX_FILE_READ_BYTES, OutputTooLargeError } from './output-limit.ts';
 
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -30,17 +31,22 @@ export class LocalConnection implements Connection {
         // Its own process group, so a timeout kills what it started too (and sudo's command, which sudo cannot pass SIGKILL on to).
         detached: true,
       });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const out = new BoundedOutput();
+      const err = new BoundedOutput();
       let timer: NodeJS.Timeout | undefined;
+      const tooLarge = (stream: string): void => {
+        clearTimeout(timer);
+        killGroup(child.pid);
+        reject(new OutputTooLargeError(`the ${stream} of ${argv[0]}`));
+      };
       if (opts.timeoutMs) {
         timer = setTimeout(() => {
           killGroup(child.pid);
           reject(new TimeoutError(`${argv[0]} timed out after ${opts.timeoutMs} ms`));
         }, opts.timeoutMs);
       }
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stdout.on('data', (d: Buffer) => out.add(d) || tooLarge('stdout'));
+      child.stderr.on('data', (d: Buffer) => err.add(d) || tooLarge('stderr'));
       child.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         // A missing program is an exit code, as a shell would report it, not a transport failure.
@@ -50,8 +56,8 @@ export class LocalConnection implements Connection {
         clearTimeout(timer);
         resolve({
           code: code ?? (signal ? 128 : 1),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
+          stdout: out.text(),
+          stderr: err.text(),
         });
       });
       child.stdin.on('error', () => {});
@@ -61,7 +67,14 @@ export class LocalConnection implements Connection {
 
   async readFile(path: string): Promise<Buffer | null> {
     try {
-      return await fs.readFile(path);
+      const handle = await fs.open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > MAX_FILE_READ_BYTES) throw new FileTooLargeError(path, size);
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;

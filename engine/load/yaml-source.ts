@@ -128,6 +128,10 @@ export class YamlSource {
     const problems: InputError[] = [];
     const posAt = (offset: number): SourcePos => ({ file, ...lines.linePos(offset) });
     for (const offset of duplicateKeyOffsets(doc)) problems.push(new InputError(posAt(offset), 'YAML syntax error: Map keys must be unique'));
+    const circular = circularAliasOffsets(doc);
+    for (const offset of circular) {
+      problems.push(new InputError(posAt(offset), 'YAML alias inside the value it names (a circular alias): the value would never end; refusing the document'));
+    }
     for (const err of doc.errors) {
       const detail = err.message.split(' at line ')[0];
       problems.push(new InputError(posAt(err.pos[0]), err.code === 'TAG_RESOLVE_FAILED' ? detail! : `YAML syntax error: ${detail}`));
@@ -139,6 +143,8 @@ export class YamlSource {
       }
     }
     let value: unknown;
+    // Nothing downstream may walk a value that contains itself.
+    if (circular.length > 0) return new YamlSource(file, doc, lines, problems, undefined, doc.errors.map((e) => e.pos[0]));
     try {
       // A document with syntax errors still has a partial tree: use what it has.
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -235,6 +241,19 @@ function duplicateKeyOffsets(doc: Document): number[] {
         if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
         else seen.add(pair.key.value);
       }
+    },
+  });
+  return offsets;
+}
+
+/** Where an alias sits inside the node its anchor names (`&a [1, *a]`): a value that contains itself. */
+function circularAliasOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc) as { range?: [number, number, number] } | undefined;
+      const at = alias.range?.[0];
+      if (at !== undefined && target?.range && at >= target.range[0] && at < target.range[2]) offsets.push(at);
     },
   });
   return offsets;

@@ -1,3 +1,4 @@
+import { bounded, refuseSum } from './size-limit.ts';
 import { TemplateError, Undefined, type Expr } from './expression.ts';
 import { applyFilter } from './filters.ts';
 import { callGlobal } from './globals.ts';
@@ -38,14 +39,26 @@ function arithmetic(op: string, l: unknown, r: unknown): unknown {
   const b = force(r);
   switch (op) {
     case '+':
-      if (typeof a === 'string' && typeof b === 'string') return a + b;
-      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+      if (typeof a === 'string' && typeof b === 'string') {
+        refuseSum("'+'", a.length, b.length);
+        return a + b;
+      }
+      if (Array.isArray(a) && Array.isArray(b)) {
+        refuseSum("'+'", a.length, b.length);
+        return bounded([...a, ...b], "'+'");
+      }
       return number(a, "'+'") + number(b, "'+'");
     case '-':
       return number(a, "'-'") - number(b, "'-'");
     case '*':
-      if (typeof a === 'string' && typeof b === 'number') return a.repeat(Math.max(0, b));
-      if (Array.isArray(a) && typeof b === 'number') return Array.from({ length: Math.max(0, b) }, () => a).flat();
+      if (typeof a === 'string' && typeof b === 'number') {
+        refuseSum("'*'", a.length * Math.max(0, b));
+        return a.repeat(Math.max(0, b));
+      }
+      if (Array.isArray(a) && typeof b === 'number') {
+        refuseSum("'*'", a.length * Math.max(0, b));
+        return bounded(Array.from({ length: Math.max(0, b) }, () => a).flat(), "'*'");
+      }
       return number(a, "'*'") * number(b, "'*'");
     case '/': {
       const d = number(b, "'/'");
@@ -91,8 +104,11 @@ function binary(e: Extract<Expr, { k: 'bin' }>, scope: Scope): unknown {
       return containsValue(force(r), force(l));
     case 'not in':
       return !containsValue(force(r), force(l));
-    case '~':
-      return toText(l) + toText(r);
+    case '~': {
+      const [a, b] = [toText(l), toText(r)];
+      refuseSum("'~'", a.length, b.length);
+      return a + b;
+    }
     default:
       return arithmetic(e.op, l, r);
   }
@@ -136,9 +152,9 @@ export function evaluate(e: Expr, scope: Scope): unknown {
       return slice(evaluate(e.obj, scope), part(e.start), part(e.stop), part(e.step));
     }
     case 'list':
-      return e.items.map((x) => force(evaluate(x, scope)));
+      return bounded(e.items.map((x) => force(evaluate(x, scope))), 'a list');
     case 'dict':
-      return mapOf(e.entries.map(([k, v]) => [toText(evaluate(k, scope)), force(evaluate(v, scope))] as const));
+      return bounded(mapOf(e.entries.map(([k, v]) => [toText(evaluate(k, scope)), force(evaluate(v, scope))] as const)), 'a map');
     case 'not':
       return !truthy(evaluate(e.e, scope));
     case 'neg':
@@ -149,11 +165,11 @@ export function evaluate(e: Expr, scope: Scope): unknown {
       if (truthy(evaluate(e.test, scope))) return evaluate(e.then, scope);
       return e.else ? evaluate(e.else, scope) : new Undefined('(if without else)');
     case 'filter':
-      return applyFilter(e.name, evaluate(e.arg, scope), e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope));
+      return bounded(applyFilter(e.name, evaluate(e.arg, scope), e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope)), `the filter '${e.name}'`);
     case 'test':
       return applyTest(e.name, evaluate(e.arg, scope), e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope)) !== e.negate;
     case 'method':
-      return callMethod(evaluate(e.obj, scope), e.name, e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope));
+      return bounded(callMethod(evaluate(e.obj, scope), e.name, e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope)), `'.${e.name}()'`);
     case 'call':
       return callGlobal(e.name, e.args.map((a) => force(evaluate(a, scope))), kwargsOf(e.kwargs, scope), scope);
   }

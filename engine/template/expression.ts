@@ -103,6 +103,13 @@ function tokenize(src: string): Token[] {
   return tokens;
 }
 
+/**
+ * Deepest nesting of an expression (parentheses, brackets, unary operators, and operands of one
+ * operator chained after another): deeper ones are refused as a syntax error, found at validate,
+ * instead of overflowing the stack when parsed or evaluated.
+ */
+export const MAX_EXPRESSION_DEPTH = 100;
+
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const MULTIPLICATIVE = new Set(['*', '/', '//', '%']);
 
@@ -122,12 +129,17 @@ export class Parser {
     if (this.atEnd()) throw new TemplateSyntaxError(`empty expression`);
     const e = this.ternary();
     this.expectEnd();
-    return e;
+    return this.shallow(e);
   }
 
   /** For statements: an expression, optionally without a conditional (so `for x in y if z` parses). */
   expression(allowConditional = true): Expr {
-    return allowConditional ? this.ternary() : this.or();
+    return this.shallow(allowConditional ? this.ternary() : this.or());
+  }
+  /** The tree, unless it is too deep to evaluate (a chain `1 + 1 + ...` is deep although its parse was flat). */
+  private shallow(e: Expr): Expr {
+    if (treeDepth(e) > MAX_EXPRESSION_DEPTH) throw tooDeep(this.src);
+    return e;
   }
   /** One name, or names separated by commas (`for k, v in ...`). */
   targets(): string[] {
@@ -181,7 +193,19 @@ export class Parser {
     if (!this.op(v)) this.fail(`expected '${v}'`);
   }
 
+  private depth = 0;
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_EXPRESSION_DEPTH) throw tooDeep(this.src);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
   private ternary(): Expr {
+    return this.nested(() => this.conditional());
+  }
+  private conditional(): Expr {
     const then = this.or();
     if (!this.word('if')) return then;
     const test = this.or();
@@ -199,7 +223,7 @@ export class Parser {
     return l;
   }
   private not(): Expr {
-    if (this.word('not')) return { k: 'not', e: this.not() };
+    if (this.word('not')) return this.nested(() => ({ k: 'not', e: this.not() }));
     return this.compare();
   }
   private compare(): Expr {
@@ -248,8 +272,8 @@ export class Parser {
     return this.filters(this.sign());
   }
   private sign(): Expr {
-    if (this.op('-')) return { k: 'neg', e: this.sign() };
-    if (this.op('+')) return this.sign();
+    if (this.op('-')) return this.nested(() => ({ k: 'neg', e: this.sign() }));
+    if (this.op('+')) return this.nested(() => this.sign());
     return this.postfix();
   }
   private filters(start: Expr): Expr {
@@ -370,6 +394,27 @@ export class Parser {
 }
 
 const parseCache = new Map<string, Expr>();
+
+function tooDeep(src: string): TemplateSyntaxError {
+  return new TemplateSyntaxError(`expression nested more than ${MAX_EXPRESSION_DEPTH} levels deep: ${src.length > 60 ? `${src.slice(0, 60)}...` : src}`);
+}
+
+/** Depth of the tree, found without recursion. */
+function treeDepth(root: Expr): number {
+  let deepest = 0;
+  const todo: [unknown, number][] = [[root, 1]];
+  while (todo.length > 0) {
+    const [node, d] = todo.pop()!;
+    if (d > deepest) deepest = d;
+    if (d > MAX_EXPRESSION_DEPTH) break;
+    for (const [key, child] of Object.entries(node as object)) {
+      if (key === 'v') continue; // a literal's value is data, not a subexpression
+      if (Array.isArray(child)) for (const c of child.flat()) todo.push([c, d + 1]);
+      else if (child && typeof child === 'object') todo.push([child, d + 1]);
+    }
+  }
+  return deepest;
+}
 
 export function parseExpression(src: string): Expr {
   let e = parseCache.get(src);

@@ -1,3 +1,4 @@
+import { bounded } from './size-limit.ts';
 import { readFileSync } from 'node:fs';
 import { UnsafeText } from './unsafe.ts';
 import { isPlainObject } from '../values.ts';
@@ -89,7 +90,7 @@ function renderNodes(nodes: readonly Node[], frame: Frame, out: string[]): void 
 export function renderTemplateText(text: string, scope: Scope): string {
   const out: string[] = [];
   renderNodes(parseDocument(text), new Frame(scope), out);
-  return out.join('');
+  return bounded(out.join(''), 'the rendered text');
 }
 setTextRenderer(renderTemplateText);
 
@@ -125,7 +126,7 @@ export function renderString(s: string, scope: Scope): unknown {
   }
   const out: string[] = [];
   renderNodes(nodes, new Frame(scope), out);
-  return out.join('');
+  return bounded(out.join(''), 'the rendered text');
 }
 
 /** Renders every string inside a value (lists and maps deeply; keys stay as they are). */

@@ -1,3 +1,4 @@
+import { BoundedOutput, MAX_COMMAND_OUTPUT_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
@@ -136,10 +137,20 @@ export function execOverChannel(
         return;
       }
       channel = ch;
-      const out: Buffer[] = [];
+      const out = new BoundedOutput();
+      let errBytes = 0;
       let code: number | undefined;
-      ch.on('data', (d: Buffer) => out.push(d));
-      ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+      const tooLarge = (stream: string): void => {
+        signalChannel(ch, 'KILL');
+        ch.close();
+        finish(() => reject(new OutputTooLargeError(`the ${stream} of ${program}`)));
+      };
+      ch.on('data', (d: Buffer) => out.add(d) || tooLarge('stdout'));
+      ch.stderr.on('data', (d: Buffer) => {
+        errBytes += d.length;
+        if (errBytes > MAX_COMMAND_OUTPUT_BYTES) tooLarge('stderr');
+        else errOut.push(d);
+      });
       ch.on('exit', (exitCode: number | null, signal?: string) => {
         code = exitCode ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);
       });
@@ -152,7 +163,7 @@ export function execOverChannel(
         }
         let stderr = Buffer.concat(errOut).toString('utf8');
         if (timeoutMs) stderr = stripPidLine(stderr);
-        finish(() => resolve({ code: exit, stdout: Buffer.concat(out).toString('utf8'), stderr }));
+        finish(() => resolve({ code: exit, stdout: out.text(), stderr }));
       });
       ch.on('error', () => {}); // 'close' follows and decides
       ch.end(input ?? '');

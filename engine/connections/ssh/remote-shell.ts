@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import { ConnectionError, TaskError } from '../../errors.ts';
+import { OutputTooLargeError } from '../output-limit.ts';
 import { initScript, jobScript } from './remote-shell-script.ts';
 
 /**
@@ -237,7 +238,9 @@ export class RemoteShell {
     try {
       [stdout, stderr] = await Promise.all([this.files.read(outPath), this.files.read(errPath)]);
     } catch (e) {
-      this.finishJob((j) => j.reject(new ConnectionError(this.hostName, `cannot read the output of ${j.program}: ${(e as Error).message}`)));
+      // Too much output fails the command, not the host; its files are still removed.
+      if (e instanceof OutputTooLargeError) await Promise.all([this.files.unlink(outPath).catch(() => {}), this.files.unlink(errPath).catch(() => {})]);
+      this.finishJob((j) => j.reject(e instanceof OutputTooLargeError ? new OutputTooLargeError(`the output of ${j.program}`) : new ConnectionError(this.hostName, `cannot read the output of ${j.program}: ${(e as Error).message}`)));
       return;
     }
     // Awaited (one pipelined SFTP round trip), so no output file outlives the call that made it.

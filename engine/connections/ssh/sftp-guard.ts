@@ -60,5 +60,5 @@ export class SftpLost extends Error {
 const REQUESTS = new Set([
   'open', 'close', 'read', 'write', 'readFile', 'writeFile', 'fstat', 'stat', 'lstat', 'fchmod', 'fchown', 'chmod',
   'chown', 'setstat', 'fsetstat', 'mkdir', 'rmdir', 'unlink', 'rename', 'ext_openssh_rename', 'readdir', 'opendir',
-  'realpath', 'readlink', 'symlink', 'utimes', 'futimes',
+  'realpath', 'readlink', 'symlink', 'utimes', 'futimes', 'ext_openssh_statvfs',
 ]);

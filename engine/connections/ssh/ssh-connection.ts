@@ -1,3 +1,4 @@
+import { FileTooLargeError, MAX_COMMAND_OUTPUT_BYTES, MAX_FILE_READ_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
@@ -19,6 +20,9 @@ const MAX_EXEC_CHANNELS = 8;
 const KILL_TIMEOUT_MS = 5000;
 /** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
 const WATCHDOG_GRACE_MS = 3000;
+
+/** The remote shell ends each output file with a one-byte mark (remote-shell-script.ts). */
+const OUTPUT_FILE_MARK_BYTES = 1;
 
 /** How commands reach the host: persistent remote shells (default), or one exec channel each (TACKLE_SSH_EXEC=channel). */
 export type SshExecMode = 'shell' | 'channel';
@@ -216,7 +220,7 @@ export class SshConnection implements Connection {
 
   private shellFiles(): ShellFiles {
     return {
-      read: (path) => this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path)),
+      read: (path) => this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path, MAX_COMMAND_OUTPUT_BYTES + OUTPUT_FILE_MARK_BYTES, () => new OutputTooLargeError('a command\'s output'))),
       unlink: (path) => this.withSftp(`removal of ${path}`, (s) => sftpOps.unlinkQuietly(s, path)),
     };
   }
@@ -260,7 +264,7 @@ export class SshConnection implements Connection {
   }
 
   readFile(path: string): Promise<Buffer | null> {
-    return this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path));
+    return this.withSftp(`read of ${path}`, (s) => sftpOps.readFile(s, path, MAX_FILE_READ_BYTES, (size) => new FileTooLargeError(path, size)));
   }
 
   stat(path: string): Promise<FileInfo | null> {

@@ -136,7 +136,7 @@ describe('SSH commands through persistent remote shells', () => {
     const client = await connectClient(spec(1));
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
     const files: ShellFiles = {
-      read: (path) => sftpOps.readFile(sftp, path),
+      read: (path) => sftpOps.readFile(sftp, path, Infinity, () => new Error('unreachable: no limit')),
       unlink: (path) => sftpOps.unlinkQuietly(sftp, path),
     };
     try {
