@@ -1,4 +1,4 @@
-export const EXIT = { ok: 0, failed: 2, unreachable: 4, invalid: 5, interrupted: 99 } as const;
+export const EXIT = { ok: 0, failed: 2, drifted: 3, unreachable: 4, invalid: 5, interrupted: 99 } as const;
 
 /** The exit code of a run (or of merged slice reports): interrupted, then unreachable, then failed. */
 export function runExitCode(outcome: { interrupted: boolean; anyUnreachable: boolean; anyFailed: boolean }): number {

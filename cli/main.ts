@@ -47,7 +47,7 @@ const RUN_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 /** The version in package.json (one level up from the sources, two from the compiled dist/cli). */
-function tackleVersion(): string {
+export function tackleVersion(): string {
   for (const rel of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
@@ -85,6 +85,10 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
         return await (await import('./inventory.ts')).inventoryCommand(rest, io);
       case 'tags':
         return await (await import('./tags.ts')).tagsCommand(rest);
+      case 'plan':
+        return await (await import('./plan-command.ts')).planCommand(rest, io);
+      case 'apply':
+        return await (await import('./apply-command.ts')).applyCommand(rest, io);
       case 'report':
         return await (await import('./report-command.ts')).reportCommand(rest, io);
       case 'vault':
@@ -219,7 +223,7 @@ function sliceLimit(loaded: Loaded, slice: Slice | undefined, limit: Set<string>
  * --limit values to a host set; undefined when not limited. Every value (a pattern, or @FILE with
  * a host or pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
  */
-async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<string> | undefined> {
+export async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Set<string> | undefined> {
   if (limits.length === 0) return undefined;
   const terms: LimitTerm[] = [];
   const isHost = (name: string): boolean => loaded.inventory.hosts.has(name);

@@ -7,6 +7,7 @@ import { readVarsSource } from './inventory.ts';
 import { flattenTasks, parseTaskList, type RoleImporter, type TaskListContext } from './task-list.ts';
 import { isPlainObject } from '../values.ts';
 import { YamlSource, type PathSegment } from './yaml-source.ts';
+import { noteInputFile } from '../input-files.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -36,7 +37,9 @@ function rolesPathFromConfig(playbookDir: string, env: NodeJS.ProcessEnv): strin
   const candidates = [env['ANSIBLE_CONFIG'], join(playbookDir, 'ansible.cfg'), join(process.cwd(), 'ansible.cfg')].filter((f): f is string => !!f);
   const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
   if (!file) return [];
-  const value = iniValue(readFileSync(file, 'utf8'), 'defaults', 'roles_path');
+  const text = readFileSync(file, 'utf8');
+  noteInputFile(file, text);
+  const value = iniValue(text, 'defaults', 'roles_path');
   return value === undefined ? [] : splitPaths(value, dirname(file));
 }
 

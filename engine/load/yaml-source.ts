@@ -6,6 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, typ
 import { InputError, type SourcePos } from '../errors.ts';
 import { hasTemplate } from '../template/template.ts';
 import { isVaultText, vaultDecryptWithAny, type VaultSecret } from './vault.ts';
+import { noteInputFile } from '../input-files.ts';
 
 /** Larger files are refused: a playbook, inventory or vars file has no business being this big. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -70,6 +71,7 @@ export class YamlSource {
       if (stat.isDirectory()) return fail('cannot read file: it is a directory');
       if (stat.size > MAX_FILE_BYTES) return fail(`file is too large (${stat.size} bytes; at most ${MAX_FILE_BYTES})`);
       bytes = readFileSync(file);
+      noteInputFile(file, bytes);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
       return fail(`cannot read file: ${reason}`);

@@ -51,6 +51,8 @@ export interface PlanStep {
 export interface PlanHost {
   name: string;
   steps: PlanStep[];
+  /** The host failed or was unreachable in the plan's run: apply refuses it until it is planned again. */
+  ended?: 'failed' | 'unreachable';
 }
 
 /** The run options that decide what runs: apply uses the plan's, never its own. */

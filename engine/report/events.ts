@@ -1,5 +1,5 @@
 import type { TaskStatus } from '../run/execute-task.ts';
-import type { FileDiff } from '../task.ts';
+import type { FileDiff, Fingerprint } from '../task.ts';
 
 /** One task's result on one host, already masked. */
 export interface HostTaskResult {
@@ -17,6 +17,10 @@ export interface HostTaskResult {
   result?: Record<string, unknown>;
   /** A loop item's label, on the result of one item. */
   item?: string;
+  /** What the task's check read (masked), when it ran. */
+  fingerprint?: Fingerprint;
+  /** Inputs an earlier task would change (check mode) when the check ran. */
+  dependsOnPending?: string[];
 }
 
 export interface HostCounts {

@@ -1,5 +1,7 @@
 import type { Connection } from '../connection.ts';
-import type { CheckResult, FileDiff, TaskDefinition } from '../task.ts';
+import type { CheckResult, FileDiff, Fingerprint, TaskDefinition } from '../task.ts';
+import { defaultFingerprint } from './fingerprint.ts';
+import { StepRefused, type CheckedStep } from './step-gate.ts';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
@@ -9,6 +11,10 @@ export interface TaskOutcome {
   reasons: string[];
   diff: FileDiff[];
   data: Record<string, unknown>;
+  /** What the check read (absent when the check could not run). */
+  fingerprint?: Fingerprint;
+  /** Inputs an earlier task would change (check mode) when this check ran. */
+  dependsOnPending: string[];
 }
 
 export interface ExecuteOptions {
@@ -18,6 +24,8 @@ export interface ExecuteOptions {
   pending: Set<string>;
   log?: (message: string) => void;
   renderTemplate?: (name: string) => string;
+  /** Sees the check before any change; a reason returned stops the task (StepRefused). */
+  gate?: (step: Pick<CheckedStep, 'changed' | 'fingerprint' | 'dependsOnPending'>) => string | undefined;
 }
 
 /**
@@ -57,6 +65,7 @@ export async function executeTask<P, S>(
         reasons: [`input pending: ${pendingInputs.join(', ')}`],
         diff: [],
         data: { changed: true },
+        dependsOnPending: pendingInputs,
       };
     }
     throw error;
@@ -64,12 +73,16 @@ export async function executeTask<P, S>(
 
   const reasons = plan.reasons ?? [];
   const diff = plan.diff ?? [];
+  const fingerprint = plan.fingerprint ?? defaultFingerprint(plan);
+  const seen = { fingerprint, dependsOnPending: pendingInputs };
+  const refusal = opts.gate?.({ changed: plan.changed, ...seen });
+  if (refusal) throw new StepRefused(refusal);
   if (!plan.changed) {
-    return { status: 'ok', reasons, diff: [], data: { changed: false, ...plan.data } };
+    return { status: 'ok', reasons, diff: [], data: { changed: false, ...plan.data }, ...seen };
   }
   if (opts.checkMode) {
     markPending(def, params, opts.pending);
-    return { status: 'changed', reasons, diff, message: reasons.join('; ') || undefined, data: { changed: true, ...plan.data } };
+    return { status: 'changed', reasons, diff, message: reasons.join('; ') || undefined, data: { changed: true, ...plan.data }, ...seen };
   }
   const result = (await def.change(ctx, plan)) ?? {};
   const message = [result.message, ...(result.skipped ?? []).map((s) => `skipped: ${s}`)].filter(Boolean).join('; ');
@@ -79,6 +92,7 @@ export async function executeTask<P, S>(
     diff,
     message: message || reasons.join('; ') || undefined,
     data: { changed: true, ...plan.data, ...result.data, ...(result.skipped ? { skipped: result.skipped } : {}) },
+    ...seen,
   };
 }
 

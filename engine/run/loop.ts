@@ -51,10 +51,10 @@ export async function runLoop(call: TaskCall, play: Play, session: HostSession, 
   for (const [index, item] of items.entries()) {
     if (index > 0 && loop.pauseSeconds) await new Promise((r) => setTimeout(r, loop.pauseSeconds! * 1000));
     const loopVars = { ...opts.vars, ...loopVariables(loop, item, index) };
-    const r = await runTaskOnHost(call, play, session, rc, { ...opts, vars: loopVars, noRegister: true });
+    const label = rc.masker.mask(loop.label ? toText(renderValue(loop.label, scopeFor(rc, session, play, call, loopVars))) : labelOf(item));
+    const r = await runTaskOnHost(call, play, session, rc, { ...opts, vars: loopVars, noRegister: true, item: label });
     if (r.status === 'unreachable') return r;
-    const label = loop.label ? toText(renderValue(loop.label, scopeFor(rc, session, play, call, loopVars))) : labelOf(item);
-    const shown: HostTaskResult = { ...r, item: rc.masker.mask(label) };
+    const shown: HostTaskResult = { ...r, item: label };
     rc.reporter.itemResult?.(shown);
     itemResults.push(shown);
     registered.push({ ...r.result, ...loopVariables(loop, item, index) });

@@ -6,6 +6,7 @@ import type { ParamValidator } from './param-validator.ts';
 import type { Reporter } from '../report/events.ts';
 import type { SecretMasker } from '../secrets.ts';
 import type { AnyTaskDefinition } from '../task.ts';
+import type { StepGate } from './step-gate.ts';
 import { buildHostScope, type RunState, type Scope } from '../template/vars.ts';
 
 /** What every part of one run shares. */
@@ -25,6 +26,8 @@ export interface RunContext {
   connectionDefaults?: Readonly<Record<string, unknown>>;
   /** Set on SIGINT: no new task starts. */
   interrupted: { value: boolean };
+  /** Sees every step (recording a plan, or holding a run to one). */
+  stepGate?: StepGate;
   /** The play being run: its hosts, the current batch and every host's session (for hostvars, ansible_play_hosts). */
   playState?: { hosts: readonly string[]; batch: readonly string[]; sessions: ReadonlyMap<string, HostSession> };
 }

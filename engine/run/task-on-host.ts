@@ -13,8 +13,9 @@ import { prepareParams } from './prepare-params.ts';
 import { controllerSide } from './controller-side.ts';
 import { maskByKey } from '../secrets.ts';
 import { escapeControls } from '../report/terminal-text.ts';
-import type { FileDiff } from '../task.ts';
+import type { FileDiff, Fingerprint } from '../task.ts';
 import { SCRATCH_DIR_ARGV } from '../connections/temp-file.ts';
+import { StepRefused, type CheckedStep, type FinishedStep } from './step-gate.ts';
 
 export interface TaskRunOptions {
   /** Variables over the host's: a loop item, ansible_failed_task in a rescue. */
@@ -25,17 +26,50 @@ export interface TaskRunOptions {
   delegate?: (name: string) => HostSession;
   /** The host could not be reached for facts: connecting to it fails with this, without a second attempt. */
   unreachable?: string;
+  /** The loop item's label (masked), for one item of a looped task. */
+  item?: string;
 }
 
-/** Runs one task call on one host: when, templating, validation, retries, timeout, register, changed_when / failed_when. */
+/** Runs one task call on one host, and lets the run's step gate (if any) see it and refuse it. */
 export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSession, rc: RunContext, opts: TaskRunOptions = {}): Promise<HostTaskResult> {
+  const r = await runStep(call, play, session, rc, opts);
+  const refusal = rc.stepGate?.finished(session.name, finishedStep(call, r, opts.item));
+  if (!refusal) return r;
+  return { ...r, status: 'failed', ignored: false, message: masked(rc, refusal) };
+}
+
+function checkedStep(rc: RunContext, call: TaskCall, item: string | undefined, step: Omit<CheckedStep, 'task' | 'at' | 'item'>): CheckedStep {
+  const fingerprint = step.fingerprint ? { fingerprint: maskedFingerprint(rc, step.fingerprint) } : {};
+  return { ...step, ...fingerprint, task: call.name, at: formatPos(call.pos), ...(item === undefined ? {} : { item }) };
+}
+
+function finishedStep(call: TaskCall, r: HostTaskResult, item: string | undefined): FinishedStep {
+  return {
+    play: r.play,
+    task: r.task,
+    type: r.type,
+    at: formatPos(call.pos),
+    ...(item === undefined ? {} : { item }),
+    handler: call.listen !== undefined,
+    status: r.status,
+    ignored: r.ignored ?? false,
+    reasons: r.reasons,
+    ...(r.message === undefined ? {} : { message: r.message }),
+    diff: r.diff,
+    ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+    dependsOnPending: r.dependsOnPending ?? [],
+  };
+}
+
+/** One task call on one host: when, templating, validation, retries, timeout, register, changed_when / failed_when. */
+async function runStep(call: TaskCall, play: Play, session: HostSession, rc: RunContext, opts: TaskRunOptions = {}): Promise<HostTaskResult> {
   const started = performance.now();
   let registered: Record<string, unknown> | undefined;
   const store = (value: Record<string, unknown>): void => {
     registered = value;
     if (!opts.noRegister) register(call, session, value);
   };
-  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'>, ignored = false): HostTaskResult => ({
+  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'> & Partial<Pick<TaskOutcome, 'fingerprint' | 'dependsOnPending'>>, ignored = false): HostTaskResult => ({
     host: session.name,
     play: play.name,
     task: call.name,
@@ -47,6 +81,8 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
     diff: outcome.diff.map((d) => shownDiff(rc, call, d)),
     ignored,
     ...(registered ? { result: registered } : {}),
+    ...(outcome.fingerprint ? { fingerprint: maskedFingerprint(rc, outcome.fingerprint) } : {}),
+    ...(outcome.dependsOnPending?.length ? { dependsOnPending: outcome.dependsOnPending } : {}),
   });
   const scopeNow = (): Scope => scopeFor(rc, session, play, call, opts.vars);
 
@@ -72,7 +108,7 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
     try {
       const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline, opts));
       store({ ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
-      const judged = judgeOutcome(call, outcome, scopeNow);
+      const judged = { ...judgeOutcome(call, outcome, scopeNow), fingerprint: outcome.fingerprint, dependsOnPending: outcome.dependsOnPending };
       if (judged.status !== outcome.status) store({ ...registered, changed: judged.status === 'changed', failed: judged.status === 'failed' });
       if (call.until && !evaluateCondition(call.until, scopeNow())) {
         last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
@@ -81,6 +117,8 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
       if (judged.status === 'failed') return result(judged, call.ignoreErrors);
       return result(judged);
     } catch (error) {
+      // A refusal is no failure of the task: no retry, no ignore_errors, no failed_when makes it pass.
+      if (error instanceof StepRefused) return result({ status: 'failed', message: error.message, reasons: [], diff: [] });
       last = failed(call, store, rc, result, error);
       if (last.status === 'unreachable') return last;
       if (call.failedWhen && !anyCondition(call.failedWhen, scopeNow())) {
@@ -129,6 +167,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
     pending: session.pending,
     log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
     renderTemplate: (name) => renderTemplateFile(name, scope),
+    ...(rc.stepGate ? { gate: (step: Omit<CheckedStep, 'task' | 'at' | 'item'>) => rc.stepGate!.checked(session.name, checkedStep(rc, call, opts.item, step)) } : {}),
   });
   for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
   return outcome;
@@ -243,6 +282,11 @@ function failed(
 /** Known secrets by value, and host-side ones by the key they sit under. */
 function masked(rc: RunContext, text: string): string {
   return escapeControls(rc.masker.mask(maskByKey(text)));
+}
+
+/** A fingerprint holds hashes, but a task may name a value: masked like any output, the same way in plan and apply. */
+function maskedFingerprint(rc: RunContext, fp: Fingerprint): Fingerprint {
+  return Object.fromEntries(Object.entries(fp).map(([k, v]) => [masked(rc, k), masked(rc, v)]));
 }
 
 /** A no_log task shows that a file changed, never its content. */

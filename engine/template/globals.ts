@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 import type { Scope } from './evaluate.ts';
 import { asList, force, mapOf, number, toText } from './values.ts';
+import { noteInputFile } from '../input-files.ts';
 
 /**
  * Functions callable by name in templates: `range`, `dict`, and `lookup`/`query` with the
@@ -56,17 +57,23 @@ function mustFind(term: string, subdir: 'files' | 'templates', lookup: string, s
   return found;
 }
 
+function readInput(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  noteInputFile(file, text);
+  return text;
+}
+
 function runLookup(name: string, terms: unknown[], kw: Record<string, unknown>, scope: Scope): unknown[] {
   switch (name) {
     case 'env':
       return terms.map((t) => process.env[toText(t)] ?? (kw['default'] === undefined ? '' : kw['default']));
     case 'file':
       return terms.map((t) => {
-        const text = readFileSync(mustFind(toText(t), 'files', name, scope), 'utf8');
+        const text = readInput(mustFind(toText(t), 'files', name, scope));
         return kw['rstrip'] === false ? text : text.replace(/\s+$/, '');
       });
     case 'template':
-      return terms.map((t) => renderText(readFileSync(mustFind(toText(t), 'templates', name, scope), 'utf8'), scope));
+      return terms.map((t) => renderText(readInput(mustFind(toText(t), 'templates', name, scope)), scope));
     case 'pipe':
       return terms.map((t) => {
         try {

@@ -8,6 +8,7 @@ import { parseExpression, TemplateError, TemplateSyntaxError, Undefined } from '
 import { searchFile, setTextRenderer } from './globals.ts';
 import { asList, force, mapOf, materialize, toText, truthy } from './values.ts';
 import { nativeValue } from './native-literal.ts';
+import { noteInputFile } from '../input-files.ts';
 
 export { TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 export { UndefinedVariableError, truthy, toText } from './values.ts';
@@ -99,6 +100,7 @@ export function renderTemplateFile(name: string, scope: Scope): string {
   const file = searchFile(name, 'templates', scope);
   if (!file) throw new TemplateError(`template '${name}' not found in templates/ of the role or the playbook`);
   const text = readFileSync(file, 'utf8');
+  noteInputFile(file, text);
   try {
     return renderTemplateText(text, scope);
   } catch (error) {

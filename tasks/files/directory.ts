@@ -1,4 +1,5 @@
 import type { Connection, FileInfo } from '../../engine/connection.ts';
+import { fileFingerprint, valueDigest } from '../shared/fingerprint.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { chownSpec, resolveOwner } from '../../engine/owner.ts';
 import { run, setAttributes } from '../../engine/exec-helpers.ts';
@@ -87,8 +88,9 @@ export default defineTask<DirectoryParams, DirectoryPlan>({
     if (info && info.type !== 'dir') throw new TaskError(`${p.path} exists and is a ${info.type}, not a directory`);
 
     if (p.state === 'absent') {
-      if (!info) return { changed: false };
-      return { changed: true, reasons: ['directory present'], diff: [describe(p.path, info, 'present', 'absent')], state: { remove: true } };
+      const fingerprint = { [`directory ${p.path}`]: fileFingerprint(info) };
+      if (!info) return { changed: false, fingerprint };
+      return { changed: true, reasons: ['directory present'], diff: [describe(p.path, info, 'present', 'absent')], state: { remove: true }, fingerprint };
     }
 
     const mode = p.mode === undefined ? undefined : parseMode(p.mode);
@@ -179,7 +181,8 @@ function result(path: string, plan: Plan, reasons: string[], currentAcl: AclEntr
     plan.acl?.wanted,
     plan.acl?.remove,
   );
-  return { changed: reasons.length > 0, reasons, diff: reasons.length > 0 ? [{ path, before, after }] : [], state: plan };
+  const fingerprint = { [`directory ${path}`]: fileFingerprint(plan.info), ...(currentAcl ? { [`acl ${path}`]: valueDigest(currentAcl) } : {}), owner: `${plan.uid}:${plan.gid}` };
+  return { changed: reasons.length > 0, reasons, diff: reasons.length > 0 ? [{ path, before, after }] : [], state: plan, fingerprint };
 }
 
 /** With an extended ACL the group bits of stat() are the mask; show the owning group's entry instead. */

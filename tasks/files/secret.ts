@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { digest, fileFingerprint } from '../shared/fingerprint.ts';
 import { dirname } from 'node:path';
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
@@ -63,15 +64,16 @@ export default defineTask<SecretParams, SecretPlan>({
     // A symlink or a device there would make someone else's file the secret.
     if (info && info.type !== 'file') throw new TaskError(`${p.path} is a ${info.type}, not a regular file: refusing to use it as the secret`);
     const current = info ? (await readText(ctx.conn, p.path))?.replace(/\n$/, '') : undefined;
+    const fingerprint = { [`secret ${p.path}`]: secretFingerprint(info, current, p.value) };
     if (current && (p.value === undefined || current === p.value)) {
       const attributes = info ? await attributeDrift(ctx.conn, p, info) : [];
-      if (attributes.length === 0) return { changed: false, data: { value: current } };
-      return { changed: true, reasons: attributes, data: { value: current }, state: { keep: current } };
+      if (attributes.length === 0) return { changed: false, data: { value: current }, fingerprint };
+      return { changed: true, reasons: attributes, data: { value: current }, state: { keep: current }, fingerprint };
     }
     const reason = current ? 'differs from the given value' : 'missing';
     // In check mode nothing is generated; later tasks see a placeholder and report their own would-change.
     const placeholder = p.value ?? '(generated at run time)';
-    return { changed: true, reasons: [`secret ${p.path} ${reason}`], data: { value: placeholder } };
+    return { changed: true, reasons: [`secret ${p.path} ${reason}`], data: { value: placeholder }, fingerprint };
   },
   async change(ctx, plan) {
     const p = ctx.params;
@@ -88,6 +90,15 @@ export default defineTask<SecretParams, SecretPlan>({
     return { message: `secret written to ${p.path}`, data: { value } };
   },
 });
+
+/**
+ * A generated secret is random, so its digest gives nothing away; a given value may be a guessable
+ * password, so for it only whether the file holds it.
+ */
+function secretFingerprint(info: FileInfo | null, current: string | undefined, given: string | undefined): string {
+  const content = current === undefined ? 'no content' : given === undefined ? digest(current) : current === given ? 'holds the given value' : 'holds another value';
+  return `${fileFingerprint(info)} ${content}`;
+}
 
 /** An existing secret file more open than asked, or owned by someone else, is fixed, not reported ok. */
 async function attributeDrift(conn: Connection, p: SecretParams, info: FileInfo): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { fileFingerprint } from '../shared/fingerprint.ts';
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { resolveOwner } from '../../engine/owner.ts';
@@ -104,6 +105,7 @@ export default defineTask<WriteConfigParams, WriteConfigPlan>({
       reasons,
       diff: write === null ? [] : [fileDiff(p, previous, write, mode)],
       state: plan,
+      fingerprint: { [`file ${p.path}`]: fileFingerprint(info, previous), owner: `${uid}:${gid}` },
     };
   },
 

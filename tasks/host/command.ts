@@ -1,4 +1,5 @@
 import type { Connection, ExecOptions } from '../../engine/connection.ts';
+import { digest } from '../shared/fingerprint.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
 import { programNotFound } from '../../engine/exec-helpers.ts';
@@ -74,13 +75,13 @@ export default defineTask<CommandParams>({
     const p = ctx.params;
     const argv = commandArgv(p);
     const skip = await skipReason(ctx.conn, p, ctx.pendingChange.bind(ctx));
-    if (skip) return { changed: false, reasons: [skip], data: { skipped: true, reason: skip } };
+    if (skip) return { changed: false, reasons: [skip], data: { skipped: true, reason: skip }, fingerprint: { guard: skip } };
     // A declared read-only query runs in check mode too, so later tasks can use its result.
     if (p.changedWhen === 'never') {
       const ran = await runCommand(ctx.conn, argv, p);
-      return { changed: false, reasons: ['ran (changedWhen: never)'], data: { ...ran } };
+      return { changed: false, reasons: ['ran (changedWhen: never)'], data: { ...ran }, fingerprint: { output: digest(`${ran.rc}\n${ran.stdout}`) } };
     }
-    return { changed: true, reasons: [`${ctx.checkMode ? 'would run' : 'runs'}: ${argv.join(' ')}`] };
+    return { changed: true, reasons: [`${ctx.checkMode ? 'would run' : 'runs'}: ${argv.join(' ')}`], fingerprint: { guard: 'none holds: runs' } };
   },
 
   async change(ctx) {

@@ -1,6 +1,6 @@
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type PlannedChange, type TaskContext } from '../../engine/task.ts';
-import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL_TIMEOUT_MS, type Podman } from './cli.ts';
+import { inspectImage, pendingImageKey, podman, podmanOf, podmanPathSchema, PULL_TIMEOUT_MS, type ImageInfo, type Podman } from './cli.ts';
 import { archiveImageId } from './archive.ts';
 import { pullImage } from './pull.ts';
 import { registryAuthSchema, type RegistryAuth } from './registry-auth.ts';
@@ -46,10 +46,15 @@ async function checkArchive(ctx: TaskContext<PodmanImageParams>, presentId: stri
 }
 
 async function check(ctx: TaskContext<PodmanImageParams>): Promise<CheckResult<Pulled>> {
+  const pm = podmanOf(ctx.conn, ctx.params.podmanPath);
+  const before = await inspectImage(pm, ctx.params.name);
+  const result = await probe(ctx, pm, before);
+  return { ...result, fingerprint: { [`image ${ctx.params.name}`]: before?.Id ?? 'absent' } };
+}
+
+async function probe(ctx: TaskContext<PodmanImageParams>, pm: Podman, before: ImageInfo | null): Promise<CheckResult<Pulled>> {
   const p = ctx.params;
-  const pm = podmanOf(ctx.conn, p.podmanPath);
   const source = sourceOf(p);
-  const before = await inspectImage(pm, p.name);
 
   if (p.state === 'absent') {
     return before ? { changed: true, reasons: ['image present'] } : { changed: false };

@@ -1,4 +1,5 @@
 import { TaskError } from '../../engine/errors.ts';
+import { valueDigest } from '../shared/fingerprint.ts';
 import { defineTask, type CheckResult, type FileDiff, type PlannedChange, type TaskContext } from '../../engine/task.ts';
 import {
   inspectContainer,
@@ -127,11 +128,12 @@ async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult<Run
   const info = await inspectContainer(pm, p.name);
   const diffPath = `container ${p.name}`;
 
+  const fingerprint = { [`container ${p.name}`]: containerFingerprint(info) };
   if (state === 'absent') {
-    if (!info) return { changed: false };
+    if (!info) return { changed: false, fingerprint };
     const before = `state: ${info.State.Running ? 'running' : 'stopped'}\n`;
     const plan: RunPlan = { actions: ['remove'], desired: null };
-    return { changed: true, reasons: ['container exists'], state: plan, diff: [{ path: diffPath, before, after: 'state: absent\n' }] };
+    return { changed: true, reasons: ['container exists'], state: plan, diff: [{ path: diffPath, before, after: 'state: absent\n' }], fingerprint };
   }
   if (!p.image) throw new TaskError(`podmanRun ${p.name}: image is required unless state is absent`);
   // podman silently discards them, and the comparison would then recreate on every run.
@@ -162,7 +164,14 @@ async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult<Run
     { path: diffPath, before: renderActual(desired, info), after: renderDesired(desired, info, image.info, stateWord(state)) },
   ];
   const plan: RunPlan = { actions, desired };
-  return { changed: reasons.length > 0, reasons, diff: actions.length ? diff : [], state: plan, data: { containerId: info?.Id } };
+  fingerprint[`image ${p.image}`] = image.info?.Id ?? 'absent';
+  return { changed: reasons.length > 0, reasons, diff: actions.length ? diff : [], state: plan, data: { containerId: info?.Id }, fingerprint };
+}
+
+/** Which container it is (a re-created one has a new ID), from which image, in which state; its spec by digest. */
+function containerFingerprint(info: ContainerInfo | null): string {
+  if (!info) return 'absent';
+  return `${info.Id} image ${info.Image} ${info.State.Running ? 'running' : 'stopped'} config ${valueDigest(info.Config)}`;
 }
 
 async function create(ctx: TaskContext<PodmanRunParams>, pm: Podman, d: DesiredContainer): Promise<void> {

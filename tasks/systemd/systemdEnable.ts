@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { digest, fileFingerprint } from '../shared/fingerprint.ts';
 import { readText } from '../../engine/exec-helpers.ts';
 import { defineTask, type ChangeResult } from '../../engine/task.ts';
 import { pendingContainerKey } from '../shared/pending-keys.ts';
@@ -169,7 +170,14 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
       ...(ctx.diffMode && before !== content ? [{ path: unitPath, before: before ?? '', after: content }] : []),
       ...(ctx.diffMode && envFile.before !== envFile.content ? [envFileDiff(envFile)] : []),
     ];
-    return { changed: reasons.length > 0, reasons, diff, state, data: { unit, unitPath } };
+    const fingerprint = {
+      [`unit file ${unitPath}`]: digest(before),
+      // It holds secrets: whether it is as wanted, not a digest of its values.
+      [`env file ${envPath}`]: `${fileFingerprint(envInfo)} ${envFile.before === envFile.content ? 'as wanted' : 'differs'}`,
+      links: links.map((l, i) => `${l}: ${linkTypes[i] ?? 'absent'}`).join(', '),
+      ...(active === null ? {} : { [`${unit} active`]: String(active) }),
+    };
+    return { changed: reasons.length > 0, reasons, diff, state, data: { unit, unitPath }, fingerprint };
   },
 
   async change(ctx, plan): Promise<ChangeResult> {

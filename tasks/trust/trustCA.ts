@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { digest } from '../shared/fingerprint.ts';
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { readText } from '../../engine/exec-helpers.ts';
@@ -161,7 +162,8 @@ export default defineTask<TrustCAParams, TrustPlan>({
     const diff: FileDiff[] = ctx.diffMode
       ? state.stale.map((t) => ({ path: t.path, before: t.before ?? '', after: state.pem && ctx.params.state !== 'absent' ? state.pem : '' }))
       : [];
-    return { changed: reasons.length > 0, reasons, diff, state, data: { paths: state.stale.map((t) => t.path) } };
+    const fingerprint = { 'CA certificate': digest(state.pem), 'stale files': state.stale.map((t) => `${t.path} ${digest(t.before)}`).join(', ') };
+    return { changed: reasons.length > 0, reasons, diff, state, data: { paths: state.stale.map((t) => t.path) }, fingerprint };
   },
 
   async change(ctx, checked) {

@@ -1,4 +1,5 @@
 /** Reading, permission checks and installing of the key, request and certificate files. */
+import { fileFingerprint } from '../shared/fingerprint.ts';
 import { posix } from 'node:path';
 import type { Connection, FileInfo } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
@@ -10,6 +11,11 @@ export interface FileState {
   path: string;
   content: Buffer | null;
   info: FileInfo | null;
+}
+
+/** What a certificate check read of its files, for the check's fingerprint (digests only: keys stay unseen). */
+export function filesFingerprint(files: readonly FileState[]): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [`file ${f.path}`, fileFingerprint(f.info, f.content)]));
 }
 
 export interface Ownership {

@@ -3,7 +3,7 @@ import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type FileDiff } from '../../engine/task.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { randomSerial } from './build.ts';
-import { KEY_MODE, PUBLIC_MODE, adoptionProblem, installFile, inDir, notAdopted, ownershipSchema, permissionProblems, readFileState } from './files.ts';
+import { KEY_MODE, PUBLIC_MODE, adoptionProblem, installFile, inDir, notAdopted, ownershipSchema, permissionProblems, readFileState, filesFingerprint } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, type ParsedCertificate } from './parse.ts';
@@ -145,7 +145,7 @@ export default defineTask<GenCaParams, Plan>({
     const planned = { subject: p.subject, issuer: p.subject, days: p.days, keyType: p.keyType };
     const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, cert, planned, keptKey)] : [];
     const data = cert && !issueCert ? { certFile: p.certFile, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString() } : {};
-    return { changed: reasons.length > 0, reasons, diff, state: plan, data };
+    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint: filesFingerprint([keyFile, certFile]) };
   },
 
   async change(ctx, result) {

@@ -6,7 +6,7 @@ import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.t
 import { pemEncode } from '../shared/pem.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
 import { OID, randomSerial } from './build.ts';
-import { KEY_MODE, PUBLIC_MODE, adoptionProblem, inDir, installFile, notAdopted, ownershipSchema, permissionProblems, readFileState, type FileState } from './files.ts';
+import { KEY_MODE, PUBLIC_MODE, adoptionProblem, inDir, installFile, notAdopted, ownershipSchema, permissionProblems, readFileState, filesFingerprint, type FileState } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, parseCsr, type ParsedCertificate } from './parse.ts';
@@ -249,7 +249,8 @@ export default defineTask<SignCertParams, SignPlan>({
     const planned = { subject: p.subject, issuer: ca.cert.subject, sans: p.sans.map(sanText), days: p.days, keyType: p.keyType };
     const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, leaf, planned, keptKey)] : [];
     const data = leaf && !issueCert ? { certFile: p.certFile, ...certSummary(leaf) } : {};
-    return { changed: reasons.length > 0, reasons, diff, state: plan, data };
+    const fingerprint = { ...filesFingerprint([keyFile!, csrFile!, certFile!]), [`CA ${p.caCertFile}`]: ca.cert.fingerprint };
+    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint };
   },
 
   async change(ctx, result) {

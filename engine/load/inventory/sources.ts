@@ -7,6 +7,7 @@ import type { InventoryData } from './data.ts';
 import { expandHostEntry } from './host-range.ts';
 import { parseIniInventory } from './ini.ts';
 import { parseYamlInventory } from './yaml.ts';
+import { noteInputFile } from '../../input-files.ts';
 
 /** What Ansible skips in a directory given to -i: hidden files, vars directories, backups and these extensions. */
 const IGNORED_NAMES = /^\.|^host_vars$|^group_vars$|^vars_plugins$/;
@@ -72,6 +73,7 @@ function readInventoryFile(file: string, data: InventoryData, problems: InputErr
     return;
   }
   const bytes = readFileSync(file);
+  noteInputFile(file, bytes);
   if (isExecutableScript(file, bytes)) {
     problems.push(new InputError(start, 'executable inventory scripts are not supported: run it and save its output as a YAML or JSON inventory'));
     return;
