@@ -7,10 +7,13 @@ Usage:
   tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
   tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
   tackle report merge REPORT.json...               one recap and exit code for the slices of a run
+  tackle plan PLAYBOOK [-i INVENTORY] --out PLAN.json   save what a run would change (a --check run)
+  tackle apply PLAN.json [--max-age 24h]           change exactly that; refuse hosts drifted since
   tackle --help | tackle COMMAND --help | tackle --version
 
-Exit codes: 0 all good, 2 a task failed, 4 a host was unreachable (wins over 2),
-5 invalid input (nothing was contacted), 99 interrupted.
+Exit codes: 0 all good, 2 a task failed, 3 (apply) some hosts drifted since the plan, the
+rest applied, 4 a host was unreachable (wins over 2 and 3), 5 invalid input or a refused plan
+(nothing was contacted), 99 interrupted.
 `;
 
 export const RUN_HELP = `Usage: tackle run PLAYBOOK [-i INVENTORY] [options]

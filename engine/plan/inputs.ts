@@ -67,7 +67,7 @@ export function newInputFile(plan: PlanFile, files: InputFiles, cwd: string): st
 
 function shownPath(abs: string, cwd: string): string {
   const rel = relative(cwd, abs);
-  return rel === '' || isAbsolute(rel) ? abs : rel;
+  return rel === '' || isAbsolute(rel) || rel.startsWith('..') ? abs : rel;
 }
 
 export function sha256(data: string | Uint8Array): string {
