@@ -26,8 +26,9 @@ export class PlanHolder implements StepGate {
   checked(host: string, step: CheckedStep): string | undefined {
     const refusal = this.refusal(host);
     if (refusal) return refusal;
-    const verdict = step.changed ? 'would change' : 'ok';
-    const difference = stepDifference(this.next(host), { ...step, verdict }, !this.changedYet.has(host));
+    const planned = this.next(host);
+    const verdict = step.changed ? 'would change' : doingLess(planned) ? 'would change' : 'ok';
+    const difference = stepDifference(planned, { ...step, verdict }, !this.changedYet.has(host));
     if (difference) return this.drift(host, difference);
     if (step.changed) this.changedYet.add(host);
     return undefined;
@@ -40,7 +41,8 @@ export class PlanHolder implements StepGate {
     this.cursor.set(host, (this.cursor.get(host) ?? 0) + 1);
     // A task that fails or a host lost now is a failure of this run, not a difference from the plan.
     if (step.status === 'failed' || step.status === 'unreachable') return undefined;
-    const difference = stepDifference(planned, { ...step, verdict: verdictOf(step.status) }, false);
+    const verdict = step.status === 'ok' && doingLess(planned) ? 'would change' : verdictOf(step.status);
+    const difference = stepDifference(planned, { ...step, verdict }, false);
     return difference ? this.drift(host, difference) : undefined;
   }
 
@@ -59,6 +61,14 @@ export class PlanHolder implements StepGate {
     this.drifted.set(host, difference);
     return `${DRIFTED}: ${difference}`;
   }
+}
+
+/**
+ * A step the plan said would change that finds nothing to do in the real run (a command whose
+ * output decides, which --check cannot run) changes less than approved, never more: no drift.
+ */
+function doingLess(planned: PlanStep | undefined): boolean {
+  return planned?.verdict === 'would change';
 }
 
 /**

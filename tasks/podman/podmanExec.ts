@@ -1,7 +1,8 @@
 import type { ExecResult } from '../../engine/connection.ts';
+import { digest } from '../shared/fingerprint.ts';
 import { CommandError, TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type PlannedChange, type TaskContext } from '../../engine/task.ts';
-import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSchema, type Podman } from './cli.ts';
+import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSchema, type ContainerInfo, type Podman } from './cli.ts';
 import { envFileBody, envValues } from './container-spec.ts';
 import { ENV_NAME } from './podmanRun.ts';
 import { withTargetTempDir } from '../../engine/exec-helpers.ts';
@@ -61,28 +62,36 @@ async function runCommand(pm: Podman, p: PodmanExecParams): Promise<ExecResult> 
 type AlreadyRan = ExecResult | undefined;
 
 async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult<AlreadyRan>> {
+  const pm = podmanOf(ctx.conn, ctx.params.podmanPath);
+  const info = await inspectContainer(pm, ctx.params.container);
+  const { result, probe } = await probeExec(ctx, pm, info);
+  const container = info ? `${info.Id} ${info.State.Running ? 'running' : 'stopped'}` : 'absent';
+  const fingerprint = { [`container ${ctx.params.container}`]: container, ...(probe ? { unless: digest(`${probe.code}\n${probe.stdout}`) } : {}) };
+  return { ...result, fingerprint };
+}
+
+async function probeExec(ctx: TaskContext<PodmanExecParams>, pm: Podman, info: ContainerInfo | null): Promise<{ result: CheckResult<AlreadyRan>; probe?: ExecResult }> {
+  const result = (r: CheckResult<AlreadyRan>, probe?: ExecResult) => ({ result: r, ...(probe ? { probe } : {}) });
   const p = ctx.params;
   commandOf(p);
-  const pm = podmanOf(ctx.conn, p.podmanPath);
-  const info = await inspectContainer(pm, p.container);
   if (!info?.State.Running) {
     if (ctx.checkMode && ctx.pendingChange(pendingContainerKey(p.container))) {
-      return { changed: true, reasons: [`would run: container ${p.container} would be (re)started by an earlier task`] };
+      return result({ changed: true, reasons: [`would run: container ${p.container} would be (re)started by an earlier task`] });
     }
     throw new TaskError(`container ${p.container} ${info ? `is not running (${info.State.Status})` : 'does not exist'} on ${ctx.host}`);
   }
-  if (p.unless) {
-    const probe = await execInContainer(pm, p, p.unless);
+  const probe = p.unless ? await execInContainer(pm, p, p.unless) : undefined;
+  if (probe) {
     const done = probe.code === 0 && (p.unlessOutputContains === undefined || probe.stdout.includes(p.unlessOutputContains));
-    if (done) return { changed: false, reasons: ['unless: probe says done'], data: { probe: outputOf(probe) } };
+    if (done) return result({ changed: false, reasons: ['unless: probe says done'], data: { probe: outputOf(probe) } }, probe);
   }
-  if (ctx.checkMode) return { changed: true, reasons: ['would run'] };
+  if (ctx.checkMode) return result({ changed: true, reasons: ['would run'] }, probe);
   const when = p.changedWhen ?? 'always';
-  if (when === 'always') return { changed: true, reasons: ['runs'] };
+  if (when === 'always') return result({ changed: true, reasons: ['runs'] }, probe);
   // Only the output tells whether it changed anything, so the command runs here.
   const r = await runCommand(pm, p);
   const changed = `${r.stdout}${r.stderr}`.includes(when.outputContains);
-  return { changed, reasons: [changed ? 'output shows a change' : 'output shows no change'], data: outputOf(r), state: r };
+  return result({ changed, reasons: [changed ? 'output shows a change' : 'output shows no change'], data: outputOf(r), state: r }, probe);
 }
 
 async function change(ctx: TaskContext<PodmanExecParams>, plan: PlannedChange<AlreadyRan>) {
