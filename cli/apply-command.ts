@@ -62,7 +62,7 @@ export async function applyCommand(args: string[], io: CliIo): Promise<number> {
 
   run.out(`APPLY ${planFile} (made ${plan.createdAt}): checking every host against the plan first.`);
   const refused = await checkPass(run, io, plan, planned, planFile);
-  for (const [host, why] of refused) run.out(`  ${host}: ${why}`);
+  for (const h of plan.hosts) if (refused.has(h.name)) run.out(`  ${h.name}: ${refused.get(h.name)!}`);
 
   const holder = new PlanHolder(planned, refused);
   const started = performance.now();
@@ -75,7 +75,8 @@ export async function applyCommand(args: string[], io: CliIo): Promise<number> {
     await writeJsonReport(values.report, buildJsonReport(false, performance.now() - started, summary.counts, summary.results, identity));
   }
 
-  const notApplied = new Map([...refused, ...[...holder.drifted].map(([h, d]): [string, string] => [h, `${DRIFTED}: ${d}`])]);
+  const why = new Map([...refused, ...[...holder.drifted].map(([h, d]): [string, string] => [h, `${DRIFTED}: ${d}`])]);
+  const notApplied = new Map(plan.hosts.filter((h) => why.has(h.name)).map((h): [string, string] => [h.name, why.get(h.name)!]));
   if (notApplied.size > 0) {
     run.out('\nNOT APPLIED (changed nothing after the difference; plan them again):');
     for (const [host, why] of notApplied) run.out(`  ${host}: ${why}`);
