@@ -25,7 +25,7 @@ export interface DirectoryParams {
   group?: string | number;
   recurse?: boolean;
   acl?: string[];
-  aclExclusive?: boolean;
+  aclExclusive: boolean;
 }
 
 interface Plan {
@@ -122,7 +122,7 @@ export default defineTask<DirectoryParams, DirectoryPlan>({
       if (wantedAcl && currentAcl) {
         const implied = new Set(mode === undefined ? [] : ['access:user:', 'access:group:', 'access:other:']);
         for (const spec of p.acl ?? []) implied.delete(aclKey(parseAclEntry(spec)));
-        const aclPlan = planAcl(currentAcl, wantedAcl, p.aclExclusive ?? false, implied);
+        const aclPlan = planAcl(currentAcl, wantedAcl, p.aclExclusive, implied);
         // chmod rewrites the mask of an extended ACL: re-apply the entries after it.
         if (plan.chmod && aclPlan.modify.length === 0) aclPlan.modify = wantedAcl;
         plan.acl = { wanted: wantedAcl, ...aclPlan };

@@ -105,9 +105,10 @@ export { pendingContainerKey, pendingImageKey } from '../shared/pending-keys.ts'
 export const podmanPathSchema = {
   type: 'string',
   minLength: 1,
-  description: 'The podman program on the target (default: podman, found on PATH).',
+  default: 'podman',
+  description: 'The podman program on the target (a bare name is found on PATH).',
 } as const;
 
-export function podmanOf(conn: Connection, podmanPath: string | undefined): Podman {
-  return { conn, path: podmanPath ?? 'podman' };
+export function podmanOf(conn: Connection, podmanPath: string): Podman {
+  return { conn, path: podmanPath };
 }

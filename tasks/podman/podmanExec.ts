@@ -13,11 +13,11 @@ export interface PodmanExecParams {
   shell?: string;
   unless?: string[];
   unlessOutputContains?: string;
-  changedWhen?: 'always' | { outputContains: string };
+  changedWhen: 'always' | { outputContains: string };
   user?: string;
   env?: Record<string, string | number | boolean>;
   stdin?: string;
-  podmanPath?: string;
+  podmanPath: string;
 }
 
 const EXEC_TIMEOUT_MS = 30 * 60_000;
@@ -86,7 +86,7 @@ async function probeExec(ctx: TaskContext<PodmanExecParams>, pm: Podman, info: C
     if (done) return result({ changed: false, reasons: ['unless: probe says done'], data: { probe: outputOf(probe) } }, probe);
   }
   if (ctx.checkMode) return result({ changed: true, reasons: ['would run'] }, probe);
-  const when = p.changedWhen ?? 'always';
+  const when = p.changedWhen;
   if (when === 'always') return result({ changed: true, reasons: ['runs'] }, probe);
   // Only the output tells whether it changed anything, so the command runs here.
   const r = await runCommand(pm, p);
@@ -127,7 +127,8 @@ export default defineTask<PodmanExecParams, AlreadyRan>({
         description: "With unless: skip only when the probe exits 0 AND its stdout contains this text (for probes like psql -tAc \"select 1 ...\" that always exit 0).",
       },
       changedWhen: {
-        description: 'always (default): changed whenever the command ran. {outputContains: TEXT}: changed only when its output contains TEXT.',
+        default: 'always',
+        description: 'always: changed whenever the command ran. {outputContains: TEXT}: changed only when its output contains TEXT.',
         anyOf: [
           { const: 'always' },
           {

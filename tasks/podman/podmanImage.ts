@@ -8,12 +8,12 @@ import { imageRefSchema } from '../shared/image-ref.ts';
 
 export interface PodmanImageParams {
   name: string;
-  state?: 'present' | 'absent';
-  pull?: 'missing' | 'always';
+  state: 'present' | 'absent';
+  pull: 'missing' | 'always';
   archive?: string;
   import?: { tarball: string; changes?: string[] };
   registryAuth?: RegistryAuth;
-  podmanPath?: string;
+  podmanPath: string;
 }
 
 type Source = 'pull' | 'archive' | 'import';
@@ -112,10 +112,11 @@ export default defineTask<PodmanImageParams, Pulled>({
     required: ['name'],
     properties: {
       name: imageRefSchema('Image reference, e.g. registry.example.com/quay/quay-rhel8:v3.7.0 (starts with a letter or digit).'),
-      state: { enum: ['present', 'absent'], description: 'present (default) or absent (podman rmi; fails while a container uses it).' },
+      state: { enum: ['present', 'absent'], default: 'present', description: 'present, or absent (podman rmi; fails while a container uses it).' },
       pull: {
         enum: ['missing', 'always'],
-        description: 'missing (default): pull only when the image is not present. always: pull on every run (not in --check); changed when the ID moved.',
+        default: 'missing',
+        description: 'missing: pull only when the image is not present. always: pull on every run (not in --check); changed when the ID moved.',
       },
       archive: {
         type: 'string',

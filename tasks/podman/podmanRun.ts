@@ -38,18 +38,18 @@ export interface PodmanRunParams {
   command?: string | string[];
   entrypoint?: string | string[];
   env?: Record<string, Scalar>;
-  ports?: string[];
-  volumes?: string[];
+  ports: string[];
+  volumes: string[];
   network?: string;
-  restart?: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  restart: 'no' | 'on-failure' | 'always' | 'unless-stopped';
   labels?: Record<string, Scalar>;
   user?: string;
   stopTimeout?: number;
-  state?: 'started' | 'stopped' | 'absent' | 'restarted';
-  pull?: 'missing' | 'always' | 'never';
+  state: 'started' | 'stopped' | 'absent' | 'restarted';
+  pull: 'missing' | 'always' | 'never';
   registryAuth?: RegistryAuth;
   recreate?: boolean;
-  podmanPath?: string;
+  podmanPath: string;
 }
 
 type Action = 'remove' | 'create' | 'start' | 'stop' | 'restart';
@@ -86,10 +86,10 @@ function desiredOf(p: PodmanRunParams, image: string, info: ImageInfo | null): D
     entrypoint: p.entrypoint !== undefined ? argList(p.entrypoint) : null,
     command: p.command !== undefined ? argList(p.command) : null,
     env: envValues(p.env),
-    ports: (p.ports ?? []).flatMap(parsePortSpec),
-    mounts: (p.volumes ?? []).map(parseVolumeSpec),
+    ports: p.ports.flatMap(parsePortSpec),
+    mounts: p.volumes.map(parseVolumeSpec),
     network: p.network,
-    restart: p.restart ?? 'no',
+    restart: p.restart,
     labels: stringify(p.labels),
     user: p.user,
     stopTimeout: p.stopTimeout,
@@ -98,7 +98,7 @@ function desiredOf(p: PodmanRunParams, image: string, info: ImageInfo | null): D
 
 /** Image present (pulled now when allowed and not --check), or null in --check when a pull would be needed. */
 async function resolveImage(ctx: TaskContext<PodmanRunParams>, pm: Podman, image: string) {
-  const policy = ctx.params.pull ?? 'missing';
+  const policy = ctx.params.pull;
   const local = await inspectImage(pm, image);
   if (!local && policy === 'never') {
     throw new TaskError(`image ${image} is not present on ${ctx.host} and pull is "never"`);
@@ -124,7 +124,7 @@ function stateWord(state: string): string {
 async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult<RunPlan>> {
   const p = ctx.params;
   const pm = podmanOf(ctx.conn, p.podmanPath);
-  const state = p.state ?? 'started';
+  const state = p.state;
   const info = await inspectContainer(pm, p.name);
   const diffPath = `container ${p.name}`;
 
@@ -137,7 +137,7 @@ async function check(ctx: TaskContext<PodmanRunParams>): Promise<CheckResult<Run
   }
   if (!p.image) throw new TaskError(`podmanRun ${p.name}: image is required unless state is absent`);
   // podman silently discards them, and the comparison would then recreate on every run.
-  if (p.ports?.length && /^(host|none|container:|ns:)/.test(p.network ?? '')) {
+  if (p.ports.length && /^(host|none|container:|ns:)/.test(p.network ?? '')) {
     throw new TaskError(`podmanRun ${p.name}: ports cannot be published with network ${p.network}`);
   }
 
@@ -176,8 +176,8 @@ function containerFingerprint(info: ContainerInfo | null): string {
 
 async function create(ctx: TaskContext<PodmanRunParams>, pm: Podman, d: DesiredContainer): Promise<void> {
   const p = ctx.params;
-  const mode = (p.state ?? 'started') === 'stopped' ? 'create' : 'run';
-  const raw = { ports: p.ports ?? [], volumes: p.volumes ?? [], entrypoint: d.entrypoint, command: d.command };
+  const mode = p.state === 'stopped' ? 'create' : 'run';
+  const raw = { ports: p.ports, volumes: p.volumes, entrypoint: d.entrypoint, command: d.command };
   const body = envFileBody(d.env);
   if (!body) {
     await podman(pm, createArgs(d, mode, raw, null));
@@ -211,7 +211,7 @@ async function change(ctx: TaskContext<PodmanRunParams>, result: PlannedChange<R
     else if (action === 'create') await create(ctx, pm, plan.desired!);
     else await podman(pm, [action, name]);
   }
-  const state = ctx.params.state ?? 'started';
+  const state = ctx.params.state;
   if (state === 'absent') return { message: 'removed' };
   const info = state === 'stopped' ? await inspectContainer(pm, name) : await requireRunning(pm, name);
   return { message: plan.actions.join(', ') || undefined, data: { containerId: info?.Id } };
@@ -234,17 +234,20 @@ export default defineTask<PodmanRunParams, RunPlan>({
       ports: {
         type: 'array',
         items: { type: 'string' },
+        default: [],
         description: 'Published ports: "8080:8080", "127.0.0.1:443:8443", "5433:5432/tcp", "8000-8001:80-81". Host IP 0.0.0.0 and protocol tcp are the defaults.',
       },
       volumes: {
         type: 'array',
         items: { type: 'string' },
+        default: [],
         description: 'Mounts: "/abs/host/path:/ctr/path[:OPTIONS]" or "VOLUME:/ctr/path[:OPTIONS]", OPTIONS like Z, z, ro.',
       },
       network: { type: 'string', minLength: 1, description: 'podman --network (e.g. host, or a network name); compared only when set.' },
       restart: {
         enum: ['no', 'on-failure', 'always', 'unless-stopped'],
-        description: "podman's --restart policy (default no).",
+        default: 'no',
+        description: "podman's --restart policy.",
       },
       labels: scalarMap('Container labels. Only these keys are compared (the image may add others).'),
       user: { type: 'string', minLength: 1, description: 'podman --user (USER[:GROUP]); compared only when set.' },
@@ -255,11 +258,13 @@ export default defineTask<PodmanRunParams, RunPlan>({
       },
       state: {
         enum: ['started', 'stopped', 'absent', 'restarted'],
-        description: 'started (default): exists and runs. stopped: exists, not running. absent: removed. restarted: like started, and always (re)started (for handlers).',
+        default: 'started',
+        description: 'started: exists and runs. stopped: exists, not running. absent: removed. restarted: like started, and always (re)started (for handlers).',
       },
       pull: {
         enum: ['missing', 'always', 'never'],
-        description: 'missing (default): pull when the image is not present. always: pull on every run (not in --check) and recreate when the ID changed. never: fail when missing.',
+        default: 'missing',
+        description: 'missing: pull when the image is not present. always: pull on every run (not in --check) and recreate when the ID changed. never: fail when missing.',
       },
       registryAuth: registryAuthSchema,
       recreate: { type: 'boolean', description: 'Remove and recreate even when the container matches.' },

@@ -10,7 +10,7 @@ export interface QuayEndpoint {
   url: string;
   caFile?: string;
   caPem?: string;
-  validateCerts?: boolean;
+  validateCerts: boolean;
 }
 
 export interface QuayResponse {
@@ -107,7 +107,7 @@ export class QuayClient {
         throw new TaskError(`cannot read caFile ${endpoint.caFile} on the controller: ${(error as Error).message}`);
       }
     }
-    return new QuayClient(endpoint.url, token, { ca, rejectUnauthorized: endpoint.validateCerts ?? true });
+    return new QuayClient(endpoint.url, token, { ca, rejectUnauthorized: endpoint.validateCerts });
   }
 
   /** Any HTTP status resolves; only transport failures throw (as TaskError naming the URL). */

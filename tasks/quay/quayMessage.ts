@@ -9,9 +9,9 @@ type MediaType = 'text/markdown' | 'text/plain';
 interface QuayMessageParams extends QuayEndpoint {
   token: string;
   content: string;
-  severity?: Severity;
-  mediaType?: MediaType;
-  state?: 'present' | 'absent';
+  severity: Severity;
+  mediaType: MediaType;
+  state: 'present' | 'absent';
 }
 
 interface GlobalMessage {
@@ -28,8 +28,8 @@ interface MessagePlan {
 }
 
 /** The superuser panel calls the lowest severity "Normal"; Quay's API calls it "info". */
-function apiSeverity(severity: Severity | undefined): string {
-  return !severity || severity === 'normal' ? 'info' : severity;
+function apiSeverity(severity: Severity): string {
+  return severity === 'normal' ? 'info' : severity;
 }
 
 export default defineTask<QuayMessageParams, MessagePlan>({
@@ -78,9 +78,9 @@ export default defineTask<QuayMessageParams, MessagePlan>({
     const all = parseMessages(res.body, client.baseUrl);
     const same = all.filter((m) => m.content === p.content);
     const severity = apiSeverity(p.severity);
-    const mediaType = p.mediaType ?? 'text/markdown';
+    const mediaType = p.mediaType;
 
-    if ((p.state ?? 'present') === 'absent') {
+    if (p.state === 'absent') {
       const plan: MessagePlan = { remove: same, create: false };
       return { changed: same.length > 0, reasons: same.length ? ['message present: delete'] : [], state: plan };
     }
@@ -100,7 +100,7 @@ export default defineTask<QuayMessageParams, MessagePlan>({
     const client = await QuayClient.create(p, p.token);
     // Create first, so a failure never leaves the registry without the message it had.
     if (plan.create) {
-      const message = { content: p.content, media_type: p.mediaType ?? 'text/markdown', severity: apiSeverity(p.severity) };
+      const message = { content: p.content, media_type: p.mediaType, severity: apiSeverity(p.severity) };
       await client.expect({ method: 'POST', path: '/api/v1/messages', body: { message } }, [200, 201]);
     }
     for (const m of plan.remove) {

@@ -10,21 +10,21 @@ interface QuayMirrorParams extends QuayEndpoint {
   namespace: string;
   namespaceEmail?: string;
   repository: string;
-  description?: string;
+  description: string;
   externalReference: string;
   tags: string[];
-  syncInterval?: number;
+  syncInterval: number;
   syncStartDate?: string;
-  robot?: string;
+  robot: string;
   username?: string;
   password?: string;
-  updatePassword?: boolean;
-  verifyTls?: boolean;
+  updatePassword: boolean;
+  verifyTls: boolean;
   httpProxy?: string;
   httpsProxy?: string;
   noProxy?: string;
-  enabled?: boolean;
-  syncNow?: boolean;
+  enabled: boolean;
+  syncNow: boolean;
 }
 
 interface MirrorPlan {
@@ -111,7 +111,7 @@ export default defineTask<QuayMirrorParams, MirrorPlan>({
     const ns = seg(p.namespace);
     const repoPath = repositoryPath(p);
     const reasons: string[] = [];
-    const plan: MirrorPlan = { createOrg: false, createRobot: false, createRepo: false, setMirrorState: false, mirror: null, syncNow: p.syncNow ?? false };
+    const plan: MirrorPlan = { createOrg: false, createRobot: false, createRepo: false, setMirrorState: false, mirror: null, syncNow: p.syncNow };
 
     plan.createOrg = !(await exists(client, `/api/v1/organization/${ns}`));
     plan.createRobot = plan.createOrg || !(await exists(client, `/api/v1/organization/${ns}/robots/${seg(robotShort(p))}`));
@@ -155,7 +155,7 @@ export default defineTask<QuayMirrorParams, MirrorPlan>({
       done.push('robot created');
     }
     if (plan.createRepo) {
-      const body = { repository: p.repository, namespace: p.namespace, visibility: 'private', description: p.description ?? '', repo_kind: 'image' };
+      const body = { repository: p.repository, namespace: p.namespace, visibility: 'private', description: p.description, repo_kind: 'image' };
       await client.expect({ method: 'POST', path: '/api/v1/repository', body }, [200, 201]);
       done.push('repository created');
     }
@@ -181,21 +181,21 @@ function repositoryPath(p: QuayMirrorParams): string {
 }
 
 function robotShort(p: QuayMirrorParams): string {
-  return p.robot ?? 'mirror';
+  return p.robot;
 }
 
 function mirrorSettings(p: QuayMirrorParams): MirrorSettings {
   return {
-    enabled: p.enabled ?? true,
+    enabled: p.enabled,
     externalReference: p.externalReference,
     username: p.username,
     password: p.password,
-    updatePassword: p.updatePassword ?? false,
-    syncInterval: p.syncInterval ?? 86400,
+    updatePassword: p.updatePassword,
+    syncInterval: p.syncInterval,
     syncStartDate: p.syncStartDate ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     robotUsername: `${p.namespace}+${robotShort(p)}`,
     tags: p.tags,
-    verifyTls: p.verifyTls ?? true,
+    verifyTls: p.verifyTls,
     httpProxy: p.httpProxy,
     httpsProxy: p.httpsProxy,
     noProxy: p.noProxy,

@@ -5,7 +5,7 @@ import { defineTask, type ChangeResult } from '../../engine/task.ts';
 import { pendingContainerKey } from '../shared/pending-keys.ts';
 import { imageRefSchema } from '../shared/image-ref.ts';
 import { openSystemd, wantsLinks } from './systemctl.ts';
-import { DEFAULT_WANTED_BY, ENV_FILE_DIR, envFileName, renderContainerUnit, renderEnvFile, unitName, type ContainerSpec } from './unit-file.ts';
+import { ENV_FILE_DIR, envFileName, renderContainerUnit, renderEnvFile, unitName, type ContainerSpec } from './unit-file.ts';
 
 export interface SystemdEnableParams extends ContainerSpec {
   name: string;
@@ -13,15 +13,15 @@ export interface SystemdEnableParams extends ContainerSpec {
   after?: string[];
   wants?: string[];
   requires?: string[];
-  restart?: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-watchdog' | 'on-abort' | 'always';
+  restart: 'no' | 'on-success' | 'on-failure' | 'on-abnormal' | 'on-watchdog' | 'on-abort' | 'always';
   restartSec?: number | string;
   timeoutStartSec?: number | string;
-  wantedBy?: string[];
-  unitDir?: string;
-  enabled?: boolean;
-  now?: boolean;
-  sysroot?: string;
-  podmanPath?: string;
+  wantedBy: string[];
+  unitDir: string;
+  enabled: boolean;
+  now: boolean;
+  sysroot: string;
+  podmanPath: string;
 }
 
 /** The container's env values, kept out of the 0644 unit: a 0600 file the unit names in EnvironmentFile=. */
@@ -51,17 +51,17 @@ const TIME_SPAN = { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', p
 const SCALAR_MAP = { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } };
 
 function paths(p: SystemdEnableParams) {
-  const root = p.sysroot ?? '/';
+  const root = p.sysroot;
   const unit = unitName(p.name);
   return {
     unit,
-    unitPath: posix.join(root, p.unitDir ?? '/etc/systemd/system', unit),
-    links: wantsLinks(root, unit, p.wantedBy ?? DEFAULT_WANTED_BY),
+    unitPath: posix.join(root, p.unitDir, unit),
+    links: wantsLinks(root, unit, p.wantedBy),
   };
 }
 
 function envFilePath(p: SystemdEnableParams): string {
-  return posix.join(p.sysroot ?? '/', envFileName(p.name));
+  return posix.join(p.sysroot, envFileName(p.name));
 }
 
 function envFileDiffers(e: EnvFilePlan): boolean {
@@ -80,6 +80,11 @@ function envFileDiff(e: EnvFilePlan) {
 function containerSpec(p: SystemdEnableParams): ContainerSpec {
   const { image, command, entrypoint, env, ports, volumes, network, user, labels, extraArgs } = p;
   return { image, command, entrypoint, env, ports, volumes, network, user, labels, extraArgs };
+}
+
+/** The unit file systemdEnable writes for these (prepared) parameters. */
+export function unitText(p: SystemdEnableParams): string {
+  return renderContainerUnit({ ...p, container: containerSpec(p) });
 }
 
 export default defineTask<SystemdEnableParams, UnitPlan>({
@@ -117,27 +122,27 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
       after: unitList('Units to start after (After=), e.g. container-clairv4.service; network-online.target is always there.'),
       wants: unitList('Units wanted (Wants=); network-online.target is always there.'),
       requires: unitList('Units required (Requires=).'),
-      restart: { enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always'], description: 'Restart=. Default on-failure.' },
+      restart: { enum: ['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always'], default: 'on-failure', description: 'Restart=.' },
       restartSec: { ...TIME_SPAN, description: 'RestartSec= (seconds, or a systemd time span like "30s"); omitted when not given.' },
       timeoutStartSec: { ...TIME_SPAN, description: 'TimeoutStartSec= (seconds, a time span like "5m", or "infinity"); omitted when not given.' },
-      wantedBy: unitList('[Install] WantedBy=. Default [multi-user.target, default.target].'),
-      unitDir: { type: 'string', pattern: '^/', description: 'Directory of the unit file (under sysroot). Default /etc/systemd/system.' },
-      enabled: { type: 'boolean', description: 'Enable (true) or disable (false) the unit. Default true.' },
-      now: { type: 'boolean', description: 'Also start it (or, with enabled: false, stop it), and restart it when its unit changed. Needs a running systemd; otherwise reported as skipped. Default false.' },
-      sysroot: { type: 'string', pattern: '^/', description: 'Root of the system to configure; not "/" means offline (systemctl --root). Default "/".' },
-      podmanPath: { type: 'string', pattern: '^/[A-Za-z0-9_./+-]+$', description: 'podman executable in the unit. Default /usr/bin/podman.' },
+      wantedBy: { ...unitList('[Install] WantedBy=.'), default: ['multi-user.target', 'default.target'] },
+      unitDir: { type: 'string', pattern: '^/', default: '/etc/systemd/system', description: 'Directory of the unit file (under sysroot).' },
+      enabled: { type: 'boolean', default: true, description: 'Enable (true) or disable (false) the unit.' },
+      now: { type: 'boolean', description: 'Also start it (or, with enabled: false, stop it), and restart it when its unit changed. Needs a running systemd; otherwise reported as skipped.', default: false },
+      sysroot: { type: 'string', pattern: '^/', default: '/', description: 'Root of the system to configure; not "/" means offline (systemctl --root).' },
+      podmanPath: { type: 'string', pattern: '^/[A-Za-z0-9_./+-]+$', default: '/usr/bin/podman', description: 'podman executable in the unit.' },
     },
   },
   outputs(p) {
     const { unitPath, links } = paths(p);
     // A unit started now creates its container: in --check, later tasks on it (podmanExec) know it would exist.
-    return [unitPath, ...links, ...(Object.keys(p.env ?? {}).length ? [envFilePath(p)] : []), ...(p.now && p.enabled !== false ? [pendingContainerKey(p.name)] : [])];
+    return [unitPath, ...links, ...(Object.keys(p.env ?? {}).length ? [envFilePath(p)] : []), ...(p.now && p.enabled ? [pendingContainerKey(p.name)] : [])];
   },
 
   async check(ctx) {
     const p = ctx.params;
     const { unit, unitPath, links } = paths(p);
-    const content = renderContainerUnit({ ...p, container: containerSpec(p) });
+    const content = unitText(p);
     const before = await readText(ctx.conn, unitPath);
     const envPath = envFilePath(p);
     const hasEnv = Object.keys(p.env ?? {}).length > 0;
@@ -152,13 +157,13 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     const linkTypes = await Promise.all(links.map(async (l) => (await ctx.conn.stat(l))?.type));
     const missingLinks = links.filter((_, i) => linkTypes[i] !== 'link');
     const presentLinks = links.filter((_, i) => linkTypes[i] === 'link');
-    const systemd = await openSystemd(ctx.conn, p.sysroot ?? '/');
+    const systemd = await openSystemd(ctx.conn, p.sysroot);
     const active = p.now && !systemd.offlineReason ? await systemd.isActive(unit) : null;
 
     const reasons: string[] = [];
     if (before !== content) reasons.push(before === null ? `${unitPath} missing` : `${unitPath} content differs`);
     if (envChanged) reasons.push(envFile.content === null ? `${envPath} no longer used` : envFile.before === null ? `${envPath} missing` : envFile.before !== envFile.content ? `${envPath} env values differ` : `${envPath} mode ${envFile.mode?.toString(8)}, want 0600`);
-    const enabled = p.enabled ?? true;
+    const enabled = p.enabled;
     if (enabled && missingLinks.length) reasons.push(`not enabled: missing ${missingLinks.join(', ')}`);
     if (!enabled && presentLinks.length) reasons.push(`enabled, want disabled: ${presentLinks.join(', ')}`);
     if (active === false && enabled) reasons.push(`${unit} not active`);
@@ -184,8 +189,8 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     const p = ctx.params;
     const s = plan.state;
     const unit = unitName(p.name);
-    const enabled = p.enabled ?? true;
-    const systemd = await openSystemd(ctx.conn, p.sysroot ?? '/');
+    const enabled = p.enabled;
+    const systemd = await openSystemd(ctx.conn, p.sysroot);
     const done: string[] = [];
     const skipped: string[] = [];
     const envChanged = envFileDiffers(s.envFile);

@@ -27,14 +27,12 @@ export interface UnitSpec {
   after?: string[];
   wants?: string[];
   requires?: string[];
-  restart?: string;
+  restart: string;
   restartSec?: number | string;
   timeoutStartSec?: number | string;
-  wantedBy?: string[];
-  podmanPath?: string;
+  wantedBy: string[];
+  podmanPath: string;
 }
-
-export const DEFAULT_WANTED_BY = ['multi-user.target', 'default.target'];
 
 const UNQUOTED_SAFE = /^[A-Za-z0-9_@%+=:,./$-]+$/;
 
@@ -123,7 +121,7 @@ export function renderEnvFile(env: Record<string, string | number | boolean>): s
 export function renderContainerUnit(spec: UnitSpec): string {
   const unit = unitName(spec.name);
   // The schema limits podmanPath to plain characters: systemd refuses quotes in an executable name.
-  const podman = spec.podmanPath ?? '/usr/bin/podman';
+  const podman = spec.podmanPath;
   const cid = '--cidfile=%t/%n.ctr-id';
   const list = (items: string[]) => items.join(' ');
   const lines = [
@@ -142,7 +140,7 @@ export function renderContainerUnit(spec: UnitSpec): string {
     '[Service]',
     'Environment=PODMAN_SYSTEMD_UNIT=%n',
     ...(Object.keys(spec.container.env ?? {}).length ? [`EnvironmentFile=${envFileName(spec.name)}`] : []),
-    `Restart=${spec.restart ?? 'on-failure'}`,
+    `Restart=${spec.restart}`,
     ...(spec.restartSec !== undefined ? [`RestartSec=${spec.restartSec}`] : []),
     ...(spec.timeoutStartSec !== undefined ? [`TimeoutStartSec=${spec.timeoutStartSec}`] : []),
     'TimeoutStopSec=70',
@@ -158,7 +156,7 @@ export function renderContainerUnit(spec: UnitSpec): string {
     'NotifyAccess=all',
     '',
     '[Install]',
-    `WantedBy=${list(spec.wantedBy ?? DEFAULT_WANTED_BY)}`,
+    `WantedBy=${list(spec.wantedBy)}`,
     '',
   ];
   return lines.join('\n');

@@ -19,11 +19,11 @@ export interface TrustCAParams {
   caFile?: string;
   caPem?: string;
   name?: string;
-  registries?: string[];
-  docker?: boolean;
-  system?: boolean;
-  state?: 'present' | 'absent';
-  sysroot?: string;
+  registries: string[];
+  docker: boolean;
+  system: boolean;
+  state: 'present' | 'absent';
+  sysroot: string;
 }
 
 interface Target {
@@ -45,10 +45,10 @@ interface TrustPlan {
 const REGISTRY = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$';
 
 function registryDirs(p: TrustCAParams): { dir: string; path: string }[] {
-  const root = p.sysroot ?? '/';
-  const bases = ['/etc/containers/certs.d', ...((p.docker ?? true) ? ['/etc/docker/certs.d'] : [])];
+  const root = p.sysroot;
+  const bases = ['/etc/containers/certs.d', ...(p.docker ? ['/etc/docker/certs.d'] : [])];
   return bases.flatMap((base) =>
-    (p.registries ?? []).map((reg) => {
+    p.registries.map((reg) => {
       const dir = underRoot(root, `${base}/${reg}`);
       return { dir, path: `${dir}/ca.crt` };
     }),
@@ -72,8 +72,8 @@ async function loadCa(ctx: TaskContext<TrustCAParams>): Promise<{ pem: string; n
 
 async function plan(ctx: TaskContext<TrustCAParams>) {
   const p = ctx.params;
-  const root = p.sysroot ?? '/';
-  const present = (p.state ?? 'present') === 'present';
+  const root = p.sysroot;
+  const present = p.state === 'present';
   const ca = await loadCa(ctx);
   if (present && !ca) throw new TaskError('state present needs caFile or caPem');
 
@@ -83,7 +83,7 @@ async function plan(ctx: TaskContext<TrustCAParams>) {
   }
   let family: TrustFamily | null = null;
   let storePath: string | null = null;
-  if (p.system ?? true) {
+  if (p.system) {
     const name = p.name ?? ca?.name;
     if (!name) throw new TaskError('state absent with system: true needs name, caFile or caPem (to know the store file)');
     family = await detectTrustFamily(ctx.conn, root);
@@ -137,19 +137,20 @@ export default defineTask<TrustCAParams, TrustPlan>({
       registries: {
         type: 'array',
         items: { type: 'string', pattern: REGISTRY },
+        default: [],
         description: 'Registries ("host" or "host:port") whose certs.d/<registry>/ca.crt gets the CA, for podman (/etc/containers) and docker (/etc/docker).',
       },
-      docker: { type: 'boolean', description: 'Also write /etc/docker/certs.d/<registry>/ca.crt. Default true.' },
-      system: { type: 'boolean', description: 'Add the CA to the OS trust store (RHEL family: update-ca-trust; Debian family: update-ca-certificates). Default true.' },
-      state: { enum: ['present', 'absent'], description: 'present writes the files, absent removes them (and an emptied certs.d/<registry> directory). Default present.' },
-      sysroot: { type: 'string', pattern: '^/', description: 'Root of the system to configure; every path is prefixed with it. Default "/".' },
+      docker: { type: 'boolean', default: true, description: 'Also write /etc/docker/certs.d/<registry>/ca.crt.' },
+      system: { type: 'boolean', default: true, description: 'Add the CA to the OS trust store (RHEL family: update-ca-trust; Debian family: update-ca-certificates).' },
+      state: { enum: ['present', 'absent'], default: 'present', description: 'present writes the files, absent removes them (and an emptied certs.d/<registry> directory).' },
+      sysroot: { type: 'string', pattern: '^/', default: '/', description: 'Root of the system to configure; every path is prefixed with it.' },
     },
   },
   inputs: (p) => (p.caFile ? [p.caFile] : []),
   outputs(p) {
-    const root = p.sysroot ?? '/';
+    const root = p.sysroot;
     const paths = registryDirs(p).map((r) => r.path);
-    if ((p.system ?? true) && p.name) {
+    if (p.system && p.name) {
       for (const family of ['rhel', 'debian'] as const) {
         paths.push(underRoot(root, storeFile(family, p.name)), underRoot(root, bundleFile(family)));
       }
@@ -168,8 +169,8 @@ export default defineTask<TrustCAParams, TrustPlan>({
 
   async change(ctx, checked) {
     const state = checked.state;
-    const root = ctx.params.sysroot ?? '/';
-    const present = (ctx.params.state ?? 'present') === 'present';
+    const root = ctx.params.sysroot;
+    const present = ctx.params.state === 'present';
     for (const t of state.stale) {
       if (present) {
         await ctx.conn.mkdir(posix.dirname(t.path), { mode: 0o755 });

@@ -84,7 +84,7 @@ for (const kind of CONNECTION_KINDS) {
     test('creates as specified, serves, then is never recreated; drift and env changes are repaired', async () => {
       const name = nameFor('web');
       const port = await freePort();
-      const params: PodmanRunParams = {
+      const params: Partial<PodmanRunParams> = {
         name,
         image,
         command: HTTPD,
@@ -187,7 +187,7 @@ for (const kind of CONNECTION_KINDS) {
 
     test('--check creates nothing; stopped creates without starting', async () => {
       const name = nameFor('chk');
-      const params: PodmanRunParams = { name, image, command: HTTPD };
+      const params: Partial<PodmanRunParams> = { name, image, command: HTTPD };
       const checked = await runTask(podmanRun, params, conn, { check: true });
       assert.deepEqual([checked.status, checked.reasons], ['changed', ['container missing']]);
       assert.deepEqual(await containersNamed(name), []);
@@ -201,7 +201,7 @@ for (const kind of CONNECTION_KINDS) {
     test('network, user, entrypoint, stop timeout and a named volume match on the next run', async () => {
       const name = nameFor('net');
       const volume = `${name}-vol`;
-      const params: PodmanRunParams = {
+      const params: Partial<PodmanRunParams> = {
         name,
         image,
         entrypoint: ['/bin/sh', '-c'],

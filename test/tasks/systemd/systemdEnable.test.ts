@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import systemdEnable, { type SystemdEnableParams } from '../../../tasks/systemd/systemdEnable.ts';
+import systemdEnable, { type SystemdEnableParams, unitText } from '../../../tasks/systemd/systemdEnable.ts';
 import { openSystemd } from '../../../tasks/systemd/systemctl.ts';
-import { quoteExecArg, renderContainerUnit } from '../../../tasks/systemd/unit-file.ts';
+import { quoteExecArg } from '../../../tasks/systemd/unit-file.ts';
 import type { Connection } from '../../../engine/connection.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../../helpers/connections.ts';
-import { localConnection, runTask, tempDir } from '../../helpers/task-harness.ts';
+import { localConnection, preparedParams, runTask, tempDir } from '../../helpers/task-harness.ts';
 import { ParamValidator } from '../../../engine/run/param-validator.ts';
 
 function requireProgram(program: string, debianPackage: string): void {
@@ -92,7 +92,7 @@ function setting(unitText: string, key: string): string {
   return line.slice(key.length + 1);
 }
 
-function quayParams(root: string): SystemdEnableParams {
+function quayParams(root: string): Partial<SystemdEnableParams> {
   return {
     name: 'quay',
     image: 'registry.example.com/quay/quay-rhel8:v3.4.0',
@@ -107,7 +107,7 @@ function quayParams(root: string): SystemdEnableParams {
   };
 }
 
-function clairParams(root: string): SystemdEnableParams {
+function clairParams(root: string): Partial<SystemdEnableParams> {
   return {
     name: 'clairv4',
     image: 'registry.example.com/quay/clair-rhel8:v3.4.0',
@@ -167,7 +167,7 @@ for (const kind of CONNECTION_KINDS) {
     test('systemd-analyze verify passes on every unit written', () => {
       // The playbook writes Clair's database unit too; the quay unit names clairv4's.
       writeFileSync(join(root, 'etc/systemd/system/container-postgresql-clairv4.service'),
-        renderContainerUnit({ name: 'postgresql-clairv4', container: { image: 'registry.example.com/rhel8/postgresql-10:1' } }));
+        unitText(preparedParams(systemdEnable, { name: 'postgresql-clairv4', image: 'registry.example.com/rhel8/postgresql-10:1' })));
       assertVerifies(unitPath);
       assertVerifies(join(root, 'etc/systemd/system/container-clairv4.service'));
     });
@@ -237,7 +237,7 @@ describe('systemd command-line quoting', () => {
 
   test('values with spaces, quotes, %, $ and escapes survive the round trip', async () => {
     const root = tempDir('tackle-systemd-quote-');
-    const p: SystemdEnableParams = {
+    const p: Partial<SystemdEnableParams> = {
       name: 'weird',
       image: 'registry.example.com/img:1',
       env: { WEIRD: tricky, PLAIN: 'x' },
@@ -263,8 +263,8 @@ describe('systemd command-line quoting', () => {
   });
 
   test('same params, same bytes; env key order does not matter', () => {
-    const a = renderContainerUnit({ name: 'x', container: { image: 'i', env: { A: '1', B: '2' } } });
-    const b = renderContainerUnit({ name: 'x', container: { image: 'i', env: { B: '2', A: '1' } } });
+    const a = unitText(preparedParams(systemdEnable, { name: 'x', image: 'i', env: { A: '1', B: '2' } }));
+    const b = unitText(preparedParams(systemdEnable, { name: 'x', image: 'i', env: { B: '2', A: '1' } }));
     assert.equal(a, b);
   });
 
@@ -301,7 +301,7 @@ describe('systemdEnable parameters', () => {
   });
 
   test('a command string is split like podmanRun splits it', () => {
-    const text = renderContainerUnit({ name: 'x', container: { image: 'i', command: `serve --title 'a b'`, entrypoint: '/bin/sh -c' } });
+    const text = unitText(preparedParams(systemdEnable, { name: 'x', image: 'i', command: `serve --title 'a b'`, entrypoint: '/bin/sh -c' }));
     const argv = parseExecLine(setting(text, 'ExecStart'), 'container-x.service');
     assert.deepEqual(argv.slice(-6), ['--entrypoint', '["/bin/sh","-c"]', 'i', 'serve', '--title', 'a b']);
   });

@@ -57,7 +57,7 @@ for (const kind of CONNECTION_KINDS) describe(`trustCA on a Debian sysroot over 
   let conn: Connection;
   let close: () => Promise<void>;
   let root: string;
-  let params: TrustCAParams;
+  let params: Partial<TrustCAParams>;
   let bundle: string;
   let storeFile: string;
   after(async () => close?.());
