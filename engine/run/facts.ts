@@ -5,7 +5,6 @@ import { mapLimit } from './batches.ts';
 import { factVariables, FACTS_SCRIPT, parseFacts } from './facts-script.ts';
 import type { HostSession } from './host-session.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
-import { connectFor } from './task-connection.ts';
 
 const gathered = new WeakMap<HostSession, Record<string, unknown>>();
 /** Hosts that could not be reached for facts: their next task reports it, without a second connect. */
@@ -42,7 +41,7 @@ export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession
     async (s) => {
       const started = performance.now();
       try {
-        const conn = await connectFor(call, play, s, rc, scopeFor(rc, s, play), {});
+        const conn = await s.connectionFor({ call, play, scope: scopeFor(rc, s, play) }, rc);
         const r = await conn.exec(['sh', '-c', FACTS_SCRIPT]);
         if (r.code !== 0) throw new Error(`the facts script exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
         const facts = parseFacts(r.stdout);

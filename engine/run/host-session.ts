@@ -1,8 +1,40 @@
 import type { Connection, ConnectionSpec } from '../connection.ts';
-import type { InventoryHost } from '../model.ts';
+import { CONNECTION_VARS, connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
 import { removeStaleTempFilesArgv, removeTempFilesArgv, sweepScratchDirsArgv } from '../connections/temp-file.ts';
+import { ConnectionError, formatPos, TaskError } from '../errors.ts';
+import type { InventoryHost, Play, TaskCall } from '../model.ts';
+import { renderValue, Undefined, type Scope } from '../template/template.ts';
+import { scopeFor, type RunContext } from './run-context.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
+
+/** What a task asks of its host for a connection; the session decides which one it gets. */
+export interface ConnectionRequest {
+  call: Pick<TaskCall, 'become' | 'becomeUser' | 'delegateTo' | 'pos'>;
+  play: Play;
+  /** The task's variables on this host (delegate_to is rendered in it). */
+  scope: Scope;
+  /** The session of a delegate_to host, by inventory name. */
+  delegate?: (name: string) => HostSession;
+  /** The host could not be reached for facts: asking for its connection fails with this, without a second attempt. */
+  unreachable?: string;
+}
+
+/** The privilege a connection runs with: task and play become / become_user; unset leaves the inventory's. */
+interface Privilege {
+  become?: boolean;
+  becomeUser?: string;
+}
+
+function privilegeOf(call: ConnectionRequest['call'], play: Play): Privilege {
+  const become = call.become ?? play.become;
+  const becomeUser = call.becomeUser ?? play.becomeUser;
+  return { ...(become === undefined ? {} : { become }), ...(becomeUser && become !== false ? { becomeUser } : {}) };
+}
+
+function samePrivilege(a: Privilege, b: Privilege): boolean {
+  return a.become === b.become && a.becomeUser === b.becomeUser;
+}
 
 /** Everything the run keeps per host: its connection (opened once), registered vars, check-mode state. */
 export class HostSession {
@@ -21,7 +53,8 @@ export class HostSession {
   /** Targets whose stale temp files (a killed run's) this run has swept already. */
   private readonly sweptTargets = new Set<string>();
   private conn: Promise<Connection> | undefined;
-  private connKey = '';
+  private privilege: Privilege = {};
+  private warnedHostKeyOff = false;
 
   constructor(readonly host: InventoryHost) {}
 
@@ -30,12 +63,58 @@ export class HostSession {
   }
 
   /**
-   * The host's connection, opened once and reused. `becomeKey` names the privilege it runs
-   * with (a play's become can differ from the inventory's): a different key closes the old
-   * connection and opens one with the new privilege.
+   * The connection a task runs over: this host's, or its delegate_to host's. The connection is
+   * opened once and reused; a task whose privilege (become, become_user) differs from the open
+   * connection's closes it and opens one with the new privilege.
    */
-  async connect(spec: () => ConnectionSpec, open: OpenConnection, becomeKey = ''): Promise<Connection> {
-    if (this.conn && this.connKey !== becomeKey) await this.close();
+  async connectionFor(req: ConnectionRequest, rc: RunContext): Promise<Connection> {
+    const target = this.delegateTarget(req);
+    if (target === this && req.unreachable) throw new ConnectionError(this.name, req.unreachable);
+    const scope = target === this ? req.scope : scopeFor(rc, target, req.play);
+    const privilege = privilegeOf(req.call, req.play);
+    return target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection);
+  }
+
+  private delegateTarget(req: ConnectionRequest): HostSession {
+    if (!req.call.delegateTo) return this;
+    const name = String(renderValue(req.call.delegateTo, req.scope));
+    if (name === this.name) return this;
+    if (!req.delegate) throw new TaskError(`${formatPos(req.call.pos)}: delegate_to is not available here`);
+    return req.delegate(name);
+  }
+
+  /**
+   * Task and play become / become_user override the inventory's; play connection / remote_user
+   * only fill in what the inventory leaves open (in Ansible, variables beat keywords). Only the
+   * connection's own variables are rendered, at full precedence (so -e ansible_connection=local
+   * acts and an unused inventory variable naming a fact fails nothing).
+   */
+  private specFor(play: Play, privilege: Privilege, scope: Scope, rc: RunContext): ConnectionSpec {
+    const keywords: Record<string, unknown> = {
+      ...(play.connection ? { ansible_connection: play.connection } : {}),
+      ...(play.remoteUser ? { ansible_user: play.remoteUser } : {}),
+    };
+    const connectionVars: Record<string, unknown> = {};
+    for (const name of CONNECTION_VARS) {
+      const value = scope.lookup(name);
+      if (!(value instanceof Undefined)) connectionVars[name] = value;
+    }
+    const overrides: Record<string, unknown> = {
+      ...(privilege.become === undefined ? {} : { ansible_become: privilege.become }),
+      ...(privilege.becomeUser === undefined ? {} : { ansible_become_user: privilege.becomeUser }),
+    };
+    const vars = { ...keywords, ...connectionVars, ...overrides };
+    for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
+    const spec = connectionSpecFor(this.name, vars);
+    if (spec.kind === 'ssh' && spec.hostKeyChecking === false && !this.warnedHostKeyOff) {
+      this.warnedHostKeyOff = true;
+      rc.reporter.notice(`[${this.name}] WARNING: host key checking is off: the identity of this host is not verified`);
+    }
+    return spec;
+  }
+
+  private async open(privilege: Privilege, spec: () => ConnectionSpec, open: OpenConnection): Promise<Connection> {
+    if (this.conn && !samePrivilege(this.privilege, privilege)) await this.close();
     if (!this.conn) {
       const p = open(spec()).then(async (conn) => {
         // What an earlier run that was killed left in the host's temp dir goes first.
@@ -43,7 +122,7 @@ export class HostSession {
         return conn;
       });
       this.conn = p;
-      this.connKey = becomeKey;
+      this.privilege = privilege;
       p.catch(() => {
         if (this.conn === p) this.conn = undefined;
       });

@@ -1,7 +1,7 @@
 import type { Connection } from '../connection.ts';
 import { ConnectionError, formatPos, TackleError, TaskError, TimeoutError } from '../errors.ts';
 import { executeTask, type TaskOutcome } from './execute-task.ts';
-import { connectFor, environmentFor } from './task-connection.ts';
+import { environmentFor } from './task-environment.ts';
 import type { HostSession } from './host-session.ts';
 import type { Play, TaskCall } from '../model.ts';
 import type { HostTaskResult } from '../report/events.ts';
@@ -159,7 +159,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
 
-  const conn = def.runsOn?.(params) === 'controller' ? controllerSide(session.name, def.name) : await connectFor(call, play, session, rc, scope, opts);
+  const conn = def.runsOn?.(params) === 'controller' ? controllerSide(session.name, def.name) : await session.connectionFor({ call, play, scope, delegate: opts.delegate, unreachable: opts.unreachable }, rc);
   const env = environmentFor(call, play, scope);
   const outcome = await executeTask(def, params, guarded(conn, session, deadline, env), {
     checkMode: call.checkMode ?? rc.checkMode,
