@@ -24,17 +24,8 @@ export interface GenCaParams {
   backend?: BackendName;
 }
 
-interface Resolved {
-  keyFile: string;
-  certFile: string;
-  subject: Subject;
-  keyType: KeyType;
-  days: number;
-  pathlen?: number;
-  renewBefore: number;
-  own: { owner?: string | number; group?: string | number };
-  backend?: BackendName;
-}
+/** The parameters with keyFile and certFile resolved against dir, and the ownership as one value. */
+type Resolved = Omit<GenCaParams, 'dir' | 'owner' | 'group'> & { own: { owner?: string | number; group?: string | number } };
 
 interface Plan {
   p: Resolved;
