@@ -3,6 +3,7 @@ import { digest } from '../shared/fingerprint.ts';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult } from '../../engine/task.ts';
 import { programNotFound } from '../../engine/exec-helpers.ts';
+import { argvSchema } from '../shared/words.ts';
 
 export interface CommandParams {
   argv?: string[];
@@ -35,27 +36,12 @@ export default defineTask<CommandParams>({
     additionalProperties: false,
     oneOf: [{ required: ['argv'] }, { required: ['shell'] }],
     properties: {
-      argv: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'string' },
-        description: 'Program and arguments. No shell: each element reaches the program as one argument, whatever it contains.',
-      },
+      argv: argvSchema('Program and arguments. No shell: each element reaches the program as one argument, whatever it contains.'),
       shell: { type: 'string', description: 'A script run with `sh -c`, for pipes and redirections. Use instead of `argv`.' },
       creates: { type: 'string', description: 'Skip when this path exists on the target.' },
       removes: { type: 'string', description: 'Skip when this path does not exist on the target.' },
-      unless: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'string' },
-        description: 'Probe argv: skip when it exits 0. Runs in check mode too, so it must only read.',
-      },
-      onlyIf: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'string' },
-        description: 'Probe argv: run only when it exits 0. Runs in check mode too, so it must only read.',
-      },
+      unless: argvSchema('Probe argv: skip when it exits 0. Runs in check mode too, so it must only read.'),
+      onlyIf: argvSchema('Probe argv: run only when it exits 0. Runs in check mode too, so it must only read.'),
       chdir: { type: 'string', description: 'Working directory for the command and its probes.' },
       env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra environment variables.' },
       stdin: { type: 'string', description: 'Text fed to the command on stdin.' },

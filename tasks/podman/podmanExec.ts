@@ -6,6 +6,7 @@ import { inspectContainer, pendingContainerKey, podman, podmanOf, podmanPathSche
 import { envFileBody, envValues } from './container-spec.ts';
 import { ENV_NAME } from './podmanRun.ts';
 import { withTargetTempDir } from '../../engine/exec-helpers.ts';
+import { argvSchema } from '../shared/words.ts';
 
 export interface PodmanExecParams {
   container: string;
@@ -109,19 +110,9 @@ export default defineTask<PodmanExecParams, AlreadyRan>({
     required: ['container'],
     properties: {
       container: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]*$', description: 'Name (or ID) of a running container; never read as a podman option.' },
-      argv: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'string' },
-        description: 'The command as an argument list (no shell). Give argv or shell.',
-      },
+      argv: argvSchema('The command as an argument list (no shell). Give argv or shell.'),
       shell: { type: 'string', minLength: 1, description: 'A command line run with `sh -c` inside the container. Give argv or shell.' },
-      unless: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'string' },
-        description: 'A probe (argument list) run in the container first; when it exits 0 the command is skipped. Runs in --check too.',
-      },
+      unless: argvSchema('A probe (argument list) run in the container first; when it exits 0 the command is skipped. Runs in --check too.'),
       unlessOutputContains: {
         type: 'string',
         description: "With unless: skip only when the probe exits 0 AND its stdout contains this text (for probes like psql -tAc \"select 1 ...\" that always exit 0).",

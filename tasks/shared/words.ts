@@ -42,3 +42,8 @@ export function splitWords(text: string): string[] {
 export function argList(value: string | readonly string[]): string[] {
   return typeof value === 'string' ? splitWords(value) : [...value];
 }
+
+/** Schema of a program and its arguments given as a list (no shell), as the command-running tasks take it. */
+export function argvSchema(description: string) {
+  return { type: 'array', minItems: 1, items: { type: 'string' }, description } as const;
+}
