@@ -59,9 +59,19 @@ describe('template task', () => {
     assert.doesNotMatch(readFileSync(dest, 'utf8'), /extra/);
   });
 
-  test('an undefined variable in the template fails the task and names it', async () => {
+  test('an undefined variable in the template is found before any host, at its line in the file', async () => {
+    const { dir } = project();
+    const file = join(dir, 'templates', 'app.conf.j2');
+    writeFileSync(file, 'listen {{ base_port }}\nx {{ nowhere_defined }}\n');
+    const run = await tackle(['run', join(dir, 'site.yml'), '--no-progress']);
+    assert.equal(run.code, 5, run.stdout + run.stderr);
+    assert.match(run.stderr, new RegExp(`^${file}:2:1: variable 'nowhere_defined' is not defined`, 'm'));
+  });
+
+  test('a template named by a variable is read when the task runs: an undefined variable in it fails the task and names it', async () => {
     const { dir } = project();
     writeFileSync(join(dir, 'templates', 'app.conf.j2'), 'x {{ nowhere_defined }}\n');
+    writeFileSync(join(dir, 'site.yml'), readFileSync(join(dir, 'site.yml'), 'utf8').replace('src: app.conf.j2', 'src: "{{ name }}.conf.j2"').replace('  vars:\n', '  vars:\n    name: app\n'));
     const run = await tackle(['run', join(dir, 'site.yml'), '--no-progress']);
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.match(run.stdout + run.stderr, /nowhere_defined/);
