@@ -141,7 +141,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     io.out.write(`\nplaybook: ${playbookFile}\n`);
     return EXIT.ok;
   }
-  if (values.inventory.length > 0 && !values['allow-no-hosts']) {
+  if (values.inventory.length > 0 && !values['allow-no-hosts'] && !listing) {
     const { playsMatchingNoHost } = await import('../engine/load/loader.ts');
     const empty = playsMatchingNoHost(loaded);
     if (empty.length > 0) throw new ValidationFailed(empty);

@@ -3,20 +3,27 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isVaultText, vaultDecrypt, vaultEncrypt, VaultError, type VaultSecret } from '../engine/load/vault.ts';
+import { isVaultText, vaultDecryptWithAny, vaultEncrypt, VaultError, type VaultSecret } from '../engine/load/vault.ts';
 import { askHidden } from './prompt.ts';
 
-const HELP = `Usage: tackle vault encrypt|decrypt|view FILE [--vault-password-file FILE]
+const HELP = `Usage: tackle vault encrypt|decrypt|view FILE [--vault-password-file FILE | --vault-id [LABEL@]SOURCE ...]
 
-Encrypts or decrypts a vars file in place (Ansible's $ANSIBLE_VAULT;1.1;AES256 format, so
-files made by ansible-vault load and ours open in ansible-vault), or prints it decrypted.
-Without --vault-password-file the password is asked for on the terminal.
+Encrypts or decrypts a vars file in place (Ansible's $ANSIBLE_VAULT format, so files made by
+ansible-vault load and ours open in ansible-vault), or prints it decrypted. encrypt uses the first
+password given; under a --vault-id label other than default it writes format 1.2 with the label,
+as ansible-vault does. decrypt and view try the file's own label first, then the others.
+An executable password file is run and prints the password. Without any, it is asked for on the
+terminal (echo off).
 `;
 
 export async function vaultCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'vault-password-file': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      'vault-password-file': { type: 'string', multiple: true, default: [] },
+      'vault-id': { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
     allowPositionals: true,
   });
   const [action, file] = positionals;
@@ -24,15 +31,18 @@ export async function vaultCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return values.help ? 0 : 5;
   }
-  const password = await readVaultPassword(values['vault-password-file']);
+  const secrets = (await readVaultSecrets({ ids: values['vault-id'], files: values['vault-password-file'] })) ?? [
+    { label: 'default', password: await readVaultPassword(undefined) },
+  ];
   const text = await readFile(file, 'utf8');
   if (action === 'encrypt') {
     if (isVaultText(text)) throw new VaultError(`${file} is already encrypted`);
-    await writeFile(file, vaultEncrypt(text, password), { mode: 0o600 });
+    const first = secrets[0]!;
+    await writeFile(file, vaultEncrypt(text, first.password, first.label === 'default' ? undefined : first.label), { mode: 0o600 });
   } else if (action === 'decrypt') {
-    await writeFile(file, vaultDecrypt(text, password, file));
+    await writeFile(file, vaultDecryptWithAny(text, secrets, file));
   } else {
-    process.stdout.write(vaultDecrypt(text, password, file));
+    process.stdout.write(vaultDecryptWithAny(text, secrets, file));
   }
   return 0;
 }

@@ -21,7 +21,8 @@ function deriveKeys(password: string, salt: Buffer): { cipherKey: Buffer; hmacKe
   return { cipherKey: derived.subarray(0, 32), hmacKey: derived.subarray(32, 64), iv: derived.subarray(64, 80) };
 }
 
-export function vaultEncrypt(plaintext: string, password: string): string {
+/** Format 1.1, or 1.2 with the vault id `label` in the header (as `ansible-vault --vault-id LABEL@...` writes). */
+export function vaultEncrypt(plaintext: string, password: string, label?: string): string {
   const salt = randomBytes(32);
   const { cipherKey, hmacKey, iv } = deriveKeys(password, salt);
   const data = Buffer.from(plaintext, 'utf8');
@@ -32,7 +33,8 @@ export function vaultEncrypt(plaintext: string, password: string): string {
   const hmac = createHmac('sha256', hmacKey).update(ciphertext).digest();
   const inner = [salt.toString('hex'), hmac.toString('hex'), ciphertext.toString('hex')].join('\n');
   const body = Buffer.from(inner, 'utf8').toString('hex');
-  return `${VAULT_HEADER}\n${body.match(/.{1,80}/g)!.join('\n')}\n`;
+  const header = label === undefined ? VAULT_HEADER : `$ANSIBLE_VAULT;1.2;AES256;${label}`;
+  return `${header}\n${body.match(/.{1,80}/g)!.join('\n')}\n`;
 }
 
 export function vaultDecrypt(text: string, password: string, where = 'vault'): string {

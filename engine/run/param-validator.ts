@@ -47,8 +47,11 @@ function numbersAsText(schema: unknown, value: unknown): void {
   }
 }
 
+/** A field that takes text and no number (`type: string`, or a list of types with string and no number). */
 function isTextOnly(schema: unknown): boolean {
-  return isPlainObject(schema) && schema['type'] === 'string';
+  if (!isPlainObject(schema)) return false;
+  const types = Array.isArray(schema['type']) ? schema['type'] : [schema['type']];
+  return types.includes('string') && !types.includes('number') && !types.includes('integer');
 }
 
 function describe(task: string, e: ErrorObject): string {

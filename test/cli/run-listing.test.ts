@@ -192,3 +192,12 @@ test('--force-handlers runs the handlers a host was notified of before it failed
   assert.equal(existsSync(join(dir, 'b', 'restarted')), true);
   assert.deepEqual(parseRecap(forced.stdout).get('localhost'), { ok: 2, changed: 2, unreachable: 0, failed: 1, skipped: 0, rescued: 0, ignored: 0 });
 });
+
+test('--list-hosts shows a play that matches no host with its 0 hosts, where a run refuses it', async () => {
+  const dir = writeTree({ 'site.yml': `- hosts: nosuchgroup\n  tasks:\n    - ${TRUE}\n`, 'inv.ini': INVENTORY });
+  const listed = await tackle(['run', 'site.yml', '-i', 'inv.ini', '--list-hosts'], { cwd: dir });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stdout, "\nplaybook: site.yml\n\n  play #1 (nosuchgroup): nosuchgroup\tTAGS: []\n    pattern: ['nosuchgroup']\n    hosts (0):\n");
+  const run = await tackle(['run', 'site.yml', '-i', 'inv.ini'], { cwd: dir });
+  assert.equal(run.code, 5);
+});

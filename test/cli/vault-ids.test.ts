@@ -81,3 +81,27 @@ test('tackle inventory takes the same vault options', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { secret_port: 6380 });
 });
+
+test('a file ansible-vault encrypted with --vault-id prod@... opens under that label, beside other ids', async () => {
+  const dir = tempDir();
+  const fixtures = new URL('../fixtures/vault/', import.meta.url).pathname;
+  writeFileSync(join(dir, 'dev-pass.txt'), `${DEV}\n`);
+  writeFileSync(join(dir, 'prod-pass.txt'), 'prod-vault-id-pass\n');
+  const r = await tackle(['vault', 'view', join(fixtures, 'made-by-ansible-vault-id-prod.yml'), '--vault-id', 'dev@dev-pass.txt', '--vault-id', 'prod@prod-pass.txt'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'from_ansible_vault: opened-by-label-prod\n');
+});
+
+test('tackle vault encrypt --vault-id LABEL@FILE writes format 1.2 with the label, which run opens among several ids', async () => {
+  const dir = fixture();
+  writeFileSync(join(dir, 'more.yml'), 'more_value: labelled-by-tackle\n');
+  const enc = await tackle(['vault', 'encrypt', 'more.yml', '--vault-id', 'prod@prod-script.sh'], { cwd: dir });
+  assert.equal(enc.code, 0, enc.stderr);
+  const text = await import('node:fs').then((fs) => fs.readFileSync(join(dir, 'more.yml'), 'utf8'));
+  assert.equal(text.split('\n')[0], '$ANSIBLE_VAULT;1.2;AES256;prod');
+  const view = await tackle(['vault', 'view', 'more.yml', '--vault-id', 'dev@dev-pass.txt', '--vault-id', 'prod@prod-script.sh'], { cwd: dir });
+  assert.equal(view.stdout, 'more_value: labelled-by-tackle\n');
+  const wrong = await tackle(['vault', 'view', 'more.yml', '--vault-password-file', 'dev-pass.txt'], { cwd: dir });
+  assert.equal(wrong.code, 5);
+  assert.match(wrong.stderr, /wrong vault password/);
+});
