@@ -7,7 +7,7 @@ Usage:
   tackle tags PATTERN... -- TAG...                 which tags a mirror tag-pattern list selects
   tackle vault encrypt|decrypt|view FILE           Ansible-vault compatible vars files
   tackle report merge REPORT.json...               one recap and exit code for the slices of a run
-  tackle plan PLAYBOOK [-i INVENTORY] --out PLAN.json   save what a run would change (a --check run)
+  tackle plan PLAYBOOK [-i INVENTORY] --out PLAN.json [--html PLAN.html]   save what a run would change
   tackle apply PLAN.json [--max-age 24h]           change exactly that; refuse hosts drifted since
   tackle --help | tackle COMMAND --help | tackle --version
 

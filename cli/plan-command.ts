@@ -4,6 +4,8 @@ import { buildPlan } from '../engine/plan/build.ts';
 import { planInputs } from '../engine/plan/inputs.ts';
 import { wouldChangeCounts, writePlanFile } from '../engine/plan/plan-file.ts';
 import { StepRecorder } from '../engine/plan/record.ts';
+import { writePlanHtml } from '../engine/report/plan-html.ts';
+import { maskByKey } from '../engine/secrets.ts';
 import { EXIT, runExitCode } from './exit-codes.ts';
 import { PLAN_HELP } from './plan-help.ts';
 import { loadForPlan } from './plan-load.ts';
@@ -19,6 +21,7 @@ const PLAN_OPTIONS = {
   'skip-tags': { type: 'string', multiple: true, default: [] },
   forks: { type: 'string', short: 'f', default: '20' },
   out: { type: 'string', short: 'o' },
+  html: { type: 'string' },
   'vault-password-file': { type: 'string', multiple: true, default: [] },
   'vault-id': { type: 'string', multiple: true, default: [] },
   'no-progress': { type: 'boolean', default: false },
@@ -61,9 +64,14 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
     inputs: planInputs(files, given, process.cwd()), counts: summary.counts, steps: recorder.steps,
   });
   await writePlanFile(values.out, plan);
+  if (values.html) {
+    // Secrets a task registered during the run are in the masker by now, as for every output line.
+    await writePlanHtml(values.html, plan, { mask: (text) => run.masker.mask(maskByKey(text)) });
+  }
   const counts = wouldChangeCounts(plan);
   const changing = [...counts].filter(([, n]) => n > 0);
   run.out(`\nPlan written to ${values.out}: ${changing.length} of ${counts.size} host(s) would change${changing.length ? ` (${changing.map(([h, n]) => `${h}: ${n}`).join(', ')})` : ''}.`);
+  if (values.html) run.out(`Review page written to ${values.html}.`);
   const ended = plan.hosts.filter((h) => h.ended);
   if (ended.length) run.out(`Not applicable until planned again: ${ended.map((h) => `${h.name} (${h.ended})`).join(', ')}.`);
   return runExitCode(summary);

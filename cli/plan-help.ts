@@ -1,4 +1,4 @@
-export const PLAN_HELP = `Usage: tackle plan PLAYBOOK [-i INVENTORY] [options] --out PLAN.json
+export const PLAN_HELP = `Usage: tackle plan PLAYBOOK [-i INVENTORY] [options] --out PLAN.json [--html PLAN.html]
 
 Runs every check exactly as tackle run --check does (no host is written to) and saves what
 would change: the inputs (playbook and every file it reads, inventory, -e values) as hashes,
@@ -8,6 +8,9 @@ read. tackle apply PLAN.json then changes exactly that, or refuses hosts that dr
 Options: -i, -e, -l/--limit, -t/--tags, --skip-tags, -f/--forks, --vault-password-file,
 --vault-id, --allow-no-hosts, --no-progress, -v as for tackle run; -D/--diff prints the diffs too.
   -o, --out PLAN.json      Where the plan goes (readable by you alone).
+      --html PLAN.html     The plan as one HTML page for review: summary per host, the tasks that
+                           would change with their diffs, the inputs; secrets masked, no external
+                           asset, printable (readable by you alone).
 `;
 
 export const APPLY_HELP = `Usage: tackle apply PLAN.json [-e VARS]... [--max-age 24h] [options]

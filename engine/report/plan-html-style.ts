@@ -45,6 +45,7 @@ thead th { color: var(--muted); font-weight: 600; font-size: 12px; text-transfor
 .host.status-ok h3 { border-left-color: #4ac26b; }
 .host-name { font-family: var(--mono); font-size: 17px; }
 .host-status { font-size: 13px; font-weight: 400; color: var(--muted); }
+.ended { margin: 0; padding: 8px 16px; border-top: 1px solid var(--line); background: var(--fail-bg); color: var(--fail); font-size: 14px; font-weight: 600; }
 .task { padding: 12px 16px 14px; border-top: 1px solid var(--line); }
 .task h4 { margin: 0 0 2px; font-size: 15px; }
 .pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; vertical-align: 1px; }
@@ -58,6 +59,7 @@ thead th { color: var(--muted); font-weight: 600; font-size: 12px; text-transfor
 .reasons { margin: 4px 0 8px; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 6px; }
 .reasons li { font-size: 12px; padding: 1px 8px; border-radius: 4px; background: var(--wash); border: 1px solid var(--line); }
 .message { margin: 4px 0 8px; padding: 8px 10px; background: var(--fail-bg); border-radius: 4px; font-family: var(--mono); font-size: 13px; white-space: pre-wrap; word-break: break-word; }
+.verdict-changed .message { background: var(--wash); font-family: inherit; }
 .verdict-ignored .message { background: var(--wash); color: var(--muted); }
 .diff { margin: 8px 0 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
 .diff-file { padding: 4px 10px; background: var(--wash); border-bottom: 1px solid var(--line); font-family: var(--mono); font-size: 13px; font-weight: 600; word-break: break-all; }

@@ -142,6 +142,7 @@ function hostSection(host: PlanHost, t: Tally, text: Text): string {
   return [
     `<article class="host ${status}" id="${hostAnchor(host.name)}">`,
     `<h3><span class="host-name">${text(host.name)}</span><span class="host-status">${headline} &middot; ${t.ok} ok, ${t.skipped} skipped</span></h3>`,
+    host.ended ? `<p class="ended">This host ${host.ended === 'unreachable' ? 'was unreachable' : 'failed'} in the plan's run: apply refuses it until it is planned again.</p>` : '',
     ...shown.map((step) => stepBlock(step, text)),
     '</article>',
   ].join('\n');
@@ -151,7 +152,9 @@ function stepBlock(step: PlanStep, text: Text): string {
   const label = step.verdict === 'failed' && step.ignored ? 'failed, ignored' : step.verdict;
   const verdictClass = step.verdict === 'would change' ? 'changed' : isFailure(step) ? 'failed' : 'ignored';
   const reasons = step.reasons.length ? `<ul class="reasons">${step.reasons.map((r) => `<li>${text(r)}</li>`).join('')}</ul>` : '';
-  const message = step.message ? `<p class="message">${text(step.message)}</p>` : '';
+  // A would-change step's message mostly repeats its reasons; a failure's message is the error.
+  const repeatsReasons = step.message !== undefined && (step.reasons.includes(step.message) || step.message === step.reasons.join(', '));
+  const message = step.message && !(step.verdict === 'would change' && repeatsReasons) ? `<p class="message">${text(step.message)}</p>` : '';
   const item = step.item !== undefined ? ` <span class="item">item ${text(step.item)}</span>` : '';
   const handler = step.handler ? ' <span class="handler">handler</span>' : '';
   return [
@@ -184,7 +187,7 @@ function lineClass(line: string): string {
   return 'ln ctx';
 }
 
-const INPUT_KINDS: Record<string, string> = { playbook: 'playbook', inventory: 'inventory', file: 'file', 'extra-vars': 'extra vars (value not stored)' };
+const INPUT_KINDS: Record<string, string> = { playbook: 'playbook', inventory: 'inventory', file: 'file', 'extra-vars': '-e value (hashed)' };
 
 function inputsSection(plan: PlanFile, text: Text): string {
   const rows = plan.inputs.map(

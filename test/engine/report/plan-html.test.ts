@@ -56,8 +56,11 @@ describe('plan HTML page', () => {
     assert.ok(quay2.includes('<code>playbooks/quay-with-clair.yml:40:7</code>'));
     assert.match(quay2, /restart quay<\/span> <span class="handler">handler<\/span>/);
     assert.ok(hostArticle('quay1').includes('nothing to change'));
+    assert.ok(!hostArticle(HOSTILE_HOST).includes('<p class="message">content differs</p>'), 'a message that repeats the reasons is shown');
     assert.ok(!hostArticle('quay1').includes('class="task'), 'a converged host lists tasks');
     assert.ok(hostArticle('quay3').includes('permission denied: /srv/quay/config'));
+    assert.ok(hostArticle('quay3').includes("failed in the plan's run: apply refuses it until it is planned again"));
+    assert.ok(!hostArticle('quay2').includes('apply refuses it'));
     assert.ok(hostArticle(HOSTILE_HOST).includes('failed, ignored'));
     assert.ok(!hostArticle(HOSTILE_HOST).includes('quay storage'), 'a skipped task is listed');
   });

@@ -7,9 +7,10 @@ export const UNMASKED_SECRET = 'hunter2-quay-db-password';
 /** A host name with markup in it: the page must show it as text. */
 export const HOSTILE_HOST = 'quay4<script>alert(1)</script>';
 
-/** The example plan, plus a host whose name and values try to break the page. */
+/** The example plan (its failed host marked ended, as tackle plan marks it), plus a host whose name and values try to break the page. */
 export function fixturePlan(): PlanFile {
   const plan = examplePlan();
+  plan.hosts.find((h) => h.name === 'quay3')!.ended = 'failed';
   plan.hosts.push({
     name: HOSTILE_HOST,
     steps: [
@@ -21,6 +22,7 @@ export function fixturePlan(): PlanFile {
         at: 'playbooks/quay-with-clair.yml:40:7',
         verdict: 'would change',
         reasons: ['content differs'],
+        message: 'content differs',
         diff: [{ path: '/srv/quay/config/config.yaml', before: 'A: 1\n', after: 'A: 1\nFEATURE_USER_CREATION: <true & "quoted">\n' }],
       },
       {
