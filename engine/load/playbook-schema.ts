@@ -272,6 +272,9 @@ function describeError(e: ErrorObject, opts: DescribeOptions): SchemaProblem {
     case 'const':
       return { path, message: `${field} must be ${JSON.stringify(params.allowedValue)}` };
     case 'pattern':
+      // A relative path would resolve against whatever directory the program runs in, and one
+      // starting with "-" would be read as an option: paths given to tasks are absolute.
+      if (params.pattern === '^/') return { path, message: `${field} must be an absolute path (starting with /)` };
       return { path, message: `${field} must match the pattern ${String(params.pattern)}` };
     case 'format':
       return { path, message: `${field} must be a valid ${String(params.format)}` };

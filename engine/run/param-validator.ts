@@ -58,5 +58,6 @@ function describe(task: string, e: ErrorObject): string {
   const where = e.instancePath ? `field '${e.instancePath.slice(1).replace(/\//g, '.')}'` : task;
   if (e.keyword === 'additionalProperties') return `unknown field '${String(e.params['additionalProperty'])}' in ${task}`;
   if (e.keyword === 'required') return `${task} is missing required field '${String(e.params['missingProperty'])}'`;
+  if (e.keyword === 'pattern' && e.params['pattern'] === '^/') return `${where} must be an absolute path (starting with /)`;
   return `${where} ${e.message ?? 'is invalid'}`;
 }

@@ -49,7 +49,7 @@ export default defineTask<DirectoryParams, DirectoryPlan>({
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Absolute path of the directory on the target; parents are created as needed.' },
+      path: { type: 'string', pattern: '^/', description: 'Absolute path of the directory on the target; parents are created as needed.' },
       state: {
         enum: ['present', 'absent'],
         default: 'present',
@@ -166,6 +166,8 @@ async function wantedEntries(conn: Connection, specs: readonly string[], mode: n
 
 async function ownerDriftBeneath(conn: Connection, path: string, uid: number, gid: number): Promise<boolean> {
   const tests = [...(uid !== -1 ? ['!', '-uid', String(uid)] : []), ...(gid !== -1 && uid !== -1 ? ['-o'] : []), ...(gid !== -1 ? ['!', '-gid', String(gid)] : [])];
+  // find takes no `--`: a path that does not start with "/" could be read as an expression (the schema refuses one).
+  if (!path.startsWith('/')) throw new TaskError(`directory: path '${path}' must be absolute`);
   const r = await run(conn, ['find', path, '(', ...tests, ')', '-print', '-quit']);
   return r.stdout.trim() !== '';
 }

@@ -46,7 +46,7 @@ export default defineTask<SecretParams, SecretPlan>({
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: { type: 'string', minLength: 1, description: 'File on the host that holds the secret. A symlink there is refused; an existing file more open than `mode` (or with another owner) is fixed.' },
+      path: { type: 'string', pattern: '^/', description: 'Absolute path of the file on the host that holds the secret. A symlink there is refused; an existing file more open than `mode` (or with another owner) is fixed.' },
       value: { type: 'string', description: "Use this value instead of generating one (the user's own secret); the file is updated to hold it." },
       bytes: { type: 'integer', minimum: 8, maximum: 1024, default: 32, description: 'Random bytes (alnum: characters) to generate.' },
       encoding: { enum: ['base64', 'hex', 'alnum'], default: 'alnum', description: 'How the random bytes are written: base64 (e.g. a Clair PSK), hex, or letters and digits.' },

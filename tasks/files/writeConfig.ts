@@ -44,7 +44,7 @@ export default defineTask<WriteConfigParams, WriteConfigPlan>({
     required: ['path'],
     oneOf: [{ required: ['content'] }, { required: ['text'] }],
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Absolute path of the file on the target. A symlink or directory there is an error, not followed.' },
+      path: { type: 'string', pattern: '^/', description: 'Absolute path of the file on the target. A symlink or directory there is an error, not followed.' },
       content: {
         description:
           'Structured value written as YAML (or JSON with `format: json`). Compared by value: key order, quoting and comments alone are no change.',

@@ -44,7 +44,7 @@ export default defineTask<WaitForParams>({
         default: 200,
         description: 'Expected HTTP status code, or a list of them. Redirects are not followed.',
       },
-      caFile: { type: 'string', description: 'CA certificate file on the target to verify the TLS server with.' },
+      caFile: { type: 'string', pattern: '^/', description: 'CA certificate file (absolute path) on the target to verify the TLS server with.' },
       validateCerts: { type: 'boolean', default: true, description: 'false: accept any TLS certificate (curl -k).' },
       bodyContains: { type: 'string', description: 'Also require this text in the response body.' },
       port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port that must accept a connection (instead of `url`).' },

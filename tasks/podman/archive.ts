@@ -18,7 +18,7 @@ export function normalizeRef(ref: string): string {
 const sha256 = (s: string): string => s.replace(/^sha256:/, '').replace(/\.json$/, '').replace(/^blobs\/sha256\//, '');
 
 async function member(conn: Connection, archive: string, name: string): Promise<string | null> {
-  const r = await run(conn, ['tar', '-xOf', archive, name], { okCodes: [0, 1, 2] });
+  const r = await run(conn, ['tar', '-xOf', archive, '--', name], { okCodes: [0, 1, 2] });
   return r.code === 0 ? r.stdout : null;
 }
 

@@ -120,9 +120,9 @@ export default defineTask<PodmanImageParams, Pulled>({
       },
       archive: {
         type: 'string',
-        minLength: 1,
+        pattern: '^/',
         description:
-          'Path ON THE TARGET to a `podman save` archive (docker-archive, also multi-image, or oci-archive), loaded when the image is missing or the archive holds another image ID under this name (offline and air-gapped hosts).',
+          'Absolute path ON THE TARGET to a `podman save` archive (docker-archive, also multi-image, or oci-archive), loaded when the image is missing or the archive holds another image ID under this name (offline and air-gapped hosts).',
       },
       import: {
         type: 'object',
@@ -130,7 +130,7 @@ export default defineTask<PodmanImageParams, Pulled>({
         required: ['tarball'],
         description: 'Create the image, when missing, from a root file system tarball on the target (podman import).',
         properties: {
-          tarball: { type: 'string', minLength: 1, description: 'Path ON THE TARGET to the tarball.' },
+          tarball: { type: 'string', pattern: '^/', description: 'Absolute path ON THE TARGET to the tarball.' },
           changes: {
             type: 'array',
             items: { type: 'string' },

@@ -82,7 +82,7 @@ export default defineTask<GenCaParams, Plan>({
     additionalProperties: false,
     required: ['dir', 'subject'],
     properties: {
-      dir: { type: 'string', minLength: 1, description: 'Directory for rootCA.key and rootCA.pem (created 0700 when missing, whatever the umask).' },
+      dir: { type: 'string', pattern: '^/', description: 'Absolute path of the directory for rootCA.key and rootCA.pem (created 0700 when missing, whatever the umask).' },
       keyFile: { type: 'string', minLength: 1, default: 'rootCA.key', description: 'CA key path, relative to dir or absolute. An existing key and certificate are kept only when they are regular files (no symlink), match each other, are owned by root, the connecting user or `owner`, and only their owner can write them; otherwise the task fails and overwrites nothing.' },
       certFile: { type: 'string', minLength: 1, default: 'rootCA.pem', description: 'CA certificate path, relative to dir or absolute.' },
       subject: subjectSchema('Distinguished name of the CA; CN is required.', true),
