@@ -85,7 +85,8 @@ export class HostSession {
 
   /**
    * Task and play become / become_user override the inventory's; play connection / remote_user
-   * only fill in what the inventory leaves open (in Ansible, variables beat keywords). Only the
+   * only fill in what the inventory leaves open (in Ansible, variables beat keywords), and the
+   * command line's -u, -c, -b, --private-key ... what both leave open. Only the
    * connection's own variables are rendered, at full precedence (so -e ansible_connection=local
    * acts and an unused inventory variable naming a fact fails nothing).
    */
@@ -103,7 +104,7 @@ export class HostSession {
       ...(privilege.become === undefined ? {} : { ansible_become: privilege.become }),
       ...(privilege.becomeUser === undefined ? {} : { ansible_become_user: privilege.becomeUser }),
     };
-    const vars = { ...keywords, ...connectionVars, ...overrides };
+    const vars = { ...rc.connectionDefaults, ...keywords, ...connectionVars, ...overrides };
     for (const k of SECRET_CONNECTION_VARS) rc.masker.add(vars[k]);
     const spec = connectionSpecFor(this.name, vars);
     if (spec.kind === 'ssh' && spec.hostKeyChecking === false && !this.warnedHostKeyOff) {
