@@ -20,6 +20,7 @@ import { peakControllerMb, runMeasured, type Measured } from './lib/measure.ts';
 import { formatTable, machineFacts, TOOLS, type BenchResult, type RunResult, type Tool, type ToolResult } from './lib/report.ts';
 import { measureStartup } from './lib/startup.ts';
 import { measureInventoryLoad } from './lib/inventory-load.ts';
+import { measureMaskingCost } from './lib/masking-cost.ts';
 import { measureFactsCost } from './lib/facts-cost.ts';
 import { checkTargets } from './lib/targets.ts';
 import { coldBreakdown, formatColdBreakdown } from './lib/cold-time.ts';
@@ -174,6 +175,8 @@ async function bench(o: Options): Promise<BenchResult> {
     (startup.ansibleVersionSeconds !== null ? `, ansible-playbook --version ${startup.ansibleVersionSeconds.toFixed(3)} s` : ''));
   const loading = await measureInventoryLoad(TACKLE_BIN);
   console.log(`loading: tackle validate of ${loading.smallHosts} hosts ${loading.smallSeconds.toFixed(2)} s, of ${loading.largeHosts} hosts ${loading.largeSeconds.toFixed(2)} s (${loading.growth.toFixed(1)}x the time for ${loading.largeHosts / loading.smallHosts}x the hosts)`);
+  const masking = measureMaskingCost();
+  console.log(`masking: ${masking.fewMicrosPerLine.toFixed(2)} us a line with ${masking.fewSecrets} secrets, ${masking.manyMicrosPerLine.toFixed(2)} us with ${masking.manySecrets} (${masking.ratio.toFixed(2)}x)`);
 
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-'));
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
@@ -267,6 +270,7 @@ async function bench(o: Options): Promise<BenchResult> {
       machine,
       startup,
       loading,
+      masking,
       results,
       ...(memory ? { memory } : {}),
       ...(cold ? { cold } : {}),

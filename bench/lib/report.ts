@@ -58,6 +58,16 @@ export interface InventoryLoadCost {
   growth: number;
 }
 
+/** Masking one line of output with few and with very many secrets registered. */
+export interface MaskingCost {
+  fewSecrets: number;
+  fewMicrosPerLine: number;
+  manySecrets: number;
+  manyMicrosPerLine: number;
+  /** manyMicrosPerLine / fewMicrosPerLine: about 1 when the cost does not grow with the secrets. */
+  ratio: number;
+}
+
 export interface BenchResult {
   date: string;
   command: string;
@@ -67,6 +77,7 @@ export interface BenchResult {
   machine: MachineFacts;
   startup: StartupCost;
   loading?: InventoryLoadCost;
+  masking?: MaskingCost;
   results: ToolResult[];
   /** sshd processes the hosts were spread over (= hosts when each has its own). */
   sshd?: number;

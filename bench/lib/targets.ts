@@ -19,6 +19,10 @@ export function checkTargets(r: Omit<BenchResult, 'targets'>): Target[] {
     const hostsRatio = largeHosts / smallHosts;
     targets.push({ name: `loading linear in the host count (${hostsRatio}x hosts: at most ${hostsRatio}x time)`, met: growth <= hostsRatio, detail: `${growth.toFixed(1)}x` });
   }
+  if (r.masking) {
+    const { manySecrets, fewSecrets, ratio } = r.masking;
+    targets.push({ name: `masking a line with ${manySecrets.toLocaleString('en')} secrets costs at most 2x that with ${fewSecrets}`, met: ratio <= 2, detail: `${ratio.toFixed(2)}x` });
+  }
   if (!tackle) return targets;
   const upTo = (name: string, value: number, limit: number, unit: string) =>
     targets.push({ name: `${name} <= ${limit} ${unit}`, met: value <= limit, detail: `${value.toFixed(unit === 'MB' ? 0 : 2)} ${unit}` });
