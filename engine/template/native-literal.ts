@@ -18,7 +18,12 @@ export function nativeValue(text: string, expr: Expr): unknown {
   if (text === 'None') return null;
   const first = text[0];
   if (first !== '[' && first !== '{' && first !== '-' && !(first !== undefined && first >= '0' && first <= '9')) return text;
-  const parsed = parsePythonLiteral(text);
+  let parsed: ReturnType<typeof parsePythonLiteral>;
+  try {
+    parsed = parsePythonLiteral(text);
+  } catch {
+    return text; // nested deeper than the stack allows: not a value anyone wrote by hand
+  }
   if (!parsed.ok) return text;
   if (typeof parsed.value === 'number') return String(parsed.value) === text ? parsed.value : text;
   if (first === '[' || first === '{') return typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : text;
