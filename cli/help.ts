@@ -46,6 +46,8 @@ Options:
       --syntax-check       Load and validate everything, run nothing.
   -f, --forks N            Hosts at once (default 20). A play's own forks: wins.
       --report FILE        Write a JSON report: per-host counts and every task result.
+      --lock-wait SECONDS  Wait this long for another run's lock on a host (default 0: that
+                           host fails at once, naming the run that holds it). --check takes none.
       --vault-password-file FILE  Password for encrypted vars files; an executable file is run
                            and prints it. Repeatable.
       --vault-id [LABEL@]SOURCE   A labelled vault password: a file, an executable, or 'prompt'.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { hostname, userInfo } from 'node:os';
 import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
 import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
 import type { Loaded } from '../engine/load/loader.ts';
@@ -24,6 +25,7 @@ const RUN_OPTIONS = {
   'skip-tags': { type: 'string', multiple: true, default: [] },
   forks: { type: 'string', short: 'f', default: '20' },
   report: { type: 'string' },
+  'lock-wait': { type: 'string', default: '0' },
   'vault-password-file': { type: 'string', multiple: true, default: [] },
   'vault-id': { type: 'string', multiple: true, default: [] },
   'ask-vault-pass': { type: 'boolean', default: false },
@@ -45,6 +47,11 @@ const RUN_OPTIONS = {
   verbose: { type: 'boolean', short: 'v', multiple: true, default: [] },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
+
+/** Who holds a host's run lock, for a second run to name: pid, user and controller, start time, playbook. */
+function runHolder(playbookFile: string): string {
+  return `pid ${process.pid} of ${userInfo().username}@${hostname()}, started ${new Date().toISOString()}, playbook ${playbookFile}`;
+}
 
 /** The version in package.json (one level up from the sources, two from the compiled dist/cli). */
 export function tackleVersion(): string {
@@ -117,6 +124,11 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     io.err.write(`tackle: --forks must be a whole number >= 1, got '${values.forks}'\n`);
     return EXIT.invalid;
   }
+  const lockWait = Number(values['lock-wait']);
+  if (!Number.isInteger(lockWait) || lockWait < 0) {
+    io.err.write(`tackle: --lock-wait must be a whole number of seconds >= 0, got '${values['lock-wait']}'\n`);
+    return EXIT.invalid;
+  }
   const playbookFile = positionals[0]!;
   const slice = values.slice === undefined ? undefined : parseSlice(values.slice);
   const listing = values['list-hosts'] || values['list-tasks'] || values['list-tags'];
@@ -183,7 +195,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     const started = performance.now();
     if (values.check) out('CHECK MODE: nothing will be changed.');
     const summary = await runPlaybook(
-      { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, diffMode: values.diff, interrupted: interrupt.interrupted, connectionDefaults },
+      { loaded, registry, validator: new ParamValidator(), masker, reporter, openConnection, checkMode: values.check, runLock: values.check ? undefined : { holder: runHolder(playbookFile), waitSeconds: lockWait }, diffMode: values.diff, interrupted: interrupt.interrupted, connectionDefaults },
       { limit, tags, skipTags, forks, onHardStop: interrupt.onHardStop, forceHandlers: values['force-handlers'], startAtTask },
     );
     interrupt.remove();

@@ -35,6 +35,14 @@ export interface WriteOptions {
   group?: string | number;
 }
 
+/** A command kept running (see Connection.hold); its stdin stays open until release(). */
+export interface HeldCommand {
+  /** Closes the command's stdin, so it ends, and waits a few seconds at most for it. */
+  release(): Promise<void>;
+}
+
+export type HoldOutcome = { held: HeldCommand } | { exited: ExecResult };
+
 export interface Connection {
   /** Inventory name of the host. */
   readonly hostName: string;
@@ -58,6 +66,12 @@ export interface Connection {
   mkdir(path: string, opts?: { mode?: number }): Promise<void>;
   /** No error when missing. */
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /**
+   * Starts argv (as exec does) and keeps it running: resolves `held` once a line of its stdout is
+   * `readyLine`, or with its result when it exits first. It runs until release(), or until the
+   * connection ends (its stdin closes then too), as the login user even under become.
+   */
+  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BecomeSpec, Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
+import type { BecomeSpec, Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../connection.ts';
 import { ConnectionError } from '../errors.ts';
 import { assertValidArgv, envPrefix } from './shell-quote.ts';
 import { mkdirByExec, readFileByExec, removeByExec, statByExec, writeFileByExec } from './exec-file-ops.ts';
@@ -92,6 +92,11 @@ export class BecomeConnection implements Connection {
 
   remove(path: string, opts?: { recursive?: boolean }): Promise<void> {
     return removeByExec(this, path, opts);
+  }
+
+  /** As the login user: what is held (a lock) belongs to the connection, not to the become user. */
+  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
+    return this.inner.hold(argv, readyLine);
   }
 
   close(): Promise<void> {

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../connection.ts';
+import type { Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from '../owner.ts';
 import { assertValidArgv } from './shell-quote.ts';
 import { tempPathFor } from './temp-file.ts';
 import { BoundedOutput, FileTooLargeError, MAX_FILE_READ_BYTES, OutputTooLargeError } from './output-limit.ts';
+import { ReadyLineWatch, RELEASE_WAIT_MS, within } from './held-command.ts';
 
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -132,6 +133,24 @@ export class LocalConnection implements Connection {
 
   async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     await fs.rm(path, { force: true, recursive: opts.recursive ?? false });
+  }
+
+  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
+    assertValidArgv(argv);
+    return new Promise((resolve) => {
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const ended = new Promise<void>((r) => child.on('close', () => r()));
+      const watch = new ReadyLineWatch(readyLine, resolve, async () => {
+        child.stdin.end();
+        await within(ended, RELEASE_WAIT_MS);
+        killGroup(child.pid);
+      });
+      child.stdout.on('data', (d: Buffer) => watch.onStdout(d));
+      child.stderr.on('data', (d: Buffer) => watch.onStderr(d));
+      child.on('error', (e: NodeJS.ErrnoException) => watch.onEnd(e.code === 'ENOENT' ? 127 : 126));
+      child.on('close', (code, signal) => watch.onEnd(code ?? (signal ? 128 : 1)));
+      child.stdin.on('error', () => {});
+    });
   }
 
   async close(): Promise<void> {}

@@ -16,6 +16,7 @@ export function controllerSide(host: string, task: string): Connection {
     stat: (path) => refuse(`to stat ${path}`),
     mkdir: (path) => refuse(`to create ${path}`),
     remove: (path) => refuse(`to remove ${path}`),
+    hold: (argv) => refuse(`to run ${argv[0] ?? 'a command'}`),
     close: () => Promise.resolve(),
   };
 }

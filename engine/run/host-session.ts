@@ -1,10 +1,11 @@
-import type { Connection, ConnectionSpec } from '../connection.ts';
+import type { Connection, ConnectionSpec, HeldCommand } from '../connection.ts';
 import { CONNECTION_VARS, connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
 import { removeStaleTempFilesArgv, removeTempFilesArgv, sweepScratchDirsArgv } from '../connections/temp-file.ts';
 import { ConnectionError, formatPos, TaskError } from '../errors.ts';
 import type { InventoryHost, Play, TaskCall } from '../model.ts';
 import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
+import { runLockName, takeRunLock, type RunLockOptions } from './run-lock.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -54,6 +55,10 @@ export class HostSession {
   private readonly sweptTargets = new Set<string>();
   private conn: Promise<Connection> | undefined;
   private privilege: Privilege = {};
+  private connKind: ConnectionSpec['kind'] = 'ssh';
+  private lockName = '';
+  /** The host's run lock, and the connection it is held through (kept open while it is held). */
+  private lock: { conn: Promise<Connection>; held: Promise<HeldCommand> } | undefined;
   private warnedHostKeyOff = false;
 
   constructor(readonly host: InventoryHost) {}
@@ -65,14 +70,17 @@ export class HostSession {
   /**
    * The connection a task runs over: this host's, or its delegate_to host's. The connection is
    * opened once and reused; a task whose privilege (become, become_user) differs from the open
-   * connection's closes it and opens one with the new privilege.
+   * connection's closes it and opens one with the new privilege. A run that changes hosts takes
+   * the host's run lock before the connection is handed out (once, held until end()); a host
+   * reached only as a delegate, or over the local connection (the controller itself), takes none.
    */
   async connectionFor(req: ConnectionRequest, rc: RunContext): Promise<Connection> {
     const target = this.delegateTarget(req);
     if (target === this && req.unreachable) throw new ConnectionError(this.name, req.unreachable);
     const scope = target === this ? req.scope : scopeFor(rc, target, req.play);
     const privilege = privilegeOf(req.call, req.play);
-    return target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection);
+    const runLock = target === this && !rc.checkMode ? rc.runLock : undefined;
+    return target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection, runLock);
   }
 
   private delegateTarget(req: ConnectionRequest): HostSession {
@@ -114,10 +122,13 @@ export class HostSession {
     return spec;
   }
 
-  private async open(privilege: Privilege, spec: () => ConnectionSpec, open: OpenConnection): Promise<Connection> {
-    if (this.conn && !samePrivilege(this.privilege, privilege)) await this.close();
+  private async open(privilege: Privilege, spec: () => ConnectionSpec, open: OpenConnection, runLock?: RunLockOptions): Promise<Connection> {
+    if (this.conn && !samePrivilege(this.privilege, privilege)) await this.closeKeepingLock();
     if (!this.conn) {
-      const p = open(spec()).then(async (conn) => {
+      const s = spec();
+      this.connKind = s.kind;
+      this.lockName = runLockName(s);
+      const p = open(s).then(async (conn) => {
         // What an earlier run that was killed left in the host's temp dir goes first.
         await conn.exec(sweepScratchDirsArgv()).catch(() => undefined);
         return conn;
@@ -128,7 +139,23 @@ export class HostSession {
         if (this.conn === p) this.conn = undefined;
       });
     }
-    return this.conn;
+    const conn = this.conn;
+    if (runLock && this.connKind !== 'local' && !this.lock) {
+      const name = this.lockName;
+      const lock = { conn, held: conn.then((c) => takeRunLock(c, runLock, name)) };
+      this.lock = lock;
+      lock.held.catch(() => {
+        if (this.lock === lock) this.lock = undefined;
+      });
+    }
+    if (runLock && this.lock) await this.lock.held;
+    return conn;
+  }
+
+  /** A change of privilege: the old connection goes, unless the run lock is held through it. */
+  private async closeKeepingLock(): Promise<void> {
+    if (this.lock && this.lock.conn === this.conn) this.conn = undefined;
+    else await this.close();
   }
 
   /**
@@ -163,10 +190,30 @@ export class HostSession {
     }
   }
 
-  /** Closes the connection (also used to abort a hung command); the next task reconnects. */
+  /**
+   * Closes the connection (also used to abort a hung command); the next task reconnects. A run
+   * lock held through it is released first (its holder on the host ends), and the next connect
+   * takes it again.
+   */
   async close(): Promise<void> {
     const p = this.conn;
     this.conn = undefined;
+    const lock = this.lock;
+    if (lock && lock.conn === p) {
+      this.lock = undefined;
+      await (await lock.held.catch(() => null))?.release().catch(() => undefined);
+    }
     if (p) await (await p.catch(() => null))?.close().catch(() => undefined);
+  }
+
+  /** The end of the run on this host: the run lock is released, every connection closed. */
+  async end(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    if (lock) {
+      await (await lock.held.catch(() => null))?.release().catch(() => undefined);
+      if (lock.conn !== this.conn) await (await lock.conn.catch(() => null))?.close().catch(() => undefined);
+    }
+    await this.close();
   }
 }

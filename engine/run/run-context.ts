@@ -3,6 +3,7 @@ import type { HostSession, OpenConnection } from './host-session.ts';
 import type { Play, TaskCall } from '../model.ts';
 import { factsOf } from './facts.ts';
 import type { ParamValidator } from './param-validator.ts';
+import type { RunLockOptions } from './run-lock.ts';
 import type { Reporter } from '../report/events.ts';
 import type { SecretMasker } from '../secrets.ts';
 import type { AnyTaskDefinition } from '../task.ts';
@@ -18,6 +19,8 @@ export interface RunContext {
   reporter: Reporter;
   openConnection: OpenConnection;
   checkMode: boolean;
+  /** The per-host run lock a run that changes hosts takes (undefined: none, as in --check). */
+  runLock?: RunLockOptions;
   diffMode: boolean;
   /**
    * Connection variables from the command line (-u, -c, -T, --private-key, -b, --become-user, -K):

@@ -141,7 +141,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
       }
     }
   } finally {
-    await Promise.all([...sessions.values()].map((s) => s.close()));
+    await Promise.all([...sessions.values()].map((s) => s.end()));
   }
 
   const failedHosts = [...sessions.values()].filter((s) => s.state !== 'active').map((s) => s.name);

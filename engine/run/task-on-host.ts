@@ -243,6 +243,7 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
       await conn.remove(pathWithoutNul(path), opts);
       session.scratchDirs.delete(path);
     },
+    hold: (argv, readyLine) => conn.hold(argv, readyLine),
     close: () => conn.close(),
   };
 }

@@ -1,6 +1,7 @@
 import { BoundedOutput, MAX_COMMAND_OUTPUT_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, ClientChannel } from 'ssh2';
-import type { ExecOptions, ExecResult } from '../../connection.ts';
+import type { ExecOptions, ExecResult, HoldOutcome } from '../../connection.ts';
+import { ReadyLineWatch, RELEASE_WAIT_MS, within } from '../held-command.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { commandLine } from '../shell-quote.ts';
 import { killGroupScript } from './kill-group.ts';
@@ -175,4 +176,41 @@ export function execOverChannel(
 export async function killGroupOverChannel(host: ChannelHost, pid: number | undefined): Promise<void> {
   if (pid === undefined || host.isDropped()) return;
   await execOverChannel(host, commandLine(killGroupArgv(pid)), 'kill', undefined, 5000).catch(() => {});
+}
+
+/**
+ * A command on its own channel that keeps running (Connection.hold): `held` once it prints
+ * `readyLine`; release() sends EOF on its stdin and waits for the channel to close.
+ */
+export function holdOverChannel(host: ChannelHost, line: string, program: string, readyLine: string): Promise<HoldOutcome> {
+  return new Promise((resolve, reject) => {
+    const call = settleOnce(host, program, reject);
+    host.client.exec(line, (err, ch) => {
+      if (err) {
+        call.finish(() => reject(new ConnectionError(host.hostName, `cannot start ${program}: ${err.message}`)));
+        return;
+      }
+      const closed = new Promise<void>((r) => ch.on('close', () => r()));
+      let code: number | undefined;
+      const watch = new ReadyLineWatch(readyLine, (outcome) => call.finish(() => resolve(outcome)), async () => {
+        try {
+          ch.end();
+        } catch {
+          // the connection is gone, and the command with it
+        }
+        await within(closed, RELEASE_WAIT_MS);
+        ch.close();
+      });
+      ch.on('data', (d: Buffer) => watch.onStdout(d));
+      ch.stderr.on('data', (d: Buffer) => watch.onStderr(d));
+      ch.on('exit', (exitCode: number | null, signal?: string) => {
+        code = exitCode ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);
+      });
+      ch.on('error', () => {}); // 'close' follows and decides
+      ch.on('close', () => {
+        if (code === undefined) call.finish(() => reject(new ConnectionError(host.hostName, `${program} ended without an exit status (connection lost?)`)));
+        else watch.onEnd(code);
+      });
+    });
+  });
 }

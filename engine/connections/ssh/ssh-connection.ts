@@ -1,6 +1,6 @@
 import { FileTooLargeError, MAX_COMMAND_OUTPUT_BYTES, MAX_FILE_READ_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, SFTPWrapper } from 'ssh2';
-import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, WriteOptions } from '../../connection.ts';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { run } from '../../exec-helpers.ts';
 import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
@@ -11,12 +11,12 @@ import { resolveOwner } from '../../owner.ts';
 import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './sftp.ts';
 import { DEFAULT_SFTP_REQUEST_TIMEOUT_MS, SftpGuard, SftpLost } from './sftp-guard.ts';
-import { channelCommandLine, execOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
+import { channelCommandLine, execOverChannel, holdOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
 import { READY_TIMEOUT_MS, RemoteShell, RemoteShellEnded, RemoteShellUnavailable, type ShellFiles } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 
-/** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP). */
-const MAX_EXEC_CHANNELS = 8;
+/** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP, one the run lock). */
+const MAX_EXEC_CHANNELS = 7;
 const KILL_TIMEOUT_MS = 5000;
 /** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
 const WATCHDOG_GRACE_MS = 3000;
@@ -295,6 +295,21 @@ export class SshConnection implements Connection {
 
   remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     return removeByExec(this, path, opts);
+  }
+
+  /** On a channel of its own, outside the shells and the channel limit: it runs for the whole run. */
+  async hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
+    const line = commandLine(argv, {});
+    this.checkAlive();
+    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine);
+    holding.catch(() => {});
+    // Its channel has no deadline either: meanwhile the host shows that it runs commands (a ready
+    // shell, which the first task needs anyway, or the probe); a host that does not is dropped,
+    // which ends the hold too.
+    const shell = this.shells?.usable ? await this.shells.acquire() : undefined;
+    if (shell) this.shells!.release(shell);
+    else await this.provenToRunCommands();
+    return holding;
   }
 
   async close(): Promise<void> {
