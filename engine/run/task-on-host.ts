@@ -232,10 +232,12 @@ function guarded(conn: Connection, session: HostSession, deadline: number | unde
       if (session.hardStopped) throw new TackleError(`not writing ${path}: the run is stopping`);
       session.writesInFlight.add(path);
       try {
-        await Promise.all([conn.writeFile(pathWithoutNul(path), data, opts), session.sweepStaleTempFiles(conn, path)]);
+        await conn.writeFile(pathWithoutNul(path), data, opts);
       } finally {
         session.writesInFlight.delete(path);
       }
+      // After the write, not beside it: a hard stop's removal of temp files never queues behind it.
+      if (!session.hardStopped) await session.sweepStaleTempFiles(conn, path);
     },
     stat: (path) => conn.stat(pathWithoutNul(path)),
     mkdir: (path, opts) => conn.mkdir(pathWithoutNul(path), opts),
