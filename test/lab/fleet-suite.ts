@@ -87,6 +87,8 @@ describe('the lab fleet', () => {
       `- hosts: all
   tasks:
     - name: the facts, as the host's playbook sees them
+      # A whole template reads as the literal it spells (12.15 would be a number), so the
+      # versions, which are text, say so with | string, as under Ansible's jinja2_native.
       writeConfig:
         path: /etc/tackle-lab-facts.json
         format: json
@@ -96,8 +98,8 @@ describe('the lab fleet', () => {
           fqdn: "{{ ansible_fqdn }}"
           os_family: "{{ ansible_facts.os_family }}"
           distribution: "{{ ansible_distribution }}"
-          distribution_version: "{{ ansible_distribution_version }}"
-          distribution_major_version: "{{ ansible_distribution_major_version }}"
+          distribution_version: "{{ ansible_distribution_version | string }}"
+          distribution_major_version: "{{ ansible_distribution_major_version | string }}"
           architecture: "{{ ansible_architecture }}"
           address: "{{ ansible_default_ipv4.address }}"
           interface: "{{ ansible_default_ipv4.interface }}"
