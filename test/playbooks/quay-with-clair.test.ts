@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startSshHosts, type SshTestHosts } from '../helpers/sshd.ts';
 import { parseRecap, tackle } from '../helpers/cli.ts';
+import type { PlanFile } from '../../engine/plan/plan-file.ts';
 import { containersNamed, ensurePodmanTestConfig, freePort, inspectContainerJson, removeContainers } from '../helpers/podman.ts';
 
 // The flagship playbook deployed, as a user would, onto one local host and three SSH hosts at
@@ -43,6 +44,9 @@ function makeSysroot(dir: string): void {
   writeFileSync(join(dir, 'etc/ca-certificates.conf'), '');
 }
 
+// Container names are global on this machine: this run's own, so test runs side by side do not remove each other's.
+const RUN = process.pid.toString(36);
+
 const changedSet = (r: Report): string[] => r.results.filter((x) => x.status === 'changed').map((x) => `${x.host}|${x.task}`).sort();
 
 describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once', () => {
@@ -67,7 +71,7 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
       for (const p of ['quay_http_port', 'quay_https_port', 'clair_port', 'clair_introspection_port', 'quay_db_port', 'clair_db_port', 'redis_port']) {
         ports[p] = await freePort();
       }
-      const h: TestHost = { name, prefix: `tkl-${name}-`, quayRoot: join(dir, name, 'quay'), sysroot: join(dir, name, 'sysroot'), ports };
+      const h: TestHost = { name, prefix: `tkl${RUN}-${name}-`, quayRoot: join(dir, name, 'quay'), sysroot: join(dir, name, 'sysroot'), ports };
       makeSysroot(h.sysroot);
       hosts.push(h);
     }
@@ -192,6 +196,45 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
       assert.match(quayUnit, /^RestartSec=30$/m);
       assert.ok(!secretsOf(h).some((s) => quayUnit.includes(s) || readFileSync(join(unitDir, `container-${h.prefix}postgresql-quay.service`), 'utf8').includes(s)), 'no secret in a unit');
     }
+  });
+
+  test('plan of the converged fleet with one host drifted (a container removed) shows exactly its changes and no secret; apply repairs exactly those and refuses a host drifted since', async () => {
+    const [drifted, later] = [hosts[2]!, hosts[3]!];
+    await removeContainers(`${drifted.prefix}redis`);
+    const planPath = join(dir, 'plan.json');
+    const planned = await tackle(['plan', PLAYBOOK, '-i', inventory, '--no-progress', '--out', planPath]);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const planText = readFileSync(planPath, 'utf8');
+    const plan = JSON.parse(planText) as PlanFile;
+    const wouldChange = plan.hosts.flatMap((h) => h.steps.filter((s) => s.verdict === 'would change').map((s) => `${h.name}|${s.task}`));
+    const why = plan.hosts.flatMap((h) => h.steps.filter((s) => s.verdict === 'would change').map((s) => `${h.name}|${s.task}: ${s.reasons.join('; ')}`)).join('\n');
+    assert.ok(wouldChange.length > 0 && wouldChange.every((s) => s.startsWith(`${drifted.name}|`)), why);
+    assert.ok(wouldChange.some((s) => /redis/.test(s)), wouldChange.join('\n'));
+    for (const h of hosts) for (const secret of secretsOf(h)) assert.ok(!planText.includes(secret), `a secret of ${h.name} is in the plan`);
+
+    // A colleague's hotfix on another host after the plan was approved.
+    const configFile = join(later.quayRoot, 'config/config.yaml');
+    const approved = readFileSync(configFile, 'utf8');
+    writeFileSync(configFile, approved.replace(/^DEFAULT_TAG_EXPIRATION: .*$/m, 'DEFAULT_TAG_EXPIRATION: 4w'));
+    const startedOf = async (h: TestHost): Promise<string[]> =>
+      Promise.all((await containersNamed(h.prefix)).map(async (c) => { const i = await inspectContainerJson(c); return `${c} ${i.Id} ${i.State.StartedAt}`; }));
+    const laterContainers = await startedOf(later);
+    const reportPath = join(dir, 'apply.json');
+    const applied = await tackle(['apply', planPath, '--no-progress', '--report', reportPath]);
+    assert.equal(applied.code, 3, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, new RegExp(`${later.name}: drifted since plan: .*config\\.yaml`));
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+    const changed = [...new Set(report.results.filter((r) => r.status === 'changed').map((r) => `${r.host}|${r.task}`))].sort();
+    assert.deepEqual(changed, [...new Set(wouldChange)].sort(), 'apply changed exactly what the plan said');
+    assert.equal((await inspectContainerJson(`${drifted.prefix}redis`)).State.Running, true);
+    assert.match(readFileSync(configFile, 'utf8'), /^DEFAULT_TAG_EXPIRATION: 4w$/m, 'the drifted host was left as it was');
+    assert.deepEqual(await startedOf(later), laterContainers, 'nothing re-created or restarted on the drifted host');
+
+    writeFileSync(configFile, approved);
+    const again = await tackle(['plan', PLAYBOOK, '-i', inventory, '--no-progress', '--out', planPath]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    const left = (JSON.parse(readFileSync(planPath, 'utf8')) as PlanFile).hosts.flatMap((h) => h.steps.filter((s) => s.verdict === 'would change').map((s) => `${h.name}|${s.task}`));
+    assert.deepEqual(left, []);
   });
 
   test('adding a super user with -e changes config.yaml and restarts quay and the mirroring worker alone; a hand-added key survives', async () => {
