@@ -1,26 +1,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Connection } from '../../engine/connection.ts';
 import podmanExec from '../../tasks/podman/podmanExec.ts';
 import { runTask } from '../helpers/task-harness.ts';
 import { CONNECTION_KINDS, openTestConnection } from '../helpers/connections.ts';
 import { buildBusyboxImage, ensurePodmanTestConfig, podmanCli, removeContainers, uniqueName } from '../helpers/podman.ts';
-
-/** Command lines of this machine's processes that hold `needle` (what `ps -ef` shows every user). */
-function commandLinesWith(needle: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmdline.includes(needle)) found.push(cmdline);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
-}
+import { processesMentioning } from '../helpers/processes.ts';
 
 for (const kind of CONNECTION_KINDS) {
   describe(`podmanExec env values never on a command line (${kind})`, () => {
@@ -44,7 +29,7 @@ for (const kind of CONNECTION_KINDS) {
       let running = true;
       const watch = (async () => {
         while (running) {
-          seen.push(...commandLinesWith(secret));
+          seen.push(...processesMentioning(secret));
           await new Promise((r) => setTimeout(r, 5));
         }
       })();

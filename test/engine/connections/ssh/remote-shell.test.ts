@@ -15,6 +15,7 @@ import { MAX_SHELLS } from '../../../../engine/connections/ssh/remote-shell-pool
 import * as sftpOps from '../../../../engine/connections/ssh/sftp.ts';
 import { startSshHosts, type SshTestHosts } from '../../../helpers/sshd.ts';
 import { tempDir } from '../../../helpers/task-harness.ts';
+import { processesMentioning } from '../../../helpers/processes.ts';
 
 const NOISY_USER = 'tackle-noisy-rc';
 const NO_SETSID_USER = 'tackle-no-setsid';
@@ -67,21 +68,6 @@ function persistentShells(hosts: SshTestHosts, index: number): number {
 /** What runs the command: `sh` (a persistent shell) or `sshd` (one channel per command). */
 async function parentOfCommand(conn: Connection): Promise<string> {
   return (await conn.exec(['sh', '-c', 'cat "/proc/$PPID/comm"'])).stdout.trim();
-}
-
-/** Command lines of live processes that mention `needle`. */
-function processesMentioning(needle: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmdline.includes(needle)) found.push(cmdline);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
 }
 
 describe('SSH commands through persistent remote shells', () => {
