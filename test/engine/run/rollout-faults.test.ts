@@ -135,7 +135,8 @@ describe('rollout faults on 10 ssh hosts', () => {
     const started = Date.now();
     const run = await r.run(pb);
     assert.equal(run.code, 2, run.stdout + run.stderr);
-    assert.ok(Date.now() - started < 20_000);
+    // The hung command sleeps 1000 s: ending within minutes shows the run did not wait for it (not how fast it ended).
+    assert.ok(Date.now() - started < 180_000, `the run took ${Date.now() - started} ms`);
     assert.match(run.stdout, /failed: \[host5\]: timed out after 3 s/);
     for (const h of r.names.filter((n) => n !== 'host5')) assert.equal(parseRecap(run.stdout).get(h)!['failed'], 0, run.stdout);
     const left = spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' });
