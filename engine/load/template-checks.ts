@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, type SourcePos } from '../errors.ts';
 import { FACT_VARIABLE_NAMES } from '../run/facts-script.ts';
 import { variableUses } from '../template/free-variables.ts';
+import { positionOf } from '../template/document.ts';
 import { searchFile } from '../template/globals.ts';
 import { checkTemplate } from '../template/static-check.ts';
 import { hasTemplate } from '../template/template.ts';
@@ -121,8 +122,8 @@ export class LoadChecks {
       return;
     }
     for (const message of checkTemplate(text)) {
-      const line = /^line (\d+): /.exec(message);
-      this.problems.push(new InputError({ file, line: line ? Number(line[1]) : 1, col: 1 }, line ? message.slice(line[0].length) : message));
+      const at = positionOf(message);
+      this.problems.push(new InputError({ file, line: at?.line ?? 1, col: at?.col ?? 1 }, at?.detail ?? message));
     }
     const guarded = new Set<string>();
     for (const c of opts.inheritedWhen ?? []) variableUses(c, true).guarded.forEach((g) => guarded.add(g));

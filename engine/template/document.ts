@@ -16,9 +16,16 @@ interface Tag {
   kind: 'out' | 'stmt';
   body: string;
   line: number;
+  col: number;
 }
 
 type Piece = string | Tag;
+
+/**
+ * Deepest nesting of block tags (`{% if %}`, `{% for %}`) in one template: far above any real
+ * template, and low enough that parsing, checking and rendering it never exhaust the stack.
+ */
+export const MAX_BLOCK_DEPTH = 100;
 
 function closing(s: string, from: number, close: string): number {
   let quote = '';
@@ -33,15 +40,39 @@ function closing(s: string, from: number, close: string): number {
   return -1;
 }
 
-function lineAt(s: string, i: number): number {
-  let n = 1;
-  for (let j = 0; j < i; j++) if (s.charCodeAt(j) === 10) n++;
-  return n;
+/** Line and column of offsets met in increasing order, counted once over the text (a large template stays linear). */
+class Positions {
+  private at = 0;
+  private line = 1;
+  private lineStart = 0;
+  constructor(private readonly src: string) {}
+  of(offset: number): { line: number; col: number } {
+    for (; this.at < offset; this.at++) {
+      if (this.src.charCodeAt(this.at) === 10) {
+        this.line++;
+        this.lineStart = this.at + 1;
+      }
+    }
+    return { line: this.line, col: offset - this.lineStart + 1 };
+  }
 }
+
+export function where(at: { line: number; col: number }): string {
+  return `line ${at.line}, column ${at.col}`;
+}
+
+/** The position a template syntax message starts with (as `where` writes it), and the rest of it. */
+export function positionOf(message: string): { line: number; col: number; detail: string } | undefined {
+  const m = /^line (\d+)(?:, column (\d+))?: /.exec(message);
+  return m ? { line: Number(m[1]), col: Number(m[2] ?? 1), detail: message.slice(m[0].length) } : undefined;
+}
+
+const TAG_OPEN = /\{[{%#]/g;
 
 /** Splits the source into text and tags, applying whitespace control and trim_blocks. */
 function lex(src: string): Piece[] {
   const pieces: Piece[] = [];
+  const positions = new Positions(src);
   let text = '';
   let i = 0;
   let stripNext = false;
@@ -52,14 +83,16 @@ function lex(src: string): Piece[] {
   while (i < src.length) {
     const open = src.slice(i, i + 2);
     if (open !== '{{' && open !== '{%' && open !== '{#') {
-      const nextOpen = src.slice(i).search(/\{[{%#]/);
-      const chunk = nextOpen < 0 ? src.slice(i) : src.slice(i, i + nextOpen);
+      TAG_OPEN.lastIndex = i;
+      const nextOpen = TAG_OPEN.exec(src)?.index ?? -1;
+      const chunk = nextOpen < 0 ? src.slice(i) : src.slice(i, nextOpen);
       text += stripNext ? chunk.replace(/^\s+/, '') : chunk;
       stripNext = false;
       i += chunk.length;
       if (nextOpen < 0) break;
       continue;
     }
+    const pos = positions.of(i);
     const close = open === '{{' ? '}}' : open === '{%' ? '%}' : '#}';
     let start = i + 2;
     if (src[start] === '-') {
@@ -67,7 +100,7 @@ function lex(src: string): Piece[] {
       start++;
     } else if (src[start] === '+') start++;
     const end = open === '{#' ? src.indexOf(close, start) : closing(src, start, close);
-    if (end < 0) throw new TemplateSyntaxError(`line ${lineAt(src, i)}: '${open}' without a closing '${close}'`);
+    if (end < 0) throw new TemplateSyntaxError(`${where(pos)}: '${open}' without a closing '${close}'`);
     let body = src.slice(start, end);
     let after = end + 2;
     stripNext = false;
@@ -79,15 +112,14 @@ function lex(src: string): Piece[] {
       body = body.slice(0, -1);
       keepNewline = true;
     }
-    const line = lineAt(src, i);
     if (open === '{%' && /^\s*raw\s*$/.test(body)) {
       const m = /\{%[-+]?\s*endraw\s*[-+]?%\}/.exec(src.slice(after));
-      if (!m) throw new TemplateSyntaxError(`line ${line}: {% raw %} without {% endraw %}`);
+      if (!m) throw new TemplateSyntaxError(`${where(pos)}: {% raw %} without {% endraw %}`);
       text += src.slice(after, after + m.index);
       after += m.index + m[0].length;
     } else if (open !== '{#') {
       pushText();
-      pieces.push({ kind: open === '{{' ? 'out' : 'stmt', body, line });
+      pieces.push({ kind: open === '{{' ? 'out' : 'stmt', body, ...pos });
     }
     if (open !== '{{' && !stripNext && !keepNewline && src[after] === '\n') after++;
     i = after;
@@ -103,15 +135,16 @@ const BLOCK_ENDS: Readonly<Record<string, readonly string[]>> = {
 
 class TreeBuilder {
   private i = 0;
+  private openBlocks = 0;
   constructor(private readonly pieces: Piece[]) {}
 
   build(): Node[] {
     const { nodes, end } = this.body([]);
-    if (end) throw new TemplateSyntaxError(`line ${end.line}: unexpected {% ${end.word} %}`);
+    if (end) throw new TemplateSyntaxError(`${where(end)}: unexpected {% ${end.word} %}`);
     return nodes;
   }
 
-  private body(stops: readonly string[]): { nodes: Node[]; end?: { word: string; parser: Parser; line: number } } {
+  private body(stops: readonly string[]): { nodes: Node[]; end?: { word: string; parser: Parser; line: number; col: number } } {
     const nodes: Node[] = [];
     while (this.i < this.pieces.length) {
       const p = this.pieces[this.i++]!;
@@ -119,19 +152,33 @@ class TreeBuilder {
         nodes.push({ t: 'text', s: p });
         continue;
       }
-      const where = `line ${p.line}`;
+      const at = where(p);
       const parser = new Parser(p.body);
       if (p.kind === 'out') {
-        const expr = this.located(where, () => parser.parseAll());
+        const expr = this.located(at, () => parser.parseAll());
         nodes.push({ t: 'out', expr, src: p.body, line: p.line });
         continue;
       }
-      const word = this.located(where, () => parser.name('a statement (if, for, set, raw)'));
-      if (stops.includes(word)) return { nodes, end: { word, parser, line: p.line } };
-      nodes.push(this.located(where, () => this.statement(word, parser, p.line)));
+      const word = this.located(at, () => parser.name('a statement (if, for, set, raw)'));
+      if (stops.includes(word)) return { nodes, end: { word, parser, line: p.line, col: p.col } };
+      nodes.push(this.inBlock(word, at, () => this.located(at, () => this.statement(word, parser, p.line))));
     }
     if (stops.length > 0) throw new TemplateSyntaxError(`the template ends inside a block: expected {% ${stops.at(-1)} %}`);
     return { nodes };
+  }
+
+  /** Counts the blocks a statement opens, refusing one nested deeper than MAX_BLOCK_DEPTH before its body is read. */
+  private inBlock<T>(word: string, at: string, fn: () => T): T {
+    if (!Object.hasOwn(BLOCK_ENDS, word)) return fn();
+    if (this.openBlocks >= MAX_BLOCK_DEPTH) {
+      throw new TemplateSyntaxError(`${at}: {% ${word} %} nested more than ${MAX_BLOCK_DEPTH} blocks deep (if and for blocks inside each other); flatten the template`);
+    }
+    this.openBlocks++;
+    try {
+      return fn();
+    } finally {
+      this.openBlocks--;
+    }
   }
 
   private located<T>(where: string, fn: () => T): T {

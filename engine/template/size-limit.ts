@@ -9,10 +9,47 @@ import { TemplateError } from './expression.ts';
  */
 export const MAX_TEMPLATE_SIZE = 64 * 1024 * 1024;
 
+/**
+ * The most loop iterations one rendering runs (every item a `{% for %}` looks at, nested loops
+ * multiplied): loops that print nothing cannot grow the text, but could keep the controller busy
+ * for hours (two nested ranges of 100,000). Real templates stay far below.
+ */
+export const MAX_LOOP_ITERATIONS = 10_000_000;
+
 export class TemplateTooLargeError extends TemplateError {
   override name = 'TemplateTooLargeError';
-  constructor(what: string) {
-    super(`${what} would be larger than ${MAX_TEMPLATE_SIZE} characters (the limit of a template's result); look for a value that doubles itself or a very large command output`);
+  constructor(what: string, hint = 'look for a value that doubles itself or a very large command output') {
+    super(`${what} would be larger than ${MAX_TEMPLATE_SIZE} characters (the limit of a template's result); ${hint}`);
+  }
+}
+
+const LOOP_HINT = 'look for loops nested over large lists or ranges';
+
+/**
+ * Text being rendered, counted as it is produced: a runaway loop stops at the limit, with memory
+ * for the limit's worth of text, instead of building the whole text first.
+ */
+export class RenderedText {
+  private readonly parts: string[] = [];
+  private size = 0;
+  private iterations = 0;
+  constructor(private readonly what: string) {}
+
+  add(text: string): void {
+    this.size += text.length;
+    if (this.size > MAX_TEMPLATE_SIZE) throw new TemplateTooLargeError(this.what, LOOP_HINT);
+    this.parts.push(text);
+  }
+
+  /** One item a loop looks at. */
+  iteration(): void {
+    if (++this.iterations > MAX_LOOP_ITERATIONS) {
+      throw new TemplateError(`the template's loops would run more than ${MAX_LOOP_ITERATIONS} times (the limit of one rendering); ${LOOP_HINT}`);
+    }
+  }
+
+  text(): string {
+    return this.parts.join('');
   }
 }
 

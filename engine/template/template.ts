@@ -1,8 +1,8 @@
-import { bounded } from './size-limit.ts';
+import { RenderedText } from './size-limit.ts';
 import { readFileSync } from 'node:fs';
 import { UnsafeText } from './unsafe.ts';
 import { isPlainObject } from '../values.ts';
-import { parseDocument, type Node } from './document.ts';
+import { parseDocument, positionOf, type Node } from './document.ts';
 import { evaluate, type Scope } from './evaluate.ts';
 import { parseExpression, TemplateError, TemplateSyntaxError, Undefined } from './expression.ts';
 import { searchFile, setTextRenderer } from './globals.ts';
@@ -43,14 +43,14 @@ function loopItems(v: unknown): unknown[] {
   return asList(value, 'for');
 }
 
-function renderNodes(nodes: readonly Node[], frame: Frame, out: string[]): void {
+function renderNodes(nodes: readonly Node[], frame: Frame, out: RenderedText): void {
   for (const node of nodes) {
     switch (node.t) {
       case 'text':
-        out.push(node.s);
+        out.add(node.s);
         break;
       case 'out':
-        out.push(toText(evaluate(node.expr, frame)));
+        out.add(toText(evaluate(node.expr, frame)));
         break;
       case 'set':
         assign(frame, node.targets, force(evaluate(node.expr, frame)));
@@ -64,6 +64,7 @@ function renderNodes(nodes: readonly Node[], frame: Frame, out: string[]): void 
         const all = loopItems(evaluate(node.iter, frame));
         const items = node.filter
           ? all.filter((item) => {
+              out.iteration();
               const probe = new Frame(frame);
               assign(probe, node.targets, item);
               return truthy(evaluate(node.filter!, probe));
@@ -71,14 +72,16 @@ function renderNodes(nodes: readonly Node[], frame: Frame, out: string[]): void 
           : all;
         if (items.length === 0) renderNodes(node.else, frame, out);
         items.forEach((item, i) => {
+          out.iteration();
           const inner = new Frame(frame);
           assign(inner, node.targets, item);
-          inner.locals.set('loop', mapOf([
-            ['index', i + 1], ['index0', i], ['revindex', items.length - i], ['revindex0', items.length - i - 1],
-            ['first', i === 0], ['last', i === items.length - 1], ['length', items.length],
-            ['previtem', i > 0 ? items[i - 1] : new Undefined('loop.previtem')],
-            ['nextitem', i < items.length - 1 ? items[i + 1] : new Undefined('loop.nextitem')],
-          ]));
+          // A literal, not mapOf: its keys are fixed, and defining them one by one made big loops slow.
+          inner.locals.set('loop', {
+            index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1,
+            first: i === 0, last: i === items.length - 1, length: items.length,
+            previtem: i > 0 ? items[i - 1] : new Undefined('loop.previtem'),
+            nextitem: i < items.length - 1 ? items[i + 1] : new Undefined('loop.nextitem'),
+          });
           renderNodes(node.body, inner, out);
         });
         break;
@@ -87,11 +90,16 @@ function renderNodes(nodes: readonly Node[], frame: Frame, out: string[]): void 
   }
 }
 
+/** The text of template nodes, refused as soon as it outgrows the limit. */
+function renderedText(nodes: readonly Node[], scope: Scope): string {
+  const out = new RenderedText('the rendered text');
+  renderNodes(nodes, new Frame(scope), out);
+  return out.text();
+}
+
 /** Renders template text (a file for the `template` task, or any string) to text. */
 export function renderTemplateText(text: string, scope: Scope): string {
-  const out: string[] = [];
-  renderNodes(parseDocument(text), new Frame(scope), out);
-  return bounded(out.join(''), 'the rendered text');
+  return renderedText(parseDocument(text), scope);
 }
 setTextRenderer(renderTemplateText);
 
@@ -104,7 +112,10 @@ export function renderTemplateFile(name: string, scope: Scope): string {
   try {
     return renderTemplateText(text, scope);
   } catch (error) {
-    if (error instanceof TemplateSyntaxError) throw new TemplateSyntaxError(`${file}: ${error.message}`);
+    if (error instanceof TemplateSyntaxError) {
+      const at = positionOf(error.message);
+      throw new TemplateSyntaxError(at ? `${file}:${at.line}:${at.col}: ${at.detail}` : `${file}: ${error.message}`);
+    }
     throw error;
   }
 }
@@ -126,9 +137,7 @@ export function renderString(s: string, scope: Scope): unknown {
     if (nodes.length === 1) return nativeValue(value, expr);
     return nodes.map((n) => (n.t === 'text' ? n.s : value)).join('');
   }
-  const out: string[] = [];
-  renderNodes(nodes, new Frame(scope), out);
-  return bounded(out.join(''), 'the rendered text');
+  return renderedText(nodes, scope);
 }
 
 /** Renders every string inside a value (lists and maps deeply; keys stay as they are). */
