@@ -20,9 +20,9 @@ function call<T>(fn: (cb: (err: SftpError | null | undefined, value: T) => void)
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** Runs op(offset, length) over [0, size) in CHUNK pieces, WINDOW of them at a time; the first error wins. */
-async function pipelined(size: number, op: (offset: number, length: number) => Promise<void>): Promise<void> {
-  let next = 0;
+/** Runs op(offset, length) over [from, size) in CHUNK pieces, WINDOW of them at a time; the first error wins. */
+async function pipelined(size: number, op: (offset: number, length: number) => Promise<void>, from = 0): Promise<void> {
+  let next = from;
   const worker = async (): Promise<void> => {
     while (next < size) {
       const offset = next;
@@ -30,10 +30,16 @@ async function pipelined(size: number, op: (offset: number, length: number) => P
       await op(offset, Math.min(CHUNK, size - offset));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WINDOW, Math.ceil(size / CHUNK)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(WINDOW, Math.ceil((size - from) / CHUNK)) }, worker));
 }
 
-/** The whole file, or null when missing; a file over maxBytes is refused before any of it is read. */
+/**
+ * The whole file, or null when missing; a file over maxBytes is refused once its size is known
+ * (at most its first CHUNK has been read by then). Two round trips for a file of up to CHUNK
+ * bytes: the open, then its size and its first CHUNK asked for together; the close is sent
+ * behind them without waiting for its answer (the server handles requests in order, and a
+ * failed close of a file only read changes nothing).
+ */
 export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number, tooLarge: (size: number) => Error): Promise<Buffer | null> {
   let handle: Buffer;
   try {
@@ -43,17 +49,28 @@ export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number
     throw e;
   }
   try {
-    const { size } = await call<Stats>((cb) => sftp.fstat(handle, cb));
+    const head = Buffer.alloc(CHUNK);
+    const [{ size }, headBytes] = await Promise.all([
+      call<Stats>((cb) => sftp.fstat(handle, cb)),
+      call<number>((cb) => sftp.read(handle, head, 0, CHUNK, 0, (err, bytesRead) => cb(err, bytesRead))),
+    ]);
     if (size > maxBytes) throw tooLarge(size);
+    // As before the first chunk came along: exactly `size` bytes, fewer if the file shrank meanwhile.
+    if (size <= CHUNK) return head.subarray(0, Math.min(size, headBytes));
     const data = Buffer.alloc(size);
-    let end = size;
-    await pipelined(size, async (offset, length) => {
-      const got = await call<number>((cb) => sftp.read(handle, data, offset, length, offset, (err, bytesRead) => cb(err, bytesRead)));
-      if (got < length) end = Math.min(end, offset + got); // the file shrank meanwhile
-    });
+    head.copy(data, 0, 0, headBytes);
+    let end = headBytes < CHUNK ? headBytes : size;
+    await pipelined(
+      size,
+      async (offset, length) => {
+        const got = await call<number>((cb) => sftp.read(handle, data, offset, length, offset, (err, bytesRead) => cb(err, bytesRead)));
+        if (got < length) end = Math.min(end, offset + got); // the file shrank meanwhile
+      },
+      CHUNK,
+    );
     return end < size ? data.subarray(0, end) : data;
   } finally {
-    await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
+    void call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
   }
 }
 
