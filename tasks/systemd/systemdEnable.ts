@@ -143,10 +143,14 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
     const p = ctx.params;
     const { unit, unitPath, links } = paths(p);
     const content = unitText(p);
-    const before = await readText(ctx.conn, unitPath);
     const envPath = envFilePath(p);
     const hasEnv = Object.keys(p.env ?? {}).length > 0;
-    const envInfo = await ctx.conn.stat(envPath);
+    // Independent reads, asked for together: one round trip's wait instead of one each.
+    const [before, envInfo, linkTypes] = await Promise.all([
+      readText(ctx.conn, unitPath),
+      ctx.conn.stat(envPath),
+      Promise.all(links.map(async (l) => (await ctx.conn.stat(l))?.type)),
+    ]);
     const envFile: EnvFilePlan = {
       path: envPath,
       content: hasEnv ? renderEnvFile(p.env ?? {}) : null,
@@ -154,7 +158,6 @@ export default defineTask<SystemdEnableParams, UnitPlan>({
       mode: envInfo?.mode ?? null,
     };
     const envChanged = envFileDiffers(envFile);
-    const linkTypes = await Promise.all(links.map(async (l) => (await ctx.conn.stat(l))?.type));
     const missingLinks = links.filter((_, i) => linkTypes[i] !== 'link');
     const presentLinks = links.filter((_, i) => linkTypes[i] === 'link');
     const systemd = await openSystemd(ctx.conn, p.sysroot);
