@@ -29,6 +29,11 @@ interface CheckFindings {
   data?: Record<string, unknown>;
   /** The state this check read; give every label whose change would change the verdict or the change. */
   fingerprint?: Fingerprint;
+  /**
+   * A digest of the change this check plans (the desired state, without volatile parts such as
+   * "valid until now + 365 days" and without secret values). Default: the masked diffs' after.
+   */
+  change?: string;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface PlanStep {
   /** Masked diffs; a hidden one carries only its reason. */
   diff: FileDiff[];
   fingerprint?: Fingerprint;
+  /** For a step that would change: a digest of the change (the masked diffs' after, or the task's own), which apply must find again. */
+  change?: string;
   /** Paths an earlier task would change that this check depended on: in apply, that task's real change is the planned one. */
   dependsOnPending?: string[];
 }

@@ -20,6 +20,7 @@ export function planStepOf(step: FinishedStep): PlanStep {
     ...(step.message === undefined ? {} : { message: step.message }),
     diff: step.diff,
     ...(step.fingerprint ? { fingerprint: step.fingerprint } : {}),
+    ...(step.change === undefined ? {} : { change: step.change }),
     ...(step.dependsOnPending.length ? { dependsOnPending: step.dependsOnPending } : {}),
   };
 }
@@ -30,13 +31,15 @@ export function stepName(step: Pick<PlanStep, 'task' | 'item' | 'at'>): string {
 }
 
 /** What is not the same between the planned step and the one seen now, or undefined when they agree. */
-export function stepDifference(planned: PlanStep | undefined, seen: Pick<PlanStep, 'task' | 'item' | 'at' | 'verdict'> & { fingerprint?: Fingerprint }, compareFingerprints: boolean): string | undefined {
+export function stepDifference(planned: PlanStep | undefined, seen: Pick<PlanStep, 'task' | 'item' | 'at' | 'verdict' | 'fingerprint' | 'change'>, compareFingerprints: boolean): string | undefined {
   if (!planned) return `${stepName(seen)} ran, but the plan ends before it`;
   if (planned.at !== seen.at || planned.item !== seen.item) return `${stepName(seen)} ran where the plan has ${stepName(planned)}`;
   if (planned.verdict !== seen.verdict) return `${stepName(seen)}: the plan says ${planned.verdict}, the check now says ${seen.verdict}`;
   if (!compareFingerprints || planned.dependsOnPending) return undefined;
   const what = fingerprintDifference(planned.fingerprint, seen.fingerprint);
-  return what ? `${stepName(seen)}: ${what} differs from the plan` : undefined;
+  if (what) return `${stepName(seen)}: ${what} differs from the plan`;
+  // Only a step that changes now has a digest of its change; one that now does less is no drift.
+  return seen.change !== undefined && seen.change !== planned.change ? `${stepName(seen)}: the change differs from the plan` : undefined;
 }
 
 function fingerprintDifference(planned: Fingerprint | undefined, seen: Fingerprint | undefined): string | undefined {

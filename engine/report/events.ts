@@ -19,6 +19,8 @@ export interface HostTaskResult {
   item?: string;
   /** What the task's check read (masked), when it ran. */
   fingerprint?: Fingerprint;
+  /** The task's own digest of its planned change (CheckResult.change), when it would change. */
+  change?: string;
   /** Inputs an earlier task would change (check mode) when the check ran. */
   dependsOnPending?: string[];
 }

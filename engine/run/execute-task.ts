@@ -15,6 +15,8 @@ export interface TaskOutcome {
   fingerprint?: Fingerprint;
   /** Inputs an earlier task would change (check mode) when this check ran. */
   dependsOnPending: string[];
+  /** The task's own digest of the change it planned (when it changes). */
+  change?: string;
 }
 
 export interface ExecuteOptions {
@@ -25,7 +27,7 @@ export interface ExecuteOptions {
   log?: (message: string) => void;
   renderTemplate?: (name: string) => string;
   /** Sees the check before any change; a reason returned stops the task (StepRefused). */
-  gate?: (step: Pick<CheckedStep, 'changed' | 'fingerprint' | 'dependsOnPending'>) => string | undefined;
+  gate?: (step: Pick<CheckedStep, 'changed' | 'fingerprint' | 'dependsOnPending'> & { ownChange: string | undefined; diff: FileDiff[] }) => string | undefined;
 }
 
 /**
@@ -75,14 +77,16 @@ export async function executeTask<P, S>(
   const diff = plan.diff ?? [];
   const fingerprint = plan.fingerprint ?? defaultFingerprint(plan);
   const seen = { fingerprint, dependsOnPending: pendingInputs };
-  const refusal = opts.gate?.({ changed: plan.changed, ...seen });
+  const ownChange = plan.changed && plan.change !== undefined ? { change: plan.change } : {};
+  const refusal = opts.gate?.({ changed: plan.changed, ...seen, diff, ownChange: ownChange.change });
   if (refusal) throw new StepRefused(refusal);
   if (!plan.changed) {
     return { status: 'ok', reasons, diff: [], data: { changed: false, ...plan.data }, ...seen };
   }
+  const changing = { ...seen, ...ownChange };
   if (opts.checkMode) {
     markPending(def, params, opts.pending);
-    return { status: 'changed', reasons, diff, message: reasons.join('; ') || undefined, data: { changed: true, ...plan.data }, ...seen };
+    return { status: 'changed', reasons, diff, message: reasons.join('; ') || undefined, data: { changed: true, ...plan.data }, ...changing };
   }
   const result = (await def.change(ctx, plan)) ?? {};
   const message = [result.message, ...(result.skipped ?? []).map((s) => `skipped: ${s}`)].filter(Boolean).join('; ');
@@ -92,7 +96,7 @@ export async function executeTask<P, S>(
     diff,
     message: message || reasons.join('; ') || undefined,
     data: { changed: true, ...plan.data, ...result.data, ...(result.skipped ? { skipped: result.skipped } : {}) },
-    ...seen,
+    ...changing,
   };
 }
 

@@ -10,6 +10,8 @@ export interface CheckedStep {
   item?: string;
   changed: boolean;
   fingerprint?: Fingerprint;
+  /** When it changes: a digest of the change it would make (changeDigest). */
+  change?: string;
   /** Inputs of the task that an earlier task of this run would change (check mode). */
   dependsOnPending: string[];
 }
@@ -29,6 +31,7 @@ export interface FinishedStep {
   message?: string;
   diff: FileDiff[];
   fingerprint?: Fingerprint;
+  change?: string;
   dependsOnPending: string[];
 }
 

@@ -16,6 +16,7 @@ import { escapeControls } from '../report/terminal-text.ts';
 import type { FileDiff, Fingerprint } from '../task.ts';
 import { SCRATCH_DIR_ARGV } from '../connections/temp-file.ts';
 import { StepRefused, type CheckedStep, type FinishedStep } from './step-gate.ts';
+import { changeDigest } from './fingerprint.ts';
 
 export interface TaskRunOptions {
   /** Variables over the host's: a loop item, ansible_failed_task in a rescue. */
@@ -38,9 +39,13 @@ export async function runTaskOnHost(call: TaskCall, play: Play, session: HostSes
   return { ...r, status: 'failed', ignored: false, message: masked(rc, refusal) };
 }
 
-function checkedStep(rc: RunContext, call: TaskCall, item: string | undefined, step: Omit<CheckedStep, 'task' | 'at' | 'item'>): CheckedStep {
+type GateSeen = Omit<CheckedStep, 'task' | 'at' | 'item' | 'change'> & { ownChange: string | undefined; diff: FileDiff[] };
+
+function checkedStep(rc: RunContext, call: TaskCall, item: string | undefined, seen: GateSeen): CheckedStep {
+  const { ownChange, diff, ...step } = seen;
   const fingerprint = step.fingerprint ? { fingerprint: maskedFingerprint(rc, step.fingerprint) } : {};
-  return { ...step, ...fingerprint, task: call.name, at: formatPos(call.pos), ...(item === undefined ? {} : { item }) };
+  const change = step.changed ? { change: changeDigest(ownChange, diff.map((d) => shownDiff(rc, call, d))) } : {};
+  return { ...step, ...fingerprint, ...change, task: call.name, at: formatPos(call.pos), ...(item === undefined ? {} : { item }) };
 }
 
 function finishedStep(call: TaskCall, r: HostTaskResult, item: string | undefined): FinishedStep {
@@ -57,6 +62,7 @@ function finishedStep(call: TaskCall, r: HostTaskResult, item: string | undefine
     ...(r.message === undefined ? {} : { message: r.message }),
     diff: r.diff,
     ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+    ...(r.status === 'changed' ? { change: changeDigest(r.change, r.diff) } : {}),
     dependsOnPending: r.dependsOnPending ?? [],
   };
 }
@@ -69,7 +75,7 @@ async function runStep(call: TaskCall, play: Play, session: HostSession, rc: Run
     registered = value;
     if (!opts.noRegister) register(call, session, value);
   };
-  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'> & Partial<Pick<TaskOutcome, 'fingerprint' | 'dependsOnPending'>>, ignored = false): HostTaskResult => ({
+  const result = (outcome: Pick<TaskOutcome, 'status' | 'message' | 'reasons' | 'diff'> & Partial<Pick<TaskOutcome, 'fingerprint' | 'dependsOnPending' | 'change'>>, ignored = false): HostTaskResult => ({
     host: session.name,
     play: play.name,
     task: call.name,
@@ -83,6 +89,7 @@ async function runStep(call: TaskCall, play: Play, session: HostSession, rc: Run
     ...(registered ? { result: registered } : {}),
     ...(outcome.fingerprint ? { fingerprint: maskedFingerprint(rc, outcome.fingerprint) } : {}),
     ...(outcome.dependsOnPending?.length ? { dependsOnPending: outcome.dependsOnPending } : {}),
+    ...(outcome.change === undefined ? {} : { change: outcome.change }),
   });
   const scopeNow = (): Scope => scopeFor(rc, session, play, call, opts.vars);
 
@@ -108,7 +115,7 @@ async function runStep(call: TaskCall, play: Play, session: HostSession, rc: Run
     try {
       const outcome = await withTimeout(call, session, (deadline) => attemptOnce(call, play, session, rc, scope, deadline, opts));
       store({ ...outcome.data, changed: outcome.status === 'changed', failed: false, skipped: false, status: outcome.status });
-      const judged = { ...judgeOutcome(call, outcome, scopeNow), fingerprint: outcome.fingerprint, dependsOnPending: outcome.dependsOnPending };
+      const judged = { ...judgeOutcome(call, outcome, scopeNow), fingerprint: outcome.fingerprint, dependsOnPending: outcome.dependsOnPending, change: outcome.change };
       if (judged.status !== outcome.status) store({ ...registered, changed: judged.status === 'changed', failed: judged.status === 'failed' });
       if (call.until && !evaluateCondition(call.until, scopeNow())) {
         last = result({ status: 'failed', message: `until condition still false after ${attempt} attempt(s): ${call.until}`, reasons: [], diff: [] }, call.ignoreErrors);
@@ -167,7 +174,7 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
     pending: session.pending,
     log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
     renderTemplate: (name) => renderTemplateFile(name, scope),
-    ...(rc.stepGate ? { gate: (step: Omit<CheckedStep, 'task' | 'at' | 'item'>) => rc.stepGate!.checked(session.name, checkedStep(rc, call, opts.item, step)) } : {}),
+    ...(rc.stepGate ? { gate: (seen: GateSeen) => rc.stepGate!.checked(session.name, checkedStep(rc, call, opts.item, seen)) } : {}),
   });
   for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
   return outcome;

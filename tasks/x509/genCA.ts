@@ -8,7 +8,7 @@ import { judgeExistingKey, keyTypeSchema, publicKeysEqual, type KeyType } from '
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, type ParsedCertificate } from './parse.ts';
 import { CA_KEY_USAGE } from './profiles.ts';
-import { certificateDiff, expiryProblem } from './summary.ts';
+import { certificateDiff, expiryProblem, plannedCertificateDigest } from './summary.ts';
 
 export interface GenCaParams {
   dir: string;
@@ -136,7 +136,8 @@ export default defineTask<GenCaParams, Plan>({
     const planned = { subject: p.subject, issuer: p.subject, days: p.days, keyType: p.keyType };
     const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, cert, planned, keptKey)] : [];
     const data = cert && !issueCert ? { certFile: p.certFile, fingerprint: cert.fingerprint, notAfter: cert.notAfter.toISOString() } : {};
-    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint: filesFingerprint([keyFile, certFile]) };
+    const change = plannedCertificateDigest(issueCert ? planned : null, keptKey);
+    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint: filesFingerprint([keyFile, certFile]), change };
   },
 
   async change(ctx, result) {

@@ -12,7 +12,7 @@ import { subjectDifferences, subjectSchema, type Subject } from './names.ts';
 import { parseCertificateChain, parseCsr, type ParsedCertificate } from './parse.ts';
 import { SERVER_KEY_USAGE } from './profiles.ts';
 import { normalizeSan, sanDifferences, sansSchema, sanText, uniqueSans, type San, type SanParam } from './sans.ts';
-import { certificateDiff, expiryProblem } from './summary.ts';
+import { certificateDiff, expiryProblem, plannedCertificateDigest } from './summary.ts';
 
 export interface SignCertParams {
   caDir?: string;
@@ -250,7 +250,8 @@ export default defineTask<SignCertParams, SignPlan>({
     const diff: FileDiff[] = ctx.diffMode && issueCert ? [certificateDiff(p.certFile, leaf, planned, keptKey)] : [];
     const data = leaf && !issueCert ? { certFile: p.certFile, ...certSummary(leaf) } : {};
     const fingerprint = { ...filesFingerprint([keyFile!, csrFile!, certFile!]), [`CA ${p.caCertFile}`]: ca.cert.fingerprint };
-    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint };
+    const change = plannedCertificateDigest(issueCert ? planned : null, keptKey);
+    return { changed: reasons.length > 0, reasons, diff, state: plan, data, fingerprint, change };
   },
 
   async change(ctx, result) {

@@ -4,6 +4,7 @@ import type { FileDiff } from '../../engine/task.ts';
 import { publicKeyFingerprint } from './keys.ts';
 import { formatSubject, type Subject } from './names.ts';
 import type { ParsedCertificate } from './parse.ts';
+import { valueDigest } from '../shared/fingerprint.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -53,6 +54,11 @@ export function describePlanned(plan: PlannedCertificate, now = Date.now()): str
     'fingerprint SHA-256: (new certificate)',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The planned certificate as a change digest: what describePlanned shows, but not its "valid until now + days" (apply runs later). */
+export function plannedCertificateDigest(planned: Omit<PlannedCertificate, 'keyFingerprint'> | null, keptKey: KeyObject | null): string {
+  return valueDigest(planned && { ...planned, keyFingerprint: keptKey ? publicKeyFingerprint(keptKey) : null });
 }
 
 export const ABSENT = '(absent)\n';

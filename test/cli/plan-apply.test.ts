@@ -145,6 +145,42 @@ describe('tackle plan / tackle apply over ssh and local', () => {
     for (const h of hosts) assert.match(read(h, 'etc/app.yml')!, /color: green/);
   });
 
+  test('the planned change is compared, not only what the check read: a template fed by a command whose output changed after the plan is refused', async () => {
+    const release = join(dir, 'release.txt');
+    writeFileSync(release, 'release 1\n');
+    writeFileSync(
+      join(dir, 'release.yml'),
+      `- hosts: host1
+  gather_facts: false
+  tasks:
+    - name: root
+      directory: { path: "{{ root }}" }
+    - name: release note
+      writeConfig: { path: "{{ root }}/release.txt", text: "{{ lookup('pipe', 'cat ${release}') }}\\n" }
+`,
+    );
+    const planRelease = (out: string) => tackle(['plan', 'release.yml', '-i', 'hosts.yml', '--out', out], { cwd: dir });
+    assert.equal((await planRelease('release1.json')).code, 0);
+    assert.equal((await apply('release1.json')).code, 0);
+    assert.equal(read('host1', 'release.txt'), 'release 1\n');
+
+    writeFileSync(release, 'release 2\n');
+    const planned = await planRelease('release2.json');
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    assert.deepEqual(wouldChange(planFile('release2.json')), ['host1: release note']);
+    // What the check reads on the host (the file, still release 1) is as planned; what it would write is not.
+    writeFileSync(release, 'release 3\n');
+    const applied = await apply('release2.json');
+    assert.equal(applied.code, 3, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /host1: drifted since plan: 'release note' at release\.yml:\d+:\d+: the change differs from the plan/);
+    assert.equal(read('host1', 'release.txt'), 'release 1\n');
+
+    writeFileSync(release, 'release 2\n');
+    const approved = await apply('release2.json');
+    assert.equal(approved.code, 0, approved.stdout + approved.stderr);
+    assert.equal(read('host1', 'release.txt'), 'release 2\n');
+  });
+
   test('--max-age: an old plan is refused; a larger limit or 0 accepts it', async () => {
     writeFileSync(join(dir, 'vars.yml'), 'color: green\n');
     const planned = await plan('-e', 'db_password=Plan-Secret-4711', '--out', 'old.json');
