@@ -6,16 +6,16 @@ import { join } from 'node:path';
 import { startFleet } from '../../lab/fleet/start.ts';
 import { HOST_ARCHIVE_DIR } from '../../lab/paths.ts';
 import { QUAY_TAGS, CLAIR_TAGS, SERVICES_ARCHIVE } from '../../lab/images/service-images.ts';
-import { podman, sleep } from '../../lab/sh.ts';
+import { podman } from '../../lab/sh.ts';
 import { parseRecap, tackle } from '../helpers/cli.ts';
 import { LAB_HOSTS, onHost } from './lab-fleet.ts';
+import { planApplySteps } from './flagship-plan-apply.ts';
+import { assertAllServicesTrue, QUAY_ROOT, quayHealth, startedAt, UNITS, waitHealthy } from './quay-on-host.ts';
 
 // The flagship over SSH on the 3 lab hosts at once, as an operator runs it: systemd as PID 1,
 // real PostgreSQL and Redis, the Quay and Clair stand-ins, images from an archive.
 const ROOT = new URL('../../', import.meta.url).pathname;
 const playbook = (name: string) => join(ROOT, 'playbooks', name);
-const QUAY_ROOT = '/srv/quay';
-const UNITS = ['redis', 'postgresql-quay', 'postgresql-clairv4', 'clairv4', 'quay', 'mirroring-worker'].map((c) => `container-${c}.service`);
 
 interface Report {
   hosts: Record<string, Record<string, number>>;
@@ -23,31 +23,6 @@ interface Report {
 }
 
 const changedSet = (r: Report): string[] => r.results.filter((x) => x.status === 'changed').map((x) => `${x.host}|${x.task}`).sort();
-
-/** Quay's /health/instance over HTTPS inside the host, verified with our CA. */
-async function quayHealth(container: string): Promise<{ code: number; body: string }> {
-  const r = await onHost(container, `curl -sS --cacert ${QUAY_ROOT}/ca/rootCA.pem -o /dev/stdout -w '\\n%{http_code}' "https://$(hostname)/health/instance"`);
-  const lines = r.out.trim().split('\n');
-  const code = Number(lines.pop());
-  return { code, body: code ? lines.join('\n') : r.err };
-}
-
-async function waitHealthy(container: string, timeoutMs: number): Promise<{ code: number; body: string }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const h = await quayHealth(container);
-    if (h.code === 200 || Date.now() > deadline) return h;
-    await sleep(2000);
-  }
-}
-
-function assertAllServicesTrue(body: string, host: string): void {
-  const services = (JSON.parse(body) as { data: { services: Record<string, boolean> } }).data.services;
-  assert.ok(Object.keys(services).length > 0, `${host}: no services in ${body}`);
-  for (const [name, ok] of Object.entries(services)) assert.equal(ok, true, `${host}: ${name} is not healthy: ${body}`);
-}
-
-const startedAt = async (host: string, container: string) => (await onHost(host, `podman inspect --format '{{.State.StartedAt}}' ${container}`)).out.trim();
 
 describe('the flagship on the lab fleet, over SSH', () => {
   let inventory: string;
@@ -98,6 +73,9 @@ describe('the flagship on the lab fleet, over SSH', () => {
     assert.equal(second.code, 0, second.stdout + second.stderr);
     for (const h of LAB_HOSTS) assert.equal(parseRecap(second.stdout).get(h.name)?.changed, 0, second.stdout);
   });
+
+  // A maintenance window on the converged fleet: plan, drift, apply (flagship-plan-apply.ts).
+  planApplySteps({ playbook: playbook('quay-with-clair.yml'), inventory: () => inventory, dir: () => dir, outputs });
 
   test('reboot (3.5.3): after a restart of the host every unit comes back by itself, Quay after Clair, healthy without tackle', async () => {
     const host = LAB_HOSTS[1]!;
