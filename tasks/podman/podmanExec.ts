@@ -66,7 +66,8 @@ async function check(ctx: TaskContext<PodmanExecParams>): Promise<CheckResult<Al
   const pm = podmanOf(ctx.conn, ctx.params.podmanPath);
   const info = await inspectContainer(pm, ctx.params.container);
   const { result, probe } = await probeExec(ctx, pm, info);
-  const container = info ? `${info.Id} ${info.State.Running ? 'running' : 'stopped'}` : 'absent';
+  // The image, not the container ID: a unit with --new (and every reboot) re-creates the container, which is no drift.
+  const container = info ? `image ${info.Image} ${info.State.Running ? 'running' : 'stopped'}` : 'absent';
   const fingerprint = { [`container ${ctx.params.container}`]: container, ...(probe ? { unless: digest(`${probe.code}\n${probe.stdout}`) } : {}) };
   return { ...result, fingerprint };
 }

@@ -93,16 +93,19 @@ export function planApplySteps(fleet: ConvergedFleet): void {
     assert.deepEqual(wouldChange(await plan('after.json')), [], 'a second plan has nothing to change');
   });
 
-  test('drift after approval: apply exits 3, refuses that host before its first change and leaves it as it was, names it in the drift file, applies the other; a re-plan of the drift file repairs it', async () => {
-    // Before the plan: the second host's config edited (its planned repair), the third host as before.
+  test('drift after approval: apply exits 3, refuses that host before its first change and leaves it as it was, names it in the drift file, applies the others (a restarted unit is no drift); a re-plan of the drift file repairs it', async () => {
+    // Before the plan: the second host's config edited (its planned repair), the third host drifted as above.
     await editQuayConfig(second.container, TAG_EXPIRATION, '4w');
     await drift(third.container);
     const p = await plan('window.json');
     const planned = [...REPAIR_CONFIG.map((t) => `${second.name}|${t}`), ...[...REPAIR_REDIS, ...REPAIR_CONFIG].map((t) => `${third.name}|${t}`)].sort();
     assert.deepEqual(wouldChange(p), planned, reasonsOf(p));
 
-    // After the approval, a colleague puts the third host's config back by hand (and leaves redis down).
+    // After the approval, a colleague puts the third host's config back by hand (and leaves redis
+    // down), and restarts the first host's database: its unit re-creates the container (--new), as
+    // a reboot does, with the same state, which is no drift.
     await editQuayConfig(third.container, TAG_EXPIRATION, APPROVED_EXPIRATION);
+    assert.equal((await onHost(first.container, 'systemctl restart container-postgresql-quay.service')).code, 0);
     const before = await snapshots();
     const r = await apply('window.json');
     assert.equal(r.code, 3, r.stdout + r.stderr);
@@ -119,8 +122,10 @@ export function planApplySteps(fleet: ConvergedFleet): void {
     assert.deepEqual(after.get(third.name), before.get(third.name), `${third.name}: nothing started or restarted`);
     assert.deepEqual(after.get(first.name), before.get(first.name), `${first.name}: nothing restarted`);
     assert.equal(await quayConfigValue(second.container, TAG_EXPIRATION), APPROVED_EXPIRATION);
-    const health = await waitHealthy(second.container, 60_000);
-    assert.equal(health.code, 200, `${second.name}: ${health.body}`);
+    for (const h of [first, second]) {
+      const health = await waitHealthy(h.container, 60_000);
+      assert.equal(health.code, 200, `${h.name}: ${health.body}`);
+    }
 
     // The way forward: plan the drifted host again from its drift file, and apply that plan.
     const again = await plan('window-2.json', '--limit', '@.tackle-retry/quay-with-clair.drifted');

@@ -83,6 +83,24 @@ for (const kind of CONNECTION_KINDS) {
       assert.equal(loud.status, 'changed');
     });
 
+    test('fingerprint: a container re-created from the same image (a systemd unit with --new restarted, a reboot) reads the same; one of another image differs', async () => {
+      const params = { container, argv: ['true'], unless: ['test', '-f', '/tmp/uuid-ossp'] };
+      const fingerprint = async () => (await runTask(podmanExec, params, conn, { check: true })).fingerprint;
+      const image = (await podmanCli('container', 'inspect', '--format', '{{.ImageName}}', container)).trim();
+      const recreate = async (from: string, ...run: string[]) => {
+        await removeContainers(container);
+        await podmanCli('run', '-d', '--name', container, ...run, from, 'sh', '-c', "trap 'exit 0' TERM; touch /tmp/uuid-ossp; sleep 600 & wait");
+      };
+      await recreate(image);
+      const planned = await fingerprint();
+      await recreate(image);
+      assert.deepEqual(await fingerprint(), planned, 'a new container ID alone is no drift');
+      const other = await buildBusyboxImage('tackle-test-fakepg-other', { files: { 'bin/psql': FAKE_PSQL, 'etc/other': 'other\n' } });
+      await recreate(other);
+      assert.notDeepEqual(await fingerprint(), planned, 'a container of another image is');
+      await recreate(image);
+    });
+
     test('a failing command, a missing container, and a container an earlier task would create', async () => {
       await assert.rejects(
         runTask(podmanExec, { container, argv: ['sh', '-c', 'echo nope >&2; exit 4'] }, conn),
