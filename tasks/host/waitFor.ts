@@ -1,6 +1,6 @@
 import type { Connection } from '../../engine/connection.ts';
 import { TaskError } from '../../engine/errors.ts';
-import { defineTask, type CheckResult } from '../../engine/task.ts';
+import { defineTask, type CheckResult, type Fingerprint } from '../../engine/task.ts';
 import { requireProgram } from '../../engine/exec-helpers.ts';
 
 export interface WaitForParams {
@@ -68,9 +68,11 @@ export default defineTask<WaitForParams>({
     const target = describeTarget(p);
     if (ctx.checkMode) {
       const result = await probe(ctx.conn, p);
-      if (result.ready) return { changed: false, reasons: [`${target} ready`], data: dataOf(result, 1) };
+      const fingerprint = probeFingerprint(target, result);
+      if (result.ready) return { changed: false, reasons: [`${target} ready`], data: dataOf(result, 1), fingerprint };
       return {
         changed: false,
+        fingerprint,
         reasons: [`${target} not reachable yet (check mode: not waited); last: ${result.seen}`],
         data: { ...dataOf(result, 1), ready: false },
       };
@@ -79,10 +81,12 @@ export default defineTask<WaitForParams>({
     const delayMs = p.delay * 1000;
     const started = Date.now();
     let last: ProbeResult | undefined;
+    let first: Fingerprint | undefined;
     for (let attempt = 1; attempt <= retries; attempt++) {
       last = await probe(ctx.conn, p);
+      first ??= probeFingerprint(target, last);
       if (last.ready) {
-        return { changed: false, reasons: [`${target} ready after ${attempt} probe${attempt > 1 ? 's' : ''}`], data: dataOf(last, attempt) };
+        return { changed: false, reasons: [`${target} ready after ${attempt} probe${attempt > 1 ? 's' : ''}`], data: dataOf(last, attempt), fingerprint: first };
       }
       ctx.log(`${target}: probe ${attempt}/${retries}: ${last.seen}`);
       if (attempt < retries) await sleep(delayMs);
@@ -109,6 +113,15 @@ async function diagnose(conn: Connection, commands: readonly string[][]): Promis
     out += `\n--- ${argv.join(' ')} (exit ${r.code}):\n${tail || '(no output)'}`;
   }
   return out;
+}
+
+/**
+ * What a probe saw, as check mode's one probe sees it (a real run's first probe is the same
+ * question): ready or not, and the HTTP status; not the body or the error text, which may hold
+ * times or ids.
+ */
+function probeFingerprint(target: string, result: ProbeResult): Fingerprint {
+  return { [target]: `${result.ready ? 'ready' : 'not ready'}${result.status === undefined ? '' : ` (HTTP ${result.status})`}` };
 }
 
 function describeTarget(p: WaitForParams): string {

@@ -47,6 +47,9 @@ export function createBody(s: MirrorSettings): MirrorBody {
   };
 }
 
+/** The fields of Quay's mirror config that diffMirror compares (what a check's fingerprint covers). */
+export const MANAGED_MIRROR_FIELDS = ['is_enabled', 'external_reference', 'robot_username', 'sync_interval', 'root_rule', 'external_registry_username', 'external_registry_config'] as const;
+
 export interface MirrorDiff {
   /** Only the keys that differ; empty when in sync. */
   body: MirrorBody;

@@ -2,6 +2,7 @@ import { TaskError } from '../../engine/errors.ts';
 import { defineTask } from '../../engine/task.ts';
 import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
 import { isPlainObject } from '../../engine/values.ts';
+import { valueDigest } from '../shared/fingerprint.ts';
 
 type Severity = 'normal' | 'info' | 'warning' | 'error';
 type MediaType = 'text/markdown' | 'text/plain';
@@ -77,12 +78,14 @@ export default defineTask<QuayMessageParams, MessagePlan>({
     const res = await client.expect({ method: 'GET', path: '/api/v1/messages' }, [200]);
     const all = parseMessages(res.body, client.baseUrl);
     const same = all.filter((m) => m.content === p.content);
+    // The messages with this content, by id: a replaced one is another message than the plan would delete.
+    const fingerprint = { 'messages with this content': valueDigest(same) };
     const severity = apiSeverity(p.severity);
     const mediaType = p.mediaType;
 
     if (p.state === 'absent') {
       const plan: MessagePlan = { remove: same, create: false };
-      return { changed: same.length > 0, reasons: same.length ? ['message present: delete'] : [], state: plan };
+      return { changed: same.length > 0, reasons: same.length ? ['message present: delete'] : [], state: plan, fingerprint };
     }
     const [keep, ...duplicates] = same.filter((m) => m.severity === severity && m.media_type === mediaType);
     const stale = same.filter((m) => m !== keep && !duplicates.includes(m));
@@ -91,7 +94,7 @@ export default defineTask<QuayMessageParams, MessagePlan>({
       ...(duplicates.length ? [`${duplicates.length} duplicate(s): delete`] : []),
     ];
     const plan: MessagePlan = { remove: [...stale, ...duplicates], create: !keep };
-    return { changed: reasons.length > 0, reasons, state: plan };
+    return { changed: reasons.length > 0, reasons, state: plan, fingerprint };
   },
 
   async change(ctx, result) {

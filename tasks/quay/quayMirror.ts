@@ -1,7 +1,8 @@
 import { TaskError } from '../../engine/errors.ts';
-import { defineTask } from '../../engine/task.ts';
+import { defineTask, type Fingerprint } from '../../engine/task.ts';
 import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
-import { createBody, diffMirror, type MirrorBody, type MirrorSettings } from './mirror-config.ts';
+import { createBody, diffMirror, MANAGED_MIRROR_FIELDS, type MirrorBody, type MirrorSettings } from './mirror-config.ts';
+import { valueDigest } from '../shared/fingerprint.ts';
 import { explainTagRule } from './tag-pattern.ts';
 import { isPlainObject } from '../../engine/values.ts';
 
@@ -134,7 +135,7 @@ export default defineTask<QuayMirrorParams, MirrorPlan>({
     else if (plan.setMirrorState && isPlainObject(repo)) reasons.push(`repository state ${String(repo.state)} -> MIRROR`);
     if (current === null) reasons.push('mirror config missing');
     if (plan.syncNow) reasons.push('syncNow requested');
-    return { changed: reasons.length > 0, reasons, state: plan };
+    return { changed: reasons.length > 0, reasons, state: plan, fingerprint: mirrorFingerprint(p, plan, repo, current) };
   },
 
   async change(ctx, result) {
@@ -174,6 +175,21 @@ export default defineTask<QuayMirrorParams, MirrorPlan>({
     return { message: done.join('; ') };
   },
 });
+
+/**
+ * What the check read of Quay: whether the organization and robot exist, the repository's state
+ * and the mirror settings this task manages. Not what Quay's worker moves on its own (sync status,
+ * start date, retries, expiration), so a sync between plan and apply is no drift.
+ */
+function mirrorFingerprint(p: QuayMirrorParams, plan: MirrorPlan, repo: unknown, current: unknown): Fingerprint {
+  const managed = isPlainObject(current) ? Object.fromEntries(MANAGED_MIRROR_FIELDS.map((k) => [k, current[k] ?? null])) : null;
+  return {
+    [`organization ${p.namespace}`]: plan.createOrg ? 'absent' : 'present',
+    [`robot ${p.namespace}+${robotShort(p)}`]: plan.createRobot ? 'absent' : 'present',
+    [`repository ${p.namespace}/${p.repository}`]: isPlainObject(repo) ? `state ${String(repo.state)}` : 'absent',
+    [`mirror of ${p.namespace}/${p.repository}`]: managed ? valueDigest(managed) : 'absent',
+  };
+}
 
 /** Extended repository names keep their slashes in the API path. */
 function repositoryPath(p: QuayMirrorParams): string {

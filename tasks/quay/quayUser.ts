@@ -2,6 +2,7 @@ import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type TaskContext } from '../../engine/task.ts';
 import { QuayClient, quayEndpointProperties, seg, type QuayEndpoint } from './client.ts';
 import { isPlainObject } from '../../engine/values.ts';
+import { digest } from '../shared/fingerprint.ts';
 
 interface QuayUserParams extends QuayEndpoint {
   username: string;
@@ -10,7 +11,8 @@ interface QuayUserParams extends QuayEndpoint {
   tokenFile?: string;
 }
 
-type Probe = { exists: true } | { exists: false; reason: string };
+/** How the probe decided: the anonymous lookup or the registry login. */
+type Probe = { exists: true; by: string } | { exists: false; by: string; reason: string };
 
 const NON_EMPTY = /non-empty database/i;
 
@@ -52,19 +54,22 @@ export default defineTask<QuayUserParams>({
     const p = ctx.params;
     const client = await QuayClient.create(p);
     const saved = p.tokenFile ? await readToken(ctx) : null;
+    // What was read: the token file (its digest; the token itself is secret) and how the user was found.
+    const tokenRead = p.tokenFile ? { [`token in ${p.tokenFile}`]: digest(saved) } : {};
     if (saved !== null) {
       await assertTokenBelongsTo(client, saved, p.username, p.tokenFile!);
-      return { changed: false, data: { username: p.username, token: saved } };
+      return { changed: false, data: { username: p.username, token: saved }, fingerprint: { ...tokenRead, [`user ${p.username}`]: 'owns the token' } };
     }
     const probe = await probeUser(client, p);
-    if (!probe.exists) return { changed: true, reasons: [probe.reason] };
+    const fingerprint = { ...tokenRead, [`user ${p.username}`]: `${probe.exists ? 'exists' : 'absent'} (${probe.by})` };
+    if (!probe.exists) return { changed: true, reasons: [probe.reason], fingerprint };
     if (p.tokenFile) {
       throw new TaskError(
         `user ${p.username} already exists at ${client.baseUrl} but tokenFile ${p.tokenFile} is missing on ${ctx.host}: ` +
           'Quay returns the initialize token only once. Create an OAuth token in the UI and write it to that file.',
       );
     }
-    return { changed: false, reasons: [`user ${p.username} exists`], data: { username: p.username } };
+    return { changed: false, reasons: [`user ${p.username} exists`], data: { username: p.username }, fingerprint };
   },
 
   async change(ctx, plan: CheckResult) {
@@ -113,16 +118,16 @@ async function assertTokenBelongsTo(client: QuayClient, token: string, username:
 async function probeUser(client: QuayClient, p: QuayUserParams): Promise<Probe> {
   const lookup = { method: 'GET' as const, path: `/api/v1/users/${seg(p.username)}`, authorization: null };
   const res = await client.request(lookup);
-  if (res.status === 200) return { exists: true };
-  if (res.status === 404) return { exists: false, reason: `user ${p.username} not found: initialize` };
+  if (res.status === 200) return { exists: true, by: 'lookup' };
+  if (res.status === 404) return { exists: false, by: 'lookup', reason: `user ${p.username} not found: initialize` };
   if (res.status !== 401 && res.status !== 403) throw client.apiError(lookup, res);
 
   const basic = Buffer.from(`${p.username}:${p.password}`).toString('base64');
   const login = { method: 'GET' as const, path: `/v2/auth?service=${seg(new URL(client.baseUrl).host)}`, authorization: `Basic ${basic}` };
   const auth = await client.request(login);
-  if (auth.status === 200) return { exists: true };
+  if (auth.status === 200) return { exists: true, by: 'login' };
   if (auth.status === 401 || auth.status === 403) {
-    return { exists: false, reason: `anonymous lookup refused and ${p.username} cannot log in: initialize` };
+    return { exists: false, by: 'login', reason: `anonymous lookup refused and ${p.username} cannot log in: initialize` };
   }
   throw client.apiError(login, auth);
 }
