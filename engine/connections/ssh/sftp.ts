@@ -35,10 +35,10 @@ async function pipelined(size: number, op: (offset: number, length: number) => P
 
 /**
  * The whole file, or null when missing; a file over maxBytes is refused once its size is known
- * (at most its first CHUNK has been read by then). Two round trips for a file of up to CHUNK
- * bytes: the open, then its size and its first CHUNK asked for together; the close is sent
- * behind them without waiting for its answer (the server handles requests in order, and a
- * failed close of a file only read changes nothing).
+ * (at most its first CHUNK has been read by then). A file shorter than CHUNK takes two round
+ * trips and three requests: the open, one read (a short read is the end of the file), and the
+ * close, sent without waiting for its answer (the server handles a handle's requests in order,
+ * and a failed close of a file only read changes nothing). Only a longer file asks its size.
  */
 export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number, tooLarge: (size: number) => Error): Promise<Buffer | null> {
   let handle: Buffer;
@@ -48,25 +48,28 @@ export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number
     if ((e as SftpError).code === NO_SUCH_FILE) return null;
     throw e;
   }
+  const readInto = (buf: Buffer, offset: number, length: number, position: number): Promise<number> =>
+    call<number>((cb) => sftp.read(handle, buf, offset, length, position, (err, bytesRead) => cb(err, bytesRead)));
   try {
-    const head = Buffer.alloc(CHUNK);
-    const [{ size }, headBytes] = await Promise.all([
-      call<Stats>((cb) => sftp.fstat(handle, cb)),
-      call<number>((cb) => sftp.read(handle, head, 0, CHUNK, 0, (err, bytesRead) => cb(err, bytesRead))),
-    ]);
+    // One byte past the limit tells a file over it from one that just fits.
+    const first = Math.min(CHUNK, maxBytes + 1);
+    const head = Buffer.alloc(first);
+    const headBytes = await readInto(head, 0, first, 0);
+    if (headBytes < first) return head.subarray(0, headBytes);
+    const { size } = await call<Stats>((cb) => sftp.fstat(handle, cb));
     if (size > maxBytes) throw tooLarge(size);
-    // As before the first chunk came along: exactly `size` bytes, fewer if the file shrank meanwhile.
-    if (size <= CHUNK) return head.subarray(0, Math.min(size, headBytes));
+    // Exactly `size` bytes, fewer if the file shrank meanwhile.
+    if (size <= headBytes) return head.subarray(0, size);
     const data = Buffer.alloc(size);
-    head.copy(data, 0, 0, headBytes);
-    let end = headBytes < CHUNK ? headBytes : size;
+    head.copy(data);
+    let end = size;
     await pipelined(
       size,
       async (offset, length) => {
-        const got = await call<number>((cb) => sftp.read(handle, data, offset, length, offset, (err, bytesRead) => cb(err, bytesRead)));
+        const got = await readInto(data, offset, length, offset);
         if (got < length) end = Math.min(end, offset + got); // the file shrank meanwhile
       },
-      CHUNK,
+      headBytes,
     );
     return end < size ? data.subarray(0, end) : data;
   } finally {

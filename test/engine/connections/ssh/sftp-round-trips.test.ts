@@ -14,9 +14,10 @@ import { tempDir } from '../../../helpers/task-harness.ts';
  * request is answered, the caller had waited one round trip. A warm run is mostly reads, so the
  * number of waits per read is its latency on a real network.
  */
-function countingWaits(raw: SFTPWrapper): { sftp: SFTPWrapper; waits: () => number } {
+function countingWaits(raw: SFTPWrapper): { sftp: SFTPWrapper; waits: () => number; requests: () => number } {
   let outstanding = 0;
   let waits = 0;
+  let requests = 0;
   const sftp = new Proxy(raw, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
@@ -24,6 +25,7 @@ function countingWaits(raw: SFTPWrapper): { sftp: SFTPWrapper; waits: () => numb
       return (...args: unknown[]) => {
         const callback = args.at(-1) as (...r: unknown[]) => void;
         outstanding++;
+        requests++;
         args[args.length - 1] = (...result: unknown[]) => {
           if (--outstanding === 0) waits++;
           callback(...result);
@@ -32,7 +34,7 @@ function countingWaits(raw: SFTPWrapper): { sftp: SFTPWrapper; waits: () => numb
       };
     },
   });
-  return { sftp, waits: () => waits };
+  return { sftp, waits: () => waits, requests: () => requests };
 }
 
 describe('SFTP reads: round trips', () => {
@@ -57,13 +59,14 @@ describe('SFTP reads: round trips', () => {
 
   const read = (sftp: SFTPWrapper, path: string, max = Infinity) => sftpOps.readFile(sftp, path, max, (size) => new Error(`too large: ${size}`));
 
-  test('a small file is read in two round trips (open; size and content together), the close not waited for', async () => {
+  test('a small file is read in two round trips and three requests (open, read, close), the close not waited for', async () => {
     const file = join(dir, 'small.yaml');
     const content = Buffer.from('registry: quay\n'.repeat(100));
     await fs.writeFile(file, content);
-    const { sftp, waits } = countingWaits(raw);
+    const { sftp, waits, requests } = countingWaits(raw);
     assert.deepEqual(await read(sftp, file), content);
     assert.equal(waits(), 2);
+    assert.equal(requests(), 3);
   });
 
   test('a missing file is one round trip', async () => {
