@@ -1,9 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { ConnectionSpec } from '../../connection.ts';
 import { ConnectionError, HostKeyError } from '../../errors.ts';
+import { coalesceWrites } from './coalescing-socket.ts';
 import {
   appendKnownHost,
   fingerprint,
@@ -130,7 +132,11 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
   };
 
   const client = new Client();
+  // Connected here rather than by ssh2, so that its packets go out coalesced (coalescing-socket.ts).
+  const sock = new Socket();
+  sock.setMaxListeners(0);
   const config: ConnectConfig = {
+    sock,
     host: address,
     port,
     username,
@@ -162,6 +168,9 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
     };
     client.once('error', onError);
     client.once('ready', onReady);
+    // Connecting first: ssh2 starts once the socket says 'connect' (at once if it already had).
+    sock.connect({ host: address, port });
+    coalesceWrites(sock);
     client.connect(config);
   });
   if (keyToRecord) await appendKnownHost(knownHostsFile, name, keyToRecord);
