@@ -1,55 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { hostname, userInfo } from 'node:os';
 import { MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.ts';
 import { InputError, TackleError, ValidationFailed } from '../engine/errors.ts';
 import type { Loaded } from '../engine/load/loader.ts';
-import { parseSlice, sliceHosts, type Slice } from '../engine/load/slice.ts';
+import { parseSlice } from '../engine/load/slice.ts';
 import { EXIT, runExitCode } from './exit-codes.ts';
 import { limitFileTerms, retryHint, writeRetryFile } from './retry-file.ts';
 import type { LimitTerm } from '../engine/load/host-pattern.ts';
 import { askHidden } from './prompt.ts';
-import { connectionOptionVars } from './run-options.ts';
+import { connectionOptionVars, parseForks, parseLockWait, RUN_OPTIONS, sliceLimit, splitList } from './run-options.ts';
 
 export { EXIT } from './exit-codes.ts';
 
-const RUN_OPTIONS = {
-  inventory: { type: 'string', short: 'i', multiple: true, default: [] },
-  check: { type: 'boolean', short: 'C', default: false },
-  diff: { type: 'boolean', short: 'D', default: false },
-  'extra-vars': { type: 'string', short: 'e', multiple: true, default: [] },
-  limit: { type: 'string', short: 'l', multiple: true, default: [] },
-  slice: { type: 'string' },
-  tags: { type: 'string', short: 't', multiple: true, default: [] },
-  'skip-tags': { type: 'string', multiple: true, default: [] },
-  forks: { type: 'string', short: 'f', default: '20' },
-  report: { type: 'string' },
-  'lock-wait': { type: 'string', default: '0' },
-  'vault-password-file': { type: 'string', multiple: true, default: [] },
-  'vault-id': { type: 'string', multiple: true, default: [] },
-  'ask-vault-pass': { type: 'boolean', default: false },
-  'list-hosts': { type: 'boolean', default: false },
-  'list-tasks': { type: 'boolean', default: false },
-  'list-tags': { type: 'boolean', default: false },
-  'syntax-check': { type: 'boolean', default: false },
-  'start-at-task': { type: 'string' },
-  'force-handlers': { type: 'boolean', default: false },
-  user: { type: 'string', short: 'u' },
-  'private-key': { type: 'string' },
-  connection: { type: 'string', short: 'c' },
-  timeout: { type: 'string', short: 'T' },
-  become: { type: 'boolean', short: 'b', default: false },
-  'become-user': { type: 'string' },
-  'ask-become-pass': { type: 'boolean', short: 'K', default: false },
-  'no-progress': { type: 'boolean', default: false },
-  'allow-no-hosts': { type: 'boolean', default: false },
-  verbose: { type: 'boolean', short: 'v', multiple: true, default: [] },
-  help: { type: 'boolean', short: 'h', default: false },
-} satisfies ParseArgsConfig['options'];
 
 /** Who holds a host's run lock, for a second run to name: pid, user and controller, start time, playbook. */
-function runHolder(playbookFile: string): string {
+export function runHolder(playbookFile: string): string {
   return `pid ${process.pid} of ${userInfo().username}@${hostname()}, started ${new Date().toISOString()}, playbook ${playbookFile}`;
 }
 
@@ -119,16 +86,8 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     io.err.write(`tackle ${validateOnly ? 'validate' : 'run'}: expected exactly one PLAYBOOK, got ${positionals.length}\n`);
     return EXIT.invalid;
   }
-  const forks = Number(values.forks);
-  if (!Number.isInteger(forks) || forks < 1) {
-    io.err.write(`tackle: --forks must be a whole number >= 1, got '${values.forks}'\n`);
-    return EXIT.invalid;
-  }
-  const lockWait = Number(values['lock-wait']);
-  if (!Number.isInteger(lockWait) || lockWait < 0) {
-    io.err.write(`tackle: --lock-wait must be a whole number of seconds >= 0, got '${values['lock-wait']}'\n`);
-    return EXIT.invalid;
-  }
+  const forks = parseForks(values.forks);
+  const lockWait = parseLockWait(values['lock-wait']);
   const playbookFile = positionals[0]!;
   const slice = values.slice === undefined ? undefined : parseSlice(values.slice);
   const listing = values['list-hosts'] || values['list-tasks'] || values['list-tags'];
@@ -224,13 +183,6 @@ function maskedError(error: unknown, mask: (text: string) => string): unknown {
   return error;
 }
 
-/** With --slice K/N, only that slice's hosts (of those --limit left). */
-function sliceLimit(loaded: Loaded, slice: Slice | undefined, limit: Set<string> | undefined): Set<string> | undefined {
-  if (!slice) return limit;
-  const hosts = sliceHosts(loaded.inventory.hosts.keys(), slice);
-  return limit ? new Set([...hosts].filter((h) => limit.has(h))) : hosts;
-}
-
 /**
  * --limit values to a host set; undefined when not limited. Every value (a pattern, or @FILE with
  * a host or pattern per line, as the retry file has) joins one pattern, so "--limit @FILE --limit '!db1'" narrows.
@@ -256,10 +208,6 @@ export async function resolveLimit(loaded: Loaded, limits: string[]): Promise<Se
     throw new ValidationFailed([new InputError({ file: '--limit', line: 1, col: 1 }, `'${limits.join(' ')}' matches no host of the inventory`)]);
   }
   return hosts;
-}
-
-function splitList(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
 }
 
 function reportFatal(error: unknown, io: CliIo): number {

@@ -1,15 +1,18 @@
-import { ValidationFailed } from '../engine/errors.ts';
+import { InputError, ValidationFailed } from '../engine/errors.ts';
+import { parseSlice } from '../engine/load/slice.ts';
 import type { PlanOptions } from '../engine/plan/plan-file.ts';
 import { SecretMasker } from '../engine/secrets.ts';
 import type { CliIo } from './main.ts';
+import type { Session } from './plan-options.ts';
 import type { PlannedRun } from './plan-run.ts';
+import { sliceLimit } from './run-options.ts';
 
-export interface PlanLoadOptions extends PlanOptions {
+export interface PlanLoadOptions {
   playbook: string;
   inventory: string[];
   extraVars: string[];
-  /** --vault-password-file and --vault-id values, as tackle run takes them. */
-  vault: { files: string[]; ids: string[] };
+  options: PlanOptions;
+  session: Session;
   allowNoHosts: boolean;
 }
 
@@ -22,20 +25,24 @@ export async function loadForPlan(o: PlanLoadOptions, io: CliIo): Promise<Planne
     inventoryFile: o.inventory,
     extraVars: o.extraVars,
     registry: taskRegistry(),
-    vaultSecrets: await readVaultSecrets(o.vault),
+    vaultSecrets: await readVaultSecrets(o.session.vault),
   });
   if (o.inventory.length > 0 && !o.allowNoHosts) {
     const { playsMatchingNoHost } = await import('../engine/load/loader.ts');
     const empty = playsMatchingNoHost(loaded);
     if (empty.length > 0) throw new ValidationFailed(empty);
   }
-  const masker = new SecretMasker(loaded.secretValues);
+  const startAtTask = o.options.startAtTask;
+  if (startAtTask !== undefined && (await import('../engine/run/start-at-task.ts')).playStartingAt(loaded.playbook.plays, startAtTask) < 0) {
+    throw new ValidationFailed([new InputError({ file: '--start-at-task', line: 1, col: 1 }, `no task of ${o.playbook} is named '${startAtTask}'`)]);
+  }
+  const masker = new SecretMasker([...loaded.secretValues, ...(o.session.becomePassword ? [o.session.becomePassword] : [])]);
+  const slice = o.options.slice === undefined ? undefined : parseSlice(o.options.slice);
   return {
     loaded,
-    limit: await resolveLimit(loaded, o.limit),
-    tags: o.tags,
-    skipTags: o.skipTags,
-    forks: o.forks,
+    limit: sliceLimit(loaded, slice, await resolveLimit(loaded, o.options.limit)),
+    options: o.options,
+    connectionDefaults: o.session.connectionDefaults,
     masker,
     out: (line) => void io.out.write(masker.mask(line) + '\n'),
   };

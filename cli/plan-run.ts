@@ -2,6 +2,8 @@ import type { Loaded } from '../engine/load/loader.ts';
 import type { Reporter } from '../engine/report/events.ts';
 import type { RunSummary } from '../engine/run/runner.ts';
 import type { StepGate } from '../engine/run/step-gate.ts';
+import type { RunLockOptions } from '../engine/run/run-lock.ts';
+import type { PlanOptions } from '../engine/plan/plan-file.ts';
 import type { SecretMasker } from '../engine/secrets.ts';
 import type { CliIo } from './main.ts';
 import { EXIT } from './exit-codes.ts';
@@ -10,9 +12,10 @@ import { EXIT } from './exit-codes.ts';
 export interface PlannedRun {
   loaded: Loaded;
   limit: Set<string> | undefined;
-  tags: string[];
-  skipTags: string[];
-  forks: number;
+  /** tags, skip-tags, forks, start-at-task, force-handlers as the plan records them. */
+  options: PlanOptions;
+  /** -u, --private-key, -T, -c, -b, --become-user (and -K's password) as connection variables. */
+  connectionDefaults: Readonly<Record<string, unknown>>;
   masker: SecretMasker;
   /** Print masked, one line. */
   out: (line: string) => void;
@@ -21,6 +24,8 @@ export interface PlannedRun {
 export interface PassOptions {
   checkMode: boolean;
   gate: StepGate;
+  /** The per-host run lock of a pass that changes hosts (as tackle run takes it). */
+  runLock?: RunLockOptions;
   /** Show the pass as run does (else nothing of it is printed). */
   display?: { diff: boolean; verbose: boolean; tty: boolean };
 }
@@ -36,8 +41,12 @@ export async function runPass(run: PlannedRun, io: CliIo, pass: PassOptions): Pr
       {
         loaded: run.loaded, registry, validator: new deps.ParamValidator(), masker: run.masker, reporter, openConnection: deps.openConnection,
         checkMode: pass.checkMode, diffMode: true, interrupted: interrupt.interrupted, stepGate: pass.gate,
+        connectionDefaults: run.connectionDefaults, ...(pass.runLock ? { runLock: pass.runLock } : {}),
       },
-      { limit: run.limit, tags: run.tags, skipTags: run.skipTags, forks: run.forks, onHardStop: interrupt.onHardStop },
+      {
+        limit: run.limit, tags: run.options.tags, skipTags: run.options.skipTags, forks: run.options.forks, onHardStop: interrupt.onHardStop,
+        forceHandlers: run.options.forceHandlers ?? false, startAtTask: run.options.startAtTask,
+      },
     );
     await reporter.end();
     return summary;

@@ -10,6 +10,8 @@ export interface PlanParts {
   playbook: string;
   inventory: string[];
   options: PlanOptions;
+  /** The directory tackle plan ran in: the inputs' names are relative to it. */
+  baseDir: string;
   inputs: PlanInput[];
   /** Per host, in the run's order: its counts and the steps recorded. */
   counts: ReadonlyMap<string, HostCounts>;
@@ -31,6 +33,7 @@ export function buildPlan(parts: PlanParts): PlanFile {
     playbook: parts.playbook,
     inventory: parts.inventory,
     options: parts.options,
+    baseDir: parts.baseDir,
     inputs: parts.inputs,
     hosts,
   };

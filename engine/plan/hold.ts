@@ -21,6 +21,8 @@ export class PlanHolder implements StepGate {
     private readonly planned: ReadonlyMap<string, readonly PlanStep[]>,
     /** Hosts not to touch, with the reason shown for them. */
     private readonly refused: ReadonlyMap<string, string>,
+    /** States a task's FILE:LINE:COL as the plan does (see planPosition). */
+    private readonly position: (at: string) => string = (at) => at,
   ) {}
 
   checked(host: string, step: CheckedStep): string | undefined {
@@ -28,7 +30,7 @@ export class PlanHolder implements StepGate {
     if (refusal) return refusal;
     const planned = this.next(host);
     const verdict = step.changed ? 'would change' : doingLess(planned) ? 'would change' : 'ok';
-    const difference = stepDifference(planned, { ...step, verdict }, !this.changedYet.has(host));
+    const difference = stepDifference(planned, { ...step, at: this.position(step.at), verdict }, !this.changedYet.has(host));
     if (difference) return this.drift(host, difference);
     if (step.changed) this.changedYet.add(host);
     return undefined;
@@ -42,7 +44,7 @@ export class PlanHolder implements StepGate {
     // A task that fails or a host lost now is a failure of this run, not a difference from the plan.
     if (step.status === 'failed' || step.status === 'unreachable') return undefined;
     const verdict = step.status === 'ok' && doingLess(planned) ? 'would change' : verdictOf(step.status);
-    const difference = stepDifference(planned, { ...step, verdict }, false);
+    const difference = stepDifference(planned, { ...step, at: this.position(step.at), verdict }, false);
     return difference ? this.drift(host, difference) : undefined;
   }
 

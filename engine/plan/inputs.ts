@@ -23,9 +23,14 @@ export function planInputs(files: InputFiles, given: RunInputs, cwd: string): Pl
     return { kind: kindOf(abs), name: shownPath(abs, cwd), hash };
   });
   const hostLists = given.inventory.filter((i) => !existsSync(resolve(cwd, i))).map((i): PlanInput => ({ kind: 'inventory', name: i, hash: sha256(i) }));
-  const extra = given.extraVars.map((raw, i): PlanInput => ({ kind: 'extra-vars', name: extraVarName(i), hash: saltedHash(raw) }));
+  const extra = given.extraVars.map((raw, i): PlanInput => ({ kind: 'extra-vars', name: extraVarName(i), hash: saltedHash(extraVarIdentity(raw, cwd)) }));
   const order = { playbook: 0, inventory: 1, file: 2, 'extra-vars': 3 };
   return [...fileInputs, ...hostLists, ...extra].sort((a, b) => order[a.kind] - order[b.kind]);
+}
+
+/** An -e value as compared: `@FILE` names the file wherever it was given from (its content is an input file of its own). */
+function extraVarIdentity(raw: string, cwd: string): string {
+  return raw.startsWith('@') ? `@${resolve(cwd, raw.slice(1))}` : raw;
 }
 
 export function extraVarName(index: number): string {
@@ -34,17 +39,18 @@ export function extraVarName(index: number): string {
 
 /**
  * Why the inputs are not those of the plan, naming the first that differs; undefined when they
- * are the same. Files are read again from `cwd`, -e values compared with their hashes.
+ * are the same. Files are read again from `base` (the plan's directory), -e values (given in `cwd`)
+ * compared with their hashes.
  */
-export function inputsDifference(plan: PlanFile, extraVars: string[], cwd: string): string | undefined {
+export function inputsDifference(plan: PlanFile, extraVars: string[], cwd: string, base: string): string | undefined {
   const planned = plan.inputs.filter((i) => i.kind === 'extra-vars');
   if (planned.length !== extraVars.length) return `the plan was made with ${planned.length} -e value(s), apply has ${extraVars.length}: pass the same -e values as tackle plan had`;
   for (const [i, raw] of extraVars.entries()) {
-    if (!saltedHashMatches(planned[i]!.hash, raw)) return `${extraVarName(i)} differs from the plan's: pass the same -e values as tackle plan had`;
+    if (!saltedHashMatches(planned[i]!.hash, extraVarIdentity(raw, cwd))) return `${extraVarName(i)} differs from the plan's: pass the same -e values as tackle plan had`;
   }
   for (const input of plan.inputs) {
     if (input.kind === 'extra-vars') continue;
-    const abs = resolve(cwd, input.name);
+    const abs = resolve(base, input.name);
     if (input.kind === 'inventory' && !existsSync(abs)) {
       if (input.hash !== sha256(input.name)) return `inventory ${input.name} differs from the plan's`;
       continue;
@@ -55,14 +61,29 @@ export function inputsDifference(plan: PlanFile, extraVars: string[], cwd: strin
   return undefined;
 }
 
-/** A file read now that the plan did not read (a new vars file, a template added): named, or undefined. */
-export function newInputFile(plan: PlanFile, files: InputFiles, cwd: string): string | undefined {
-  const known = new Set(plan.inputs.map((i) => resolve(cwd, i.name)));
+/** A file read now (paths as read in `cwd`) that the plan did not read (a new vars file, a template added): named, or undefined. */
+export function newInputFile(plan: PlanFile, files: InputFiles, cwd: string, base: string): string | undefined {
+  const known = new Set(plan.inputs.map((i) => resolve(base, i.name)));
   for (const path of files.keys()) {
     const abs = resolve(cwd, path);
-    if (!known.has(abs)) return `${shownPath(abs, cwd)} is read now but was not when the plan was made`;
+    if (!known.has(abs)) return `${shownPath(abs, base)} is read now but was not when the plan was made`;
   }
   return undefined;
+}
+
+/** A path the plan names (playbook, an inventory file), where it is seen from `base`; a host list stays as it is. */
+export function planPath(name: string, base: string): string {
+  const abs = resolve(base, name);
+  return existsSync(abs) ? abs : name;
+}
+
+/**
+ * A task's FILE:LINE:COL as a plan states it: FILE relative to the plan's directory (`base`),
+ * however the run named it (apply from elsewhere loads the playbook by an absolute path).
+ */
+export function planPosition(at: string, cwd: string, base: string): string {
+  const m = /^(.*)(:\d+:\d+)$/.exec(at);
+  return m ? `${shownPath(resolve(cwd, m[1]!), base)}${m[2]}` : at;
 }
 
 function shownPath(abs: string, cwd: string): string {

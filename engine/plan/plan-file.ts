@@ -18,7 +18,7 @@ export type { Fingerprint } from '../task.ts';
 export interface PlanInput {
   /** What the input is: a file the run read, or one `-e` value (never stored, only hashed). */
   kind: 'playbook' | 'inventory' | 'file' | 'extra-vars';
-  /** A path relative to the directory tackle ran in (files), or `-e #N` (extra vars). */
+  /** A path relative to the plan's baseDir (files), or `-e #N` (extra vars). */
   name: string;
   /** `sha256:HEX` of the file's bytes; for `-e`, a salted scrypt hash, so a guessable value cannot be looked up. */
   hash: string;
@@ -63,6 +63,14 @@ export interface PlanOptions {
   tags: string[];
   skipTags: string[];
   forks: number;
+  /** --slice K/N as given. */
+  slice?: string;
+  startAtTask?: string;
+  forceHandlers?: boolean;
+  /** -c: what the check read depends on how the host is reached and as whom (-b, --become-user). */
+  connection?: string;
+  become?: boolean;
+  becomeUser?: string;
 }
 
 export interface PlanFile {
@@ -76,6 +84,11 @@ export interface PlanFile {
   playbook: string;
   inventory: string[];
   options: PlanOptions;
+  /**
+   * The absolute directory tackle plan ran in: playbook, inventory and input names are relative to
+   * it, so apply works from any directory (absent in plans made before it was recorded: apply's own).
+   */
+  baseDir?: string;
   inputs: PlanInput[];
   /** In inventory order of the hosts the plan covers. */
   hosts: PlanHost[];
@@ -114,6 +127,7 @@ function planShapeProblem(v: unknown): string | undefined {
   if (v['version'] !== PLAN_VERSION) return `version ${JSON.stringify(v['version'])}, expected ${PLAN_VERSION}`;
   if (typeof v['createdAt'] !== 'string' || Number.isNaN(Date.parse(v['createdAt']))) return 'createdAt is not a time';
   if (typeof v['playbook'] !== 'string') return 'playbook missing';
+  if (v['baseDir'] !== undefined && (typeof v['baseDir'] !== 'string' || !v['baseDir'].startsWith('/'))) return 'baseDir is not an absolute path';
   if (!isStringList(v['inventory']) || !isStringList(v['commandLine'])) return 'inventory or commandLine missing';
   const o = v['options'];
   if (!isRecord(o) || !isStringList(o['limit']) || !isStringList(o['tags']) || !isStringList(o['skipTags']) || typeof o['forks'] !== 'number') return 'options malformed';

@@ -6,6 +6,9 @@ import { planStepOf } from './steps.ts';
 export class StepRecorder implements StepGate {
   readonly steps = new Map<string, PlanStep[]>();
 
+  /** `position` states a task's FILE:LINE:COL as the plan does (see planPosition). */
+  constructor(private readonly position: (at: string) => string = (at) => at) {}
+
   checked(): undefined {
     return undefined;
   }
@@ -13,7 +16,7 @@ export class StepRecorder implements StepGate {
   finished(host: string, step: FinishedStep): undefined {
     let list = this.steps.get(host);
     if (!list) this.steps.set(host, (list = []));
-    list.push(planStepOf(step));
+    list.push(planStepOf({ ...step, at: this.position(step.at) }));
     return undefined;
   }
 }

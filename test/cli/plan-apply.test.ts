@@ -181,6 +181,57 @@ describe('tackle plan / tackle apply over ssh and local', () => {
     assert.equal(read('host1', 'release.txt'), 'release 2\n');
   });
 
+  test('run options: -u and --private-key alone reach the hosts; --slice 1/2 plans and applies that slice only; apply works from another directory, holds to the recorded options and still refuses changed inputs', async () => {
+    const hostVars = (h: { name: string; address: string; port: number }) =>
+      `    ${h.name}:\n      ansible_host: ${h.address}\n      ansible_port: ${h.port}\n      tackle_known_hosts_file: ${ssh.knownHostsFile}\n      root: ${root(h.name)}\n`;
+    // No ansible_user, no key in the inventory: only the command line's -u and --private-key.
+    writeFileSync(join(dir, 'bare.yml'), `all:\n  hosts:\n${ssh.hosts.map(hostVars).join('')}    box:\n      ansible_connection: local\n      root: ${root('box')}\n`);
+    writeFileSync(join(dir, 'extra.yml'), 'marker: m1\n');
+    writeFileSync(
+      join(dir, 'slice.yml'),
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: root
+      directory: { path: "{{ root }}" }
+    - name: sliced
+      writeConfig: { path: "{{ root }}/sliced.yml", content: { host: "{{ inventory_hostname }}", marker: "{{ marker }}" } }
+`,
+    );
+    const login = ['-u', 'root', '--private-key', ssh.clientKeyFile];
+    const planned = await tackle(['plan', 'slice.yml', '-i', 'bare.yml', ...login, '--slice', '1/2', '-e', '@extra.yml', '--out', 'sliced.json'], { cwd: dir });
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const p = planFile('sliced.json');
+    assert.deepEqual(p.hosts.map((h) => h.name), ['host1', 'host3']);
+    assert.equal(p.options.slice, '1/2');
+    assert.deepEqual(wouldChange(p), ['host1: sliced', 'host3: sliced']);
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tackle-apply-cwd-'));
+    try {
+      const fromThere = (...args: string[]) => tackle(['apply', join(dir, 'sliced.json'), '-e', `@${join(dir, 'extra.yml')}`, ...args], { cwd: elsewhere });
+      const otherSlice = await fromThere(...login, '--slice', '2/2');
+      assert.equal(otherSlice.code, 5);
+      assert.match(otherSlice.stderr, /--slice "2\/2" is not the plan's \("1\/2"\): apply uses what the plan was made with/);
+      const otherExtra = await tackle(['apply', join(dir, 'sliced.json'), '-e', '@extra.yml', ...login], { cwd: elsewhere });
+      assert.equal(otherExtra.code, 5, otherExtra.stdout + otherExtra.stderr);
+      assert.match(otherExtra.stderr, /-e #1 differs from the plan's/);
+
+      appendFileSync(join(dir, 'extra.yml'), '# reviewed\n');
+      const changed = await fromThere(...login);
+      assert.equal(changed.code, 5);
+      assert.match(changed.stderr, /extra\.yml changed since the plan was made/);
+      writeFileSync(join(dir, 'extra.yml'), 'marker: m1\n');
+
+      const applied = await fromThere(...login, '--slice', '1/2', '--report', 'applied.json');
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.deepEqual(changedIn(JSON.parse(readFileSync(join(elsewhere, 'applied.json'), 'utf8')) as JsonReport), wouldChange(p));
+      for (const h of ['host1', 'host3']) assert.match(read(h, 'sliced.yml')!, new RegExp(`host: ${h}\nmarker: m1`));
+      for (const h of ['host2', 'box']) assert.equal(read(h, 'sliced.yml'), null, `${h} is not in slice 1/2`);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('--max-age: an old plan is refused; a larger limit or 0 accepts it', async () => {
     writeFileSync(join(dir, 'vars.yml'), 'color: green\n');
     const planned = await plan('-e', 'db_password=Plan-Secret-4711', '--out', 'old.json');
