@@ -1,13 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+
 
 /** A package laid out as `npm ci` leaves it: package.json, bin/, node_modules and (optionally) the built dist/. */
 function packageCopy(dir: string): void {
@@ -24,14 +24,23 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('the build compiles the sources to JavaScript and the compiled CLI validates a playbook', () => {
+  test('the build compiles the sources to JavaScript, bundles them, and the bundled CLI validates a playbook', () => {
     const pkg = join(dir, 'built');
     mkdirSync(pkg);
     packageCopy(pkg);
-    const build = spawnSync(process.execPath, [TSC, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'cli', 'build.ts'), join(pkg, 'dist')], { encoding: 'utf8', cwd: REPO });
     assert.equal(build.status, 0, build.stdout + build.stderr);
     const entry = readFileSync(join(pkg, 'dist', 'cli', 'entry.js'), 'utf8');
     assert.match(entry, /from ["']\.\/main\.js["']/, 'relative imports point at the compiled .js files');
+    const bundle = readdirSync(join(pkg, 'dist', 'bundle'));
+    assert.ok(bundle.includes('entry.js'), `no entry.js in dist/bundle: ${bundle.join(', ')}`);
+    // The bundle holds our modules and the packages but ssh2 (its native binding has a path of its own).
+    const files = bundle.map((f) => readFileSync(join(pkg, 'dist', 'bundle', f), 'utf8')).join('\n');
+    assert.doesNotMatch(files, /from ["'](yaml|ajv|listr2)["']/);
+    assert.match(files, /from ["']ssh2["']/);
+
+    const version = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), '--version'], { encoding: 'utf8' });
+    assert.equal(version.stdout, `tackle ${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
 
     const help = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), 'run', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0, help.stderr);
