@@ -9,6 +9,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   env?: Readonly<Record<string, string>>;
   cwd?: string;
+  /**
+   * A state read of tackle's own (what a check reads, fact gathering): without timeoutMs, an SSH
+   * connection bounds it by its probe timeout (tackle_probe_timeout). A user's command is not one.
+   */
+  probe?: boolean;
 }
 
 export interface ExecResult {
@@ -99,5 +104,10 @@ export interface ConnectionSpec {
   commandTimeoutMs?: number;
   /** How long one SFTP request may go unanswered before the host counts as unreachable. */
   fileTimeoutMs?: number;
+  /** The bound of a probe (ExecOptions.probe) given no timeout of its own; 0: none. */
+  probeTimeoutMs?: number;
+  /** SSH keepalive: a ping this often; after keepaliveCountMax unanswered ones the host is unreachable. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
   become?: BecomeSpec;
 }

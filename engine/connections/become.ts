@@ -53,7 +53,7 @@ export class BecomeConnection implements Connection {
     ];
     const userInput = opts.input === undefined ? Buffer.alloc(0) : Buffer.isBuffer(opts.input) ? opts.input : Buffer.from(opts.input, 'utf8');
     const head = `${password === undefined ? '' : `${password}\n`}${this.sentinel}\n`;
-    const r = await this.inner.exec(sudoArgv, { input: Buffer.concat([Buffer.from(head, 'utf8'), userInput]), timeoutMs: opts.timeoutMs });
+    const r = await this.inner.exec(sudoArgv, { input: Buffer.concat([Buffer.from(head, 'utf8'), userInput]), timeoutMs: opts.timeoutMs, probe: opts.probe });
     const at = r.stderr.indexOf(`${this.marker}\n`);
     if (at < 0) throw this.failure(r);
     return { code: r.code, stdout: r.stdout, stderr: r.stderr.slice(at + this.marker.length + 1) };

@@ -20,7 +20,7 @@ const READ_SCRIPT = `[ -e "$1" ] || exit ${MISSING}; exec base64 -- "$1"`;
 
 export async function readFileByExec(conn: Connection, path: string): Promise<Buffer | null> {
   const argv = ['sh', '-c', READ_SCRIPT, 'tackle-read', path];
-  const r = await conn.exec(argv);
+  const r = await conn.exec(argv, { probe: true });
   if (r.code === MISSING) return null;
   if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
   return Buffer.from(r.stdout, 'base64');
@@ -43,7 +43,7 @@ function typeOfMode(mode: number): FileInfo['type'] {
 
 export async function statByExec(conn: Connection, path: string): Promise<FileInfo | null> {
   const argv = ['sh', '-c', STAT_SCRIPT, 'tackle-stat', path];
-  const r = await conn.exec(argv);
+  const r = await conn.exec(argv, { probe: true });
   if (r.code === MISSING) return null;
   if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
   const [rawMode, uid, gid, size, mtime] = r.stdout.trim().split(' ');

@@ -8,6 +8,7 @@ export const CONNECTION_VARS = [
   'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_password', 'ansible_ssh_pass', 'ansible_become',
   'ansible_become_user', 'ansible_become_password', 'ansible_become_pass', 'ansible_timeout', 'ansible_host_key_checking',
   'tackle_known_hosts_file', 'tackle_host_key_checking', 'tackle_trust_on_first_use', 'tackle_command_timeout',
+  'tackle_file_timeout', 'tackle_probe_timeout', 'tackle_keepalive_interval', 'tackle_keepalive_count',
 ] as const;
 
 /** Ansible's older names, used when the current one is not set. */
@@ -29,6 +30,15 @@ export function connectionSpecFor(hostName: string, given: Readonly<Record<strin
   const timeout = num('ansible_timeout');
   const commandTimeout = num('tackle_command_timeout');
   const fileTimeout = num('tackle_file_timeout');
+  // Liveness settings fail closed: a value that is no number must not turn the check off.
+  const atLeast = (k: string, min: number, integer = false): number | undefined => {
+    const n = num(k);
+    if (n === undefined || (Number.isFinite(n) && n >= min && (!integer || Number.isInteger(n)))) return n;
+    throw new TaskError(`${hostName}: ${k} is ${JSON.stringify(vars[k])}; it takes ${integer ? 'a whole number' : 'a number of seconds'} of at least ${min}`);
+  };
+  const probeTimeout = atLeast('tackle_probe_timeout', 0);
+  const keepaliveInterval = atLeast('tackle_keepalive_interval', 0.1);
+  const keepaliveCount = atLeast('tackle_keepalive_count', 1, true);
   return {
     hostName,
     kind,
@@ -43,6 +53,9 @@ export function connectionSpecFor(hostName: string, given: Readonly<Record<strin
     connectTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
     commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
     fileTimeoutMs: fileTimeout === undefined ? undefined : fileTimeout * 1000,
+    probeTimeoutMs: probeTimeout === undefined ? undefined : probeTimeout * 1000,
+    keepaliveIntervalMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
+    keepaliveCountMax: keepaliveCount,
     become,
   };
 }

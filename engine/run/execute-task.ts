@@ -57,7 +57,7 @@ export async function executeTask<P, S>(
 
   let plan: CheckResult<S>;
   try {
-    plan = await def.check(ctx);
+    plan = await def.check({ ...ctx, conn: probing(conn) });
   } catch (error) {
     if (opts.checkMode && pendingInputs.length > 0) {
       markPending(def, params, opts.pending);
@@ -102,4 +102,22 @@ export async function executeTask<P, S>(
 
 function markPending<P, S>(def: TaskDefinition<P, S>, params: P, pending: Set<string>): void {
   for (const path of def.outputs?.(params) ?? []) pending.add(path);
+}
+
+/**
+ * The connection as a check sees it: what a check runs reads the host's state, so each command is
+ * a probe (bounded by the connection's probe timeout) unless the task says it is not.
+ */
+function probing(conn: Connection): Connection {
+  return {
+    hostName: conn.hostName,
+    exec: (argv, opts = {}) => conn.exec(argv, { probe: true, ...opts }),
+    readFile: (path) => conn.readFile(path),
+    writeFile: (path, data, opts) => conn.writeFile(path, data, opts),
+    stat: (path) => conn.stat(path),
+    mkdir: (path, opts) => conn.mkdir(path, opts),
+    remove: (path, opts) => conn.remove(path, opts),
+    hold: (argv, readyLine) => conn.hold(argv, readyLine),
+    close: () => conn.close(),
+  };
 }

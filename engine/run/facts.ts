@@ -42,7 +42,7 @@ export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession
       const started = performance.now();
       try {
         const conn = await s.connectionFor({ call, play, scope: scopeFor(rc, s, play) }, rc);
-        const r = await conn.exec(['sh', '-c', FACTS_SCRIPT]);
+        const r = await conn.exec(['sh', '-c', FACTS_SCRIPT], { probe: true });
         if (r.code !== 0) throw new Error(`the facts script exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
         const facts = parseFacts(r.stdout);
         gathered.set(s, factVariables(facts));

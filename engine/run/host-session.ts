@@ -130,7 +130,7 @@ export class HostSession {
       this.lockName = runLockName(s);
       const p = open(s).then(async (conn) => {
         // What an earlier run that was killed left in the host's temp dir goes first.
-        await conn.exec(sweepScratchDirsArgv()).catch(() => undefined);
+        await conn.exec(sweepScratchDirsArgv(), { probe: true }).catch(() => undefined);
         return conn;
       });
       this.conn = p;

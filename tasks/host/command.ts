@@ -109,7 +109,8 @@ async function skipReason(conn: Connection, p: CommandParams, pending: (path: st
 }
 
 async function runCommand(conn: Connection, argv: string[], p: CommandParams): Promise<Ran> {
-  const r = await conn.exec(argv, { ...execOptions(p), ...(p.stdin !== undefined ? { input: p.stdin } : {}) });
+  // The user's own command, even when a check runs it: never bounded as a probe.
+  const r = await conn.exec(argv, { ...execOptions(p), probe: false, ...(p.stdin !== undefined ? { input: p.stdin } : {}) });
   const okCodes = p.okCodes;
   if (!okCodes.includes(r.code)) {
     const tail = r.stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');

@@ -47,3 +47,24 @@ export function parseRecap(stdout: string): Map<string, Record<string, number>> 
   }
   return recap;
 }
+
+/** The CLI, killed (and so the calling test failed, not hung) if it has not finished after `guardMs`. */
+export function tackleOrHang(args: string[], cwd: string, env: Record<string, string>, guardMs: number): Promise<CliResult & { hung: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let hung = false;
+    const guard = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, guardMs);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code: code ?? -1, stdout, stderr, hung });
+    });
+  });
+}

@@ -31,6 +31,11 @@ export interface SshTestHosts {
   crashHost(i: number): Promise<void>;
   /** Freezes (SIGSTOP) every session that host's sshd serves: logged in, but nothing answers. */
   stallHost(i: number): void;
+  /**
+   * Freezes (SIGSTOP) the commands and shells of that host's sessions, not its sshd processes:
+   * the host still answers SSH keepalives, but nothing it is sent runs.
+   */
+  stallCommands(i: number): void;
   /** Lets frozen sessions run again (SIGCONT). */
   resumeHost(i: number): void;
   /** Starts that host's sshd again: same port, same host key. */
@@ -152,14 +157,23 @@ async function startSshd(dir: string, index: number, fixedPort?: number, extra: 
 }
 
 /** Every process below `pid` (children, their children, ...), read from /proc. */
-function signalSessions(listener: ChildProcess | undefined, signal: NodeJS.Signals): void {
+function signalSessions(listener: ChildProcess | undefined, signal: NodeJS.Signals, which: (pid: number) => boolean = () => true): void {
   if (listener?.pid === undefined) return;
-  for (const pid of descendants(listener.pid)) {
+  for (const pid of descendants(listener.pid).filter(which)) {
     try {
       process.kill(pid, signal);
     } catch {
       // already gone
     }
+  }
+}
+
+/** Not an sshd process (OpenSSH names its per-connection processes sshd or sshd-session). */
+function notSshd(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd');
+  } catch {
+    return false; // exited meanwhile
   }
 }
 
@@ -303,6 +317,9 @@ export async function startSshHosts(
       },
       stallHost(i) {
         signalSessions(children[serverOf(i)], 'SIGSTOP');
+      },
+      stallCommands(i) {
+        signalSessions(children[serverOf(i)], 'SIGSTOP', notSshd);
       },
       resumeHost(i) {
         signalSessions(children[serverOf(i)], 'SIGCONT');

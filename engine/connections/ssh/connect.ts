@@ -19,6 +19,12 @@ import {
 } from './known-hosts.ts';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * SSH keepalive: a ping every 15 s, and a host that leaves 4 in a row unanswered is unreachable
+ * (a frozen host or a silently dropped network is noticed within about 75 s, even mid-command).
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
+export const DEFAULT_KEEPALIVE_COUNT_MAX = 4;
 
 /** Host key algorithms ssh2 offers, in its default order. */
 const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
@@ -141,8 +147,8 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
     port,
     username,
     readyTimeout: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    keepaliveInterval: 15_000,
-    keepaliveCountMax: 4,
+    keepaliveInterval: spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: spec.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,
     hostVerifier,
     authHandler: methods,
     algorithms: { serverHostKey: preferKnownAlgorithms(keysForHost(entries, name)) },

@@ -6,7 +6,7 @@ import { run } from '../../exec-helpers.ts';
 import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
 import { commandLine } from '../shell-quote.ts';
 import { tempPathFor } from '../temp-file.ts';
-import { connectClient } from './connect.ts';
+import { connectClient, DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_INTERVAL_MS } from './connect.ts';
 import { resolveOwner } from '../../owner.ts';
 import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './sftp.ts';
@@ -18,6 +18,8 @@ import { RemoteShellPool } from './remote-shell-pool.ts';
 /** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP, one the run lock). */
 const MAX_EXEC_CHANNELS = 7;
 const KILL_TIMEOUT_MS = 5000;
+/** A probe's bound when the inventory sets none (tackle_probe_timeout): state reads answer in well under a second. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
 /** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
 const WATCHDOG_GRACE_MS = 3000;
 
@@ -67,7 +69,7 @@ export class SshConnection implements Connection {
     mode: SshExecMode,
   ) {
     this.hostName = spec.hostName;
-    client.on('error', (err) => this.drop(`connection lost: ${err.message}`));
+    client.on('error', (err) => this.drop(`connection lost: ${err.message === 'Keepalive timeout' ? this.keepaliveSilence() : err.message}`));
     client.on('close', () => this.drop('connection lost'));
     this.channelHost = {
       client,
@@ -85,12 +87,35 @@ export class SshConnection implements Connection {
     return new SshConnection(spec, await connectClient(spec), mode);
   }
 
+  private keepaliveSilence(): string {
+    const count = this.spec.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX;
+    const seconds = ((this.spec.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS) * (count + 1)) / 1000;
+    return `the host left ${count} SSH keepalives unanswered (silent for ${seconds} s; tackle_keepalive_interval, tackle_keepalive_count)`;
+  }
+
+  /** The time limit of a command: its own, else a probe's (tackle's own state reads) or the host's command timeout. */
+  private timeoutOf(opts: ExecOptions): { ms: number | undefined; probe: boolean } {
+    if (opts.timeoutMs !== undefined) return { ms: opts.timeoutMs, probe: false };
+    if (!opts.probe) return { ms: this.spec.commandTimeoutMs, probe: false };
+    return { ms: this.spec.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, probe: true };
+  }
+
   private checkAlive(): void {
     if (this.dropped !== undefined) throw new ConnectionError(this.hostName, this.dropped);
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
+    const limit = this.timeoutOf(opts);
+    if (!limit.probe) return this.execWithin(argv, opts, limit.ms || undefined);
+    try {
+      return await this.execWithin(argv, opts, limit.ms || undefined);
+    } catch (e) {
+      if (e instanceof TimeoutError) throw new TimeoutError(`${e.message}: a state read of tackle's own, which should answer at once (tackle_probe_timeout sets the limit)`);
+      throw e;
+    }
+  }
+
+  private async execWithin(argv: readonly string[], opts: ExecOptions, timeoutMs: number | undefined): Promise<ExecResult> {
     const program = argv[0]!;
     // Both command lines are built (and argv checked) before anything runs.
     const shellCommand = this.shells?.usable ? commandLine(argv, opts, RemoteShell.LAUNCHER) : undefined;
@@ -145,13 +170,17 @@ export class SshConnection implements Connection {
       );
       if (timeoutMs) {
         // The host's watchdog kills the command and reports it; this only acts if that never comes.
+        // A shell that has not even said the command started is not answering: the host is lost.
         setTimer(
           setTimeout(
             () =>
               finish(() =>
-                void withinKillTime(job.pid)
-                  .then((pid) => this.killGroup(pid))
-                  .finally(() => reject(timeoutError())),
+                void withinKillTime(job.pid.then((pid) => ({ pid })))
+                  .then(async (started) => {
+                    if (started) return this.killGroup(started.pid);
+                    this.lose(`the host did not start ${program} within ${Math.round((timeoutMs + WATCHDOG_GRACE_MS + KILL_TIMEOUT_MS) / 1000)} s of sending it (its remote shell does not answer)`);
+                  })
+                  .finally(() => reject(this.dropped !== undefined ? new ConnectionError(this.hostName, this.dropped) : timeoutError())),
               ),
             timeoutMs + WATCHDOG_GRACE_MS,
           ),

@@ -1,32 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRecap, TACKLE_FROM_SOURCE, type CliResult } from '../../../helpers/cli.ts';
+import { parseRecap, tackleOrHang } from '../../../helpers/cli.ts';
 import { startSshHosts, type SshTestHosts } from '../../../helpers/sshd.ts';
 import { tempDir } from '../../../helpers/task-harness.ts';
-
-/** The CLI, killed (and the test failed) if it has not finished after `guardMs`: the stall this test is about. */
-function tackleOrHang(args: string[], cwd: string, env: Record<string, string>, guardMs: number): Promise<CliResult & { hung: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TACKLE_FROM_SOURCE, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let hung = false;
-    const guard = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, guardMs);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code: code ?? -1, stdout, stderr, hung });
-    });
-  });
-}
 
 // host2 logs in, but its ForceCommand never returns: no shell ever answers, no command ever runs.
 describe('a host that logs in but never runs a command', () => {
