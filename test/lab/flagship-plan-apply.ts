@@ -106,6 +106,8 @@ export function planApplySteps(fleet: ConvergedFleet): void {
     // a reboot does, with the same state, which is no drift.
     await editQuayConfig(third.container, TAG_EXPIRATION, APPROVED_EXPIRATION);
     assert.equal((await onHost(first.container, 'systemctl restart container-postgresql-quay.service')).code, 0);
+    // Done once Quay is healthy again (the plan saw it healthy, and its health is part of what the plan compares).
+    assert.equal((await waitHealthy(first.container, 60_000)).code, 200, `${first.name} after its database restart`);
     const before = await snapshots();
     const r = await apply('window.json');
     assert.equal(r.code, 3, r.stdout + r.stderr);
