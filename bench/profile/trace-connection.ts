@@ -1,7 +1,9 @@
 /**
  * Preload for profiling: counts and times every Connection call tackle makes over SSH, and
  * the tasks' check/change phases, then prints a summary on exit. Use:
- *   node --import tsx --import ./bench/profile/trace-connection.ts bin/tackle.js run ...
+ *   node --import tsx --import ./bench/profile/trace-connection.ts cli/entry.ts run ...
+ * (from the sources: the compiled bundle that bin/tackle.js runs has classes of its own, which
+ * this preload does not see)
  */
 import { SshConnection } from '../../engine/connections/ssh/ssh-connection.ts';
 

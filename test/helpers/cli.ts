@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The node arguments that start tackle from its TypeScript sources (tests never need a build);
- * bin/tackle.js runs the same entry compiled into dist/.
+ * bin/tackle.js runs the same entry compiled and bundled into dist/bundle/.
  */
 export const TACKLE_FROM_SOURCE = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../cli/entry.ts', import.meta.url))];
 
