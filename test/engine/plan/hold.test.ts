@@ -33,6 +33,16 @@ test('the run is held to the plan: fingerprints until the first change, the verd
   assert.equal(holder.checked('h2', { task: 'a', at: planned[0]!.at, changed: true, fingerprint: { f: '1' }, dependsOnPending: [] }), 'drifted since plan: seen in the check pass');
 });
 
+test('the change a step would make is compared too: another digest is drift, a step that now does less is not; positions are stated as the plan states them', () => {
+  const planned = [step('a', 'would change', { f: '1' }, { change: 'sha256:approved' })];
+  assert.equal(hostDrift(planned, planned), undefined);
+  assert.equal(hostDrift(planned, [{ ...planned[0]!, change: 'sha256:other' }]), "'a' at site.yml:1:7: the change differs from the plan");
+  const holder = new PlanHolder(new Map([['h1', planned], ['h2', planned]]), new Map(), (at) => at.replace('/base/', ''));
+  const seen = { task: 'a', at: '/base/site.yml:1:7', fingerprint: { f: '1' }, dependsOnPending: [] };
+  assert.equal(holder.checked('h1', { ...seen, changed: false }), undefined);
+  assert.equal(holder.checked('h2', { ...seen, changed: true, change: 'sha256:other' }), "drifted since plan: 'a' at site.yml:1:7: the change differs from the plan");
+});
+
 test('the command line kept in a plan has no -e value', () => {
   assert.deepEqual(withoutExtraVarValues(['plan', 'site.yml', '-e', 'pw=x', '--extra-vars=pw=y', '-epw=z', '--out', 'p.json']), ['plan', 'site.yml', '-e', '-e #1', '--extra-vars=-e #2', '-e-e #3', '--out', 'p.json']);
 });
