@@ -56,6 +56,13 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
   const hosts: TestHost[] = [];
   const secretsOf = (h: TestHost): string[] =>
     readdirSync(join(h.quayRoot, 'secrets')).map((f) => readFileSync(join(h.quayRoot, 'secrets', f), 'utf8').trim());
+  /** Every line of key material in the host's private keys (CA and server key), and of the controller's SSH key. */
+  const privateKeyLinesOf = (h: TestHost): string[] =>
+    [...readdirSync(h.quayRoot, { recursive: true, encoding: 'utf8' }).map((f) => join(h.quayRoot, f)), ssh.clientKeyFile]
+      .filter((f) => statSync(f).isFile())
+      .map((f) => readFileSync(f, 'utf8'))
+      .filter((text) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+      .flatMap((text) => text.split('\n').filter((line) => line.length >= 16 && !line.startsWith('-----')));
 
   before(async () => {
     await ensurePodmanTestConfig();
@@ -202,15 +209,26 @@ describe('playbooks/quay-with-clair.yml on a local host and 3 ssh hosts at once'
     const [drifted, later] = [hosts[2]!, hosts[3]!];
     await removeContainers(`${drifted.prefix}redis`);
     const planPath = join(dir, 'plan.json');
-    const planned = await tackle(['plan', PLAYBOOK, '-i', inventory, '--no-progress', '--out', planPath]);
+    const htmlPath = join(dir, 'plan.html');
+    const planned = await tackle(['plan', PLAYBOOK, '-i', inventory, '--no-progress', '--out', planPath, '--html', htmlPath]);
     assert.equal(planned.code, 0, planned.stdout + planned.stderr);
     const planText = readFileSync(planPath, 'utf8');
+    const pageText = readFileSync(htmlPath, 'utf8');
     const plan = JSON.parse(planText) as PlanFile;
     const wouldChange = plan.hosts.flatMap((h) => h.steps.filter((s) => s.verdict === 'would change').map((s) => `${h.name}|${s.task}`));
     const why = plan.hosts.flatMap((h) => h.steps.filter((s) => s.verdict === 'would change').map((s) => `${h.name}|${s.task}: ${s.reasons.join('; ')}`)).join('\n');
     assert.ok(wouldChange.length > 0 && wouldChange.every((s) => s.startsWith(`${drifted.name}|`)), why);
     assert.ok(wouldChange.some((s) => /redis/.test(s)), wouldChange.join('\n'));
-    for (const h of hosts) for (const secret of secretsOf(h)) assert.ok(!planText.includes(secret), `a secret of ${h.name} is in the plan`);
+    // No secret of any host in the plan or its review page: DB and admin passwords, secret keys, the PSK, private key bytes.
+    for (const h of hosts) {
+      const secrets = [...secretsOf(h), ...privateKeyLinesOf(h)];
+      assert.ok(secrets.length >= 10, `${h.name}: found only ${secrets.length} secrets to look for`);
+      for (const secret of secrets) {
+        assert.ok(!planText.includes(secret), `a secret of ${h.name} is in the plan`);
+        assert.ok(!pageText.includes(secret), `a secret of ${h.name} is in the review page`);
+      }
+    }
+    assert.ok(pageText.includes(drifted.name), 'the page shows the drifted host');
 
     // A colleague's hotfix on another host after the plan was approved.
     const configFile = join(later.quayRoot, 'config/config.yaml');
