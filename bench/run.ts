@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep]`
+ * `npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep] [--check-only]`
  *
  * tackle against ansible-playbook on the same workload (bench/workload/), over N real sshd
  * hosts on loopback: cold, warm and check runs, alternating the tools, each on its own roots;
@@ -27,6 +27,7 @@ import { coldBreakdown, formatColdBreakdown } from './lib/cold-time.ts';
 import { growthFrom } from './lib/growth.ts';
 import { medianIndex, spread } from './lib/spread.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup, type TackleSetup } from './lib/tackle.ts';
+import { checkOnlyBench } from './lib/check-only.ts';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const TACKLE_BIN = here('../bin/tackle.js');
@@ -50,6 +51,8 @@ interface Options {
   nofile: number | undefined;
   resultsDir: string;
   keep: boolean;
+  /** Only tackle's --check over fresh (empty) roots: the 10,000-host run. */
+  checkOnly: boolean;
 }
 
 const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep]
@@ -60,7 +63,9 @@ const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,an
   --forks N         tackle's --forks (default: the host count)
   --nofile N        run tackle with RLIMIT_NOFILE N (prlimit), e.g. 1024
   --results-dir DIR where latest-N.json goes (default bench/results/; use another for trial runs)
-  --keep            keep the temp dir with roots, inventories and reports`;
+  --keep            keep the temp dir with roots, inventories and reports
+  --check-only      only tackle run --check over fresh roots (every task would change), once:
+                    time, peak memory and memory per host, written to latest-check-N.json`;
 
 function positive(flag: string, text: string): number {
   const n = Number(text);
@@ -69,7 +74,7 @@ function positive(flag: string, text: string): number {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { hosts: 10, sshd: undefined, tools: [...TOOLS], repeats: 3, forks: undefined, nofile: undefined, resultsDir: RESULTS_DIR, keep: false };
+  const o: Options = { hosts: 10, sshd: undefined, tools: [...TOOLS], repeats: 3, forks: undefined, nofile: undefined, resultsDir: RESULTS_DIR, keep: false, checkOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -89,6 +94,7 @@ function parseOptions(argv: string[]): Options {
       if (bad.length || tools.length === 0) throw new BenchError(`unknown tool(s) ${bad.join(', ')}: use tackle, ansible\n${USAGE}`);
       o.tools = TOOLS.filter((t) => tools.includes(t));
     } else if (a === '--keep') o.keep = true;
+    else if (a === '--check-only') o.checkOnly = true;
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -209,8 +215,9 @@ async function bench(o: Options): Promise<BenchResult> {
             sampledTreeMb: m.sampledTreeMb,
             largestProcessMb: m.largestProcessMb,
             maxProcesses: m.maxProcesses,
+            cpuSeconds: m.cpuSeconds,
           });
-          console.log(`${tool.padEnd(7)} ${mode.padEnd(5)} ${m.wallSeconds.toFixed(2).padStart(7)} s  peak ${peakControllerMb(m).toFixed(0).padStart(4)} MB  (${m.maxProcesses} processes)`);
+          console.log(`${tool.padEnd(7)} ${mode.padEnd(5)} ${m.wallSeconds.toFixed(2).padStart(7)} s  peak ${peakControllerMb(m).toFixed(0).padStart(4)} MB  (${m.maxProcesses} processes)${m.cpuSeconds === null ? '' : `  cpu ${m.cpuSeconds.toFixed(2)} s`}`);
           if (tool === 'tackle' && rep === 0) copyFileSync(ctx.tackle.reportFile(mode), join(work, `first-${mode}.json`));
         }
         if (mode === 'cold' && rep === 0) verifyLayouts(ctx);
@@ -289,6 +296,14 @@ async function bench(o: Options): Promise<BenchResult> {
 async function main(): Promise<number> {
   try {
     const o = parseOptions(process.argv.slice(2));
+    if (o.checkOnly) {
+      const result = await checkOnlyBench(o, { limited, tackleBin: TACKLE_BIN, playbook: TACKLE_PLAYBOOK, build });
+      mkdirSync(o.resultsDir, { recursive: true });
+      const file = join(o.resultsDir, `latest-check-${o.hosts}.json`);
+      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      console.log(`\nwrote ${file}`);
+      return 0;
+    }
     const result = await bench(o);
     console.log(`\n${formatTable(result)}\n`);
     for (const t of result.targets) console.log(`${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.detail}`);

@@ -18,6 +18,8 @@ export interface Measured {
   largestProcessMb: number | null;
   /** Most processes seen at once in the tree. */
   maxProcesses: number;
+  /** CPU time (user + system) of the tool and its waited-for children (GNU time %U + %S): independent of the machine's load, unlike wall time. */
+  cpuSeconds: number | null;
 }
 
 export interface MeasureOptions {
@@ -102,7 +104,7 @@ function sampleTree(root: number, includeRoot: boolean, alsoCount: string | unde
 export function runMeasured(argv: string[], opts: MeasureOptions): Promise<Measured> {
   const useTime = existsSync(GNU_TIME);
   const timeFile = join(opts.cwd, `.maxrss-${process.pid}-${Date.now()}`);
-  const full = useTime ? [GNU_TIME, '-f', '%M', '-o', timeFile, ...argv] : argv;
+  const full = useTime ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, ...argv] : argv;
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(full[0]!, full.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -128,12 +130,15 @@ export function runMeasured(argv: string[], opts: MeasureOptions): Promise<Measu
       clearInterval(timer);
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       let largestProcessMb: number | null = null;
+      let cpuSeconds: number | null = null;
       if (useTime && existsSync(timeFile)) {
-        const kb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-        if (Number.isFinite(kb)) largestProcessMb = kb / 1024;
+        // The last line: a command killed by a signal gets a "Command terminated" line before it.
+        const [kb, user, sys] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+        if (Number.isFinite(kb)) largestProcessMb = kb! / 1024;
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuSeconds = user! + sys!;
         rmSync(timeFile, { force: true });
       }
-      resolve({ code: code ?? -1, stdout, stderr, wallSeconds, sampledTreeMb: peakKb / 1024, largestProcessMb, maxProcesses });
+      resolve({ code: code ?? -1, stdout, stderr, wallSeconds, sampledTreeMb: peakKb / 1024, largestProcessMb, maxProcesses, cpuSeconds });
     });
   });
 }

@@ -15,6 +15,8 @@ export interface RunResult {
   sampledTreeMb: number;
   largestProcessMb: number | null;
   maxProcesses: number;
+  /** Controller CPU, user + system (GNU time), when GNU time is installed. */
+  cpuSeconds?: number | null;
 }
 
 export interface ToolResult {

@@ -41,8 +41,7 @@ export async function gatherFacts(rc: RunContext, play: Play, hosts: HostSession
     async (s) => {
       const started = performance.now();
       try {
-        const conn = await s.connectionFor({ call, play, scope: scopeFor(rc, s, play) }, rc);
-        const r = await conn.exec(['sh', '-c', FACTS_SCRIPT], { probe: true });
+        const r = await s.withConnection({ call, play, scope: scopeFor(rc, s, play) }, rc, (conn) => conn.exec(['sh', '-c', FACTS_SCRIPT], { probe: true }));
         if (r.code !== 0) throw new Error(`the facts script exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
         const facts = parseFacts(r.stdout);
         gathered.set(s, factVariables(facts));

@@ -6,6 +6,7 @@ import type { InventoryHost, Play, TaskCall } from '../model.ts';
 import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { runLockName, takeRunLock, type RunLockOptions } from './run-lock.ts';
+import type { ConnectionBudget, SlotHolder } from './connection-budget.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -38,7 +39,7 @@ function samePrivilege(a: Privilege, b: Privilege): boolean {
 }
 
 /** Everything the run keeps per host: its connection (opened once), registered vars, check-mode state. */
-export class HostSession {
+export class HostSession implements SlotHolder {
   registered: Record<string, unknown> = {};
   /** Paths earlier tasks would change (check mode). */
   readonly pending = new Set<string>();
@@ -60,8 +61,14 @@ export class HostSession {
   /** The host's run lock, and the connection it is held through (kept open while it is held). */
   private lock: { conn: Promise<Connection>; held: Promise<HeldCommand> } | undefined;
   private warnedHostKeyOff = false;
+  /** Privileges whose scratch dirs this run has swept on the host (a reconnect does not sweep again). */
+  private readonly sweptScratchDirs = new Set<string>();
 
-  constructor(readonly host: InventoryHost) {}
+  /** Without a budget, the connection stays open until end(). */
+  constructor(
+    readonly host: InventoryHost,
+    private readonly budget?: ConnectionBudget,
+  ) {}
 
   get name(): string {
     return this.host.name;
@@ -73,14 +80,28 @@ export class HostSession {
    * connection's closes it and opens one with the new privilege. A run that changes hosts takes
    * the host's run lock before the connection is handed out (once, held until end()); a host
    * reached only as a delegate, or over the local connection (the controller itself), takes none.
+   * With a budget, the host holds one of the run's connection slots while `use` runs; once it is
+   * done, its open connection may be closed for another host (released lock included, taken
+   * again at the reconnect).
    */
-  async connectionFor(req: ConnectionRequest, rc: RunContext): Promise<Connection> {
+  async withConnection<T>(req: ConnectionRequest, rc: RunContext, use: (conn: Connection) => Promise<T>): Promise<T> {
     const target = this.delegateTarget(req);
     if (target === this && req.unreachable) throw new ConnectionError(this.name, req.unreachable);
     const scope = target === this ? req.scope : scopeFor(rc, target, req.play);
     const privilege = privilegeOf(req.call, req.play);
     const runLock = target === this && !rc.checkMode ? rc.runLock : undefined;
-    return target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection, runLock);
+    await target.budget?.enter(target);
+    try {
+      const conn = await target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection, runLock);
+      return await use(conn);
+    } finally {
+      target.budget?.leave(target);
+    }
+  }
+
+  /** The budget takes this host's slot for another host: the connection closes, the next task reconnects. */
+  evict(): Promise<void> {
+    return this.close();
   }
 
   private delegateTarget(req: ConnectionRequest): HostSession {
@@ -128,15 +149,24 @@ export class HostSession {
       const s = spec();
       this.connKind = s.kind;
       this.lockName = runLockName(s);
-      const p = open(s).then(async (conn) => {
-        // What an earlier run that was killed left in the host's temp dir goes first.
-        await conn.exec(sweepScratchDirsArgv(), { probe: true }).catch(() => undefined);
+      const handshake = () => open(s);
+      const p = (this.budget ? this.budget.handshake(handshake) : handshake()).then(async (conn) => {
+        // What an earlier run that was killed left in the host's temp dir goes first (once: a
+        // reconnect finds only this run's own dirs).
+        const sweepKey = `${privilege.become}:${privilege.becomeUser}`;
+        if (!this.sweptScratchDirs.has(sweepKey)) {
+          this.sweptScratchDirs.add(sweepKey);
+          await conn.exec(sweepScratchDirsArgv(), { probe: true }).catch(() => undefined);
+        }
         return conn;
       });
       this.conn = p;
       this.privilege = privilege;
       p.catch(() => {
-        if (this.conn === p) this.conn = undefined;
+        if (this.conn === p) {
+          this.conn = undefined;
+          if (!this.lock) this.budget?.released(this);
+        }
       });
     }
     const conn = this.conn;
@@ -204,6 +234,7 @@ export class HostSession {
       await (await lock.held.catch(() => null))?.release().catch(() => undefined);
     }
     if (p) await (await p.catch(() => null))?.close().catch(() => undefined);
+    if (!this.conn && !this.lock) this.budget?.released(this);
   }
 
   /** The end of the run on this host: the run lock is released, every connection closed. */

@@ -8,6 +8,7 @@ import { flushHandlers, walk, type Walk } from './walk.ts';
 import { gatherFacts, takeFactsUnreachable } from './facts.ts';
 import { selectedByTags } from './tag-selection.ts';
 import { playStartingAt } from './start-at-task.ts';
+import { connectionCapacity, ConnectionBudget, openFileLimit } from './connection-budget.ts';
 
 export interface RunOptions {
   /** Host names the run is limited to (already resolved from --limit); undefined = no limit. */
@@ -41,6 +42,8 @@ export interface RunSummary {
 /** Runs every play of the loaded playbook. Tasks in order; hosts of a batch concurrently. */
 export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<RunSummary> {
   const sessions = new Map<string, HostSession>();
+  // Open connections are bounded by the open-file limit, not by the host count.
+  const budget = new ConnectionBudget(connectionCapacity(openFileLimit()));
   const counts = new Map<string, HostCounts>();
   const results: HostTaskResult[] = [];
   let stopped: string | undefined;
@@ -54,7 +57,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
     let s = sessions.get(name);
     if (!s) {
       const host = rc.loaded.inventory.hosts.get(name) ?? { name, vars: name === 'localhost' ? { ansible_connection: 'local' } : {}, groups: [] };
-      s = new HostSession(host);
+      s = new HostSession(host, budget);
       sessions.set(name, s);
     }
     return s;
@@ -86,7 +89,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
         continue;
       }
       for (const h of hosts) {
-        if (!sessions.has(h)) sessions.set(h, new HostSession(rc.loaded.inventory.hosts.get(h)!));
+        if (!sessions.has(h)) sessions.set(h, new HostSession(rc.loaded.inventory.hosts.get(h)!, budget));
         if (!counts.has(h)) counts.set(h, emptyCounts());
       }
       rc.reporter.playStart(play.name, hosts);

@@ -166,16 +166,20 @@ async function attemptOnce(call: TaskCall, play: Play, session: HostSession, rc:
   const record = params as Record<string, unknown>;
   for (const key of def.secretParams ?? []) rc.masker.add(record[key]);
 
-  const conn = def.runsOn?.(params) === 'controller' ? controllerSide(session.name, def.name) : await session.connectionFor({ call, play, scope, delegate: opts.delegate, unreachable: opts.unreachable }, rc);
   const env = environmentFor(call, play, scope);
-  const outcome = await executeTask(def, params, guarded(conn, session, deadline, env), {
-    checkMode: call.checkMode ?? rc.checkMode,
-    diffMode: call.diff ?? rc.diffMode,
-    pending: session.pending,
-    log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
-    renderTemplate: (name) => renderTemplateFile(name, scope),
-    ...(rc.stepGate ? { gate: (seen: GateSeen) => rc.stepGate!.checked(session.name, checkedStep(rc, call, opts.item, seen)) } : {}),
-  });
+  const run = (conn: Connection): Promise<TaskOutcome> =>
+    executeTask(def, params, guarded(conn, session, deadline, env), {
+      checkMode: call.checkMode ?? rc.checkMode,
+      diffMode: call.diff ?? rc.diffMode,
+      pending: session.pending,
+      log: (m) => rc.reporter.verbose(session.name, masked(rc, m)),
+      renderTemplate: (name) => renderTemplateFile(name, scope),
+      ...(rc.stepGate ? { gate: (seen: GateSeen) => rc.stepGate!.checked(session.name, checkedStep(rc, call, opts.item, seen)) } : {}),
+    });
+  const outcome =
+    def.runsOn?.(params) === 'controller'
+      ? await run(controllerSide(session.name, def.name))
+      : await session.withConnection({ call, play, scope, delegate: opts.delegate, unreachable: opts.unreachable }, rc, run);
   for (const key of def.secretData ?? []) rc.masker.add(outcome.data[key]);
   return outcome;
 }

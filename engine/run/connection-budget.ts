@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { Semaphore } from '../connections/ssh/semaphore.ts';
+
+/** A host session as the budget sees it: it holds a slot while its connection is open. */
+export interface SlotHolder {
+  /** Closes the holder's connection (the next task of the host reconnects). */
+  evict(): Promise<void>;
+}
+
+/**
+ * File descriptors the run keeps for itself beside its connections: stdio, the event loop's,
+ * the report and retry files, templates and vars files read mid-run, local commands' pipes.
+ */
+export const FD_RESERVE = 64;
+/**
+ * Handshakes in flight at once. Each costs key exchange and signing on both ends; a thousand
+ * started together on a small controller all finish late, past the connect timeout.
+ */
+export const MAX_HANDSHAKES = 64;
+
+/** The soft RLIMIT_NOFILE of this process (Linux /proc), or undefined when it cannot be read or is unlimited. */
+export function openFileLimit(limitsText?: string): number | undefined {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
+  return m && m[1] !== 'unlimited' ? Number(m[1]) : undefined;
+}
+
+/** Connections the run may keep open at once under an open-file limit (at least 1). */
+export function connectionCapacity(nofile: number | undefined): number {
+  return nofile === undefined ? Infinity : Math.max(1, nofile - FD_RESERVE);
+}
+
+/**
+ * Open connections of one run, bounded by the open-file limit rather than the host count.
+ * A host that needs a connection while all slots are taken closes the connection of the host
+ * idle the longest (one whose task is over), or waits until a host is done with its own.
+ */
+export class ConnectionBudget {
+  private readonly holders = new Set<SlotHolder>();
+  /** Holders with an open connection and no task on it, idle longest first. */
+  private readonly idle = new Set<SlotHolder>();
+  private readonly users = new Map<SlotHolder, number>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly handshakes: Semaphore;
+
+  constructor(
+    readonly capacity: number,
+    maxHandshakes = MAX_HANDSHAKES,
+  ) {
+    this.handshakes = new Semaphore(maxHandshakes);
+  }
+
+  /** Open connections right now. */
+  get open(): number {
+    return this.holders.size;
+  }
+
+  /** A task begins on the holder's connection: once this resolves, the holder has a slot. */
+  async enter(h: SlotHolder): Promise<void> {
+    this.users.set(h, (this.users.get(h) ?? 0) + 1);
+    this.idle.delete(h);
+    while (!this.holders.has(h)) {
+      if (this.holders.size < this.capacity) {
+        this.holders.add(h);
+        return;
+      }
+      const victim = this.idle.values().next().value;
+      if (victim !== undefined) {
+        this.idle.delete(victim);
+        this.holders.delete(victim);
+        this.holders.add(h);
+        await victim.evict();
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  /** The task is over: the holder's connection stays open, and may be taken by another host. */
+  leave(h: SlotHolder): void {
+    const n = (this.users.get(h) ?? 1) - 1;
+    if (n > 0) {
+      this.users.set(h, n);
+      return;
+    }
+    this.users.delete(h);
+    if (this.holders.has(h)) {
+      this.idle.add(h);
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** The holder closed its connection itself (end of the run, a change of privilege, a timeout). */
+  released(h: SlotHolder): void {
+    if (!this.holders.delete(h)) return;
+    this.idle.delete(h);
+    this.waiting.shift()?.();
+  }
+
+  /** Runs one handshake, at most MAX_HANDSHAKES at a time (its timeout starts when it does). */
+  async handshake<T>(open: () => Promise<T>): Promise<T> {
+    const release = await this.handshakes.acquire();
+    try {
+      return await open();
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectionCapacity, ConnectionBudget, FD_RESERVE, openFileLimit, type SlotHolder } from '../../../engine/run/connection-budget.ts';
+import { startSshHosts, type SshTestHosts } from '../../helpers/sshd.ts';
+import { TACKLE_FROM_SOURCE } from '../../helpers/cli.ts';
+
+function holder(log: string[], name: string): SlotHolder {
+  return {
+    evict: async () => {
+      log.push(`evict ${name}`);
+    },
+  };
+}
+
+describe('connection budget', () => {
+  test('reads the soft open-file limit from /proc/self/limits text', () => {
+    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n';
+    assert.equal(openFileLimit(text), 1024);
+    assert.equal(openFileLimit('Max open files            unlimited            unlimited            files\n'), undefined);
+    assert.equal(connectionCapacity(1024), 1024 - FD_RESERVE);
+    assert.equal(connectionCapacity(10), 1);
+    assert.equal(connectionCapacity(undefined), Infinity);
+  });
+
+  test('a host past the capacity takes the slot of the host idle longest; with every slot busy it waits', async () => {
+    const log: string[] = [];
+    const budget = new ConnectionBudget(2);
+    const [a, b, c] = [holder(log, 'a'), holder(log, 'b'), holder(log, 'c')];
+    await budget.enter(a);
+    await budget.enter(b);
+    let cIn = false;
+    const cEnters = budget.enter(c).then(() => (cIn = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(cIn, false, 'both slots are busy: c waits');
+    budget.leave(b);
+    await cEnters;
+    assert.deepEqual(log, ['evict b']);
+    assert.equal(budget.open, 2);
+    budget.leave(a);
+    budget.leave(c);
+    // a has been idle longer than c: b's return takes a's slot.
+    await budget.enter(b);
+    assert.deepEqual(log, ['evict b', 'evict a']);
+    // A holder that closed its own connection frees its slot at once.
+    budget.released(c);
+    await budget.enter(a);
+    assert.deepEqual(log, ['evict b', 'evict a']);
+    assert.equal(budget.open, 2);
+  });
+});
+
+// More hosts than the open-file limit leaves room for: every host converges, the run
+// reconnecting hosts whose slot another took, instead of failing them for want of descriptors.
+describe('a run over more hosts than RLIMIT_NOFILE allows connections', () => {
+  const HOSTS = 60;
+  const NOFILE = FD_RESERVE + 8;
+  let ssh: SshTestHosts;
+  let dir: string;
+
+  before(async () => {
+    if (spawnSync('prlimit', ['--version']).error) throw new Error('this test needs prlimit: install the Debian package util-linux');
+    ssh = await startSshHosts(HOSTS, { servers: 4 });
+    dir = mkdtempSync(join(tmpdir(), 'tackle-budget-'));
+    writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml({ root: `${dir}/roots/{{ inventory_hostname }}` }));
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `- name: many hosts, few descriptors
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: root
+      directory: { path: "{{ root }}", mode: "0755" }
+    - name: config
+      writeConfig: { path: "{{ root }}/app.yaml", content: { host: "{{ inventory_hostname }}" } }
+`,
+    );
+  });
+  after(async () => {
+    await ssh?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${HOSTS} hosts with --forks ${HOSTS} under RLIMIT_NOFILE ${NOFILE}: all converge, a second run changes nothing`, async () => {
+    const run = () =>
+      spawnSync('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...TACKLE_FROM_SOURCE, 'run', 'site.yml', '-i', 'hosts.yml', '--forks', String(HOSTS), '--no-progress', '--report', 'report.json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
+    const first = run();
+    assert.equal(first.status, 0, `${first.stdout.slice(-3000)}\n${first.stderr.slice(-3000)}`);
+    for (const h of ssh.hosts) {
+      assert.match(readFileSync(join(dir, 'roots', h.name, 'app.yaml'), 'utf8'), new RegExp(`host: ${h.name}\\n`));
+    }
+    const second = run();
+    assert.equal(second.status, 0, `${second.stdout.slice(-3000)}\n${second.stderr.slice(-3000)}`);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { hosts: Record<string, { changed: number; ok: number }> };
+    assert.equal(Object.keys(report.hosts).length, HOSTS);
+    for (const [name, c] of Object.entries(report.hosts)) assert.deepEqual([name, c.ok, c.changed], [name, 2, 0]);
+  });
+});
