@@ -73,6 +73,22 @@ export interface PlanOptions {
   becomeUser?: string;
 }
 
+/** The recorded options as the flags that gave them, for readers of a plan. */
+export function recordedOptionFlags(o: PlanOptions): string[] {
+  return [
+    ...o.limit.map((l) => `--limit ${l}`),
+    ...(o.slice === undefined ? [] : [`--slice ${o.slice}`]),
+    ...(o.tags.length ? [`--tags ${o.tags.join(',')}`] : []),
+    ...(o.skipTags.length ? [`--skip-tags ${o.skipTags.join(',')}`] : []),
+    `--forks ${o.forks}`,
+    ...(o.startAtTask === undefined ? [] : [`--start-at-task ${JSON.stringify(o.startAtTask)}`]),
+    ...(o.forceHandlers ? ['--force-handlers'] : []),
+    ...(o.connection === undefined ? [] : [`-c ${o.connection}`]),
+    ...(o.become ? ['-b'] : []),
+    ...(o.becomeUser === undefined ? [] : [`--become-user ${o.becomeUser}`]),
+  ];
+}
+
 export interface PlanFile {
   format: typeof PLAN_FORMAT;
   version: typeof PLAN_VERSION;

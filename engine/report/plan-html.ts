@@ -1,4 +1,4 @@
-import type { PlanFile, PlanHost, PlanStep } from '../plan/plan-file.ts';
+import { recordedOptionFlags, type PlanFile, type PlanHost, type PlanStep } from '../plan/plan-file.ts';
 import type { FileDiff } from '../task.ts';
 import { renderDiff } from './diff.ts';
 import { writeOwnFile } from './local-file.ts';
@@ -193,13 +193,7 @@ function inputsSection(plan: PlanFile, text: Text): string {
   const rows = plan.inputs.map(
     (i) => `<tr><td>${text(INPUT_KINDS[i.kind] ?? i.kind)}</td><td><code>${text(i.name)}</code></td><td><code class="hash">${text(i.hash)}</code></td></tr>`,
   );
-  const { limit, tags, skipTags, forks } = plan.options;
-  const options = [
-    limit.length ? `--limit ${limit.join(' ')}` : '',
-    tags.length ? `--tags ${tags.join(',')}` : '',
-    skipTags.length ? `--skip-tags ${skipTags.join(',')}` : '',
-    `--forks ${forks}`,
-  ].filter(Boolean);
+  const options = recordedOptionFlags(plan.options);
   return [
     '<section class="inputs">',
     '<h2>Inputs</h2>',

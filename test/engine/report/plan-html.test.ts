@@ -80,6 +80,12 @@ describe('plan HTML page', () => {
     assert.ok(page.includes(`<h1>${plan.playbook}</h1>`) && page.includes('<code>hosts.yml</code>'));
   });
 
+  test('the recorded run options apply holds to, the slice and become ones too', () => {
+    const plan = { ...fixturePlan(), options: { limit: ['quay[1:2]'], tags: ['tls'], skipTags: [], forks: 5, slice: '1/2', become: true, becomeUser: 'quay', connection: 'ssh' } };
+    const shown = renderPlanHtml(plan);
+    assert.ok(shown.includes(`<code>${escapeHtml('--limit quay[1:2] --slice 1/2 --tags tls --forks 5 -c ssh -b --become-user quay')}</code>`), shown.slice(shown.indexOf('Run options')));
+  });
+
   test('self-contained: no script, no external asset, a print stylesheet', () => {
     assert.doesNotMatch(page, /<script|<link|<img|<iframe|src=|@import|url\(/i);
     assert.deepEqual([...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!).filter((href) => !href.startsWith('#host-')), []);
