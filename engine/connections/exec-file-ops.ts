@@ -1,5 +1,6 @@
 import type { Connection, FileInfo, WriteOptions } from '../connection.ts';
 import { CommandError } from '../errors.ts';
+import { FileTooLargeError, MAX_BECOME_READ_BYTES } from './output-limit.ts';
 import { tempPathFor } from './temp-file.ts';
 
 /**
@@ -16,12 +17,16 @@ async function mustRun(conn: Connection, argv: readonly string[], input?: Buffer
   return r.stdout;
 }
 
-const READ_SCRIPT = `[ -e "$1" ] || exit ${MISSING}; exec base64 -- "$1"`;
+const TOO_LARGE = 4;
+
+/** The file's size is checked before a byte of it is read: a file over the limit ($2) is refused by it. */
+const READ_SCRIPT = `[ -e "$1" ] || exit ${MISSING}; size=$(stat -L -c %s -- "$1") || exit 1; [ "$size" -le "$2" ] || { echo "$size"; exit ${TOO_LARGE}; }; exec base64 -- "$1"`;
 
 export async function readFileByExec(conn: Connection, path: string): Promise<Buffer | null> {
-  const argv = ['sh', '-c', READ_SCRIPT, 'tackle-read', path];
+  const argv = ['sh', '-c', READ_SCRIPT, 'tackle-read', path, String(MAX_BECOME_READ_BYTES)];
   const r = await conn.exec(argv, { probe: true });
   if (r.code === MISSING) return null;
+  if (r.code === TOO_LARGE) throw new FileTooLargeError(path, Number(r.stdout.trim()), `${MAX_BECOME_READ_BYTES} bytes tackle reads as another user (become)`);
   if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr);
   return Buffer.from(r.stdout, 'base64');
 }

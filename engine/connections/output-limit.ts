@@ -10,10 +10,16 @@ export const MAX_COMMAND_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** The largest file a task reads into memory through a connection (to compare or parse it). */
 export const MAX_FILE_READ_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The largest file read as another user (become): it travels base64-encoded (4/3 of its size,
+ * plus a newline every 76 characters) as a command's output, which is capped above.
+ */
+export const MAX_BECOME_READ_BYTES = 12_000_000;
+
 export class FileTooLargeError extends TackleError {
   override name = 'FileTooLargeError';
-  constructor(path: string, size: number) {
-    super(`${path} is ${size} bytes, larger than the ${MAX_FILE_READ_BYTES / (1024 * 1024)} MiB tackle reads into memory`);
+  constructor(path: string, size: number, limit = `${MAX_FILE_READ_BYTES / (1024 * 1024)} MiB tackle reads into memory`) {
+    super(`${path} is ${size} bytes, larger than the ${limit}`);
   }
 }
 

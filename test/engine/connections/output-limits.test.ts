@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Connection } from '../../../engine/connection.ts';
 import { LocalConnection } from '../../../engine/connections/local.ts';
 import { SshConnection } from '../../../engine/connections/ssh/ssh-connection.ts';
-import { MAX_COMMAND_OUTPUT_BYTES, MAX_FILE_READ_BYTES } from '../../../engine/connections/output-limit.ts';
+import { BecomeConnection } from '../../../engine/connections/become.ts';
+import { MAX_BECOME_READ_BYTES, MAX_COMMAND_OUTPUT_BYTES, MAX_FILE_READ_BYTES } from '../../../engine/connections/output-limit.ts';
 import { startSshHosts, type SshTestHosts } from '../../helpers/sshd.ts';
 import { tempDir } from '../../helpers/task-harness.ts';
 
@@ -24,6 +25,8 @@ describe('output and file read limits, local and over a real sshd', () => {
     const h = hosts.hosts[0]!;
     const spec = { hostName: h.name, kind: 'ssh' as const, address: h.address, port: h.port, user: 'root', privateKeyFile: hosts.clientKeyFile, knownHostsFile: hosts.knownHostsFile };
     conns.push(['local', new LocalConnection('localhost')], ['ssh shell', await SshConnection.open(spec, 'shell')], ['ssh channel', await SshConnection.open(spec, 'channel')]);
+    // Under become files are read by a command (sudo), through its capped output.
+    conns.push(['local, become', new BecomeConnection(new LocalConnection('localhost'), { user: 'root' })], ['ssh, become', new BecomeConnection(await SshConnection.open(spec, 'shell'), { user: 'root' })]);
   });
   after(async () => {
     for (const [, c] of conns) await c.close();
@@ -41,15 +44,23 @@ describe('output and file read limits, local and over a real sshd', () => {
       assert.equal(small.stdout.length, MAX_COMMAND_OUTPUT_BYTES, 'output up to the limit is kept whole');
       assert.equal((await conn.exec(['echo', 'still here'])).stdout, 'still here\n');
     });
+  }
 
-    test(`${which}: a file larger than the read limit is refused before it is read; a large file under it reads back exactly`, async () => {
+  for (const which of ['local', 'ssh shell', 'ssh channel', 'local, become', 'ssh, become']) {
+    test(`${which}: a file larger than the read limit is refused by its size, before it is read; a large file under it reads back exactly`, async () => {
       const conn = conns.find(([n]) => n === which)![1];
-      const huge = join(dir, `huge-${which.replace(' ', '-')}`);
+      const become = which.endsWith('become');
+      const limit = become ? MAX_BECOME_READ_BYTES : MAX_FILE_READ_BYTES;
+      const name = which.replace(/\W+/g, '-');
+      const huge = join(dir, `huge-${name}`);
       writeFileSync(huge, '');
-      truncateSync(huge, MAX_FILE_READ_BYTES + 1); // sparse: costs no disk
-      await assert.rejects(conn.readFile(huge), { name: 'FileTooLargeError', message: new RegExp(`${huge} is ${MAX_FILE_READ_BYTES + 1} bytes, larger than the 64 MiB`) });
+      truncateSync(huge, limit + 1); // sparse: costs no disk
+      const said = become ? `${limit} bytes tackle reads as another user \\(become\\)` : '64 MiB tackle reads into memory';
+      await assert.rejects(conn.readFile(huge), { name: 'FileTooLargeError', message: new RegExp(`${huge} is ${limit + 1} bytes, larger than the ${said}`) });
+      truncateSync(huge, limit);
+      assert.equal((await conn.readFile(huge))!.length, limit, 'a file of exactly the limit is read whole');
       const data = randomBytes(5 * 1024 * 1024 + 123);
-      const file = join(dir, `data-${which.replace(' ', '-')}`);
+      const file = join(dir, `data-${name}`);
       await conn.writeFile(file, data);
       assert.ok(readFileSync(file).equals(data), 'written exactly (pipelined SFTP writes land in order)');
       assert.ok((await conn.readFile(file))!.equals(data), 'read back exactly');
