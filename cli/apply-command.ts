@@ -41,7 +41,7 @@ export async function applyCommand(args: string[], io: CliIo): Promise<number> {
     throw new PlanRefused(`${planFile}: the plan is ${formatAge(ageMs)} old, older than --max-age ${values['max-age']}: plan again (or pass a larger --max-age)`);
   }
   // Paths in the plan are relative to the directory it was made in, wherever apply runs.
-  const base = plan.baseDir ?? process.cwd();
+  const base = plan.baseDir;
   const conflict = selectionConflict(plan.options, values) ?? inventoryConflict(plan, values.inventory, base);
   if (conflict) throw new PlanRefused(`${planFile}: refused: ${conflict}`);
   const changed = inputsDifference(plan, values['extra-vars'], process.cwd(), base);

@@ -8,7 +8,8 @@ import { writeOwnFile } from '../report/local-file.ts';
  * Every string in it is already masked: it is meant to be read by people who may not see secrets.
  */
 export const PLAN_FORMAT = 'tackle-plan';
-export const PLAN_VERSION = 1;
+// 2: baseDir and each changing step's change digest (a version 1 plan has neither, so apply refuses it).
+export const PLAN_VERSION = 2;
 
 /** A check's verdict as a plan states it. */
 export type PlanVerdict = 'ok' | 'would change' | 'skipped' | 'failed' | 'unreachable';
@@ -100,11 +101,8 @@ export interface PlanFile {
   playbook: string;
   inventory: string[];
   options: PlanOptions;
-  /**
-   * The absolute directory tackle plan ran in: playbook, inventory and input names are relative to
-   * it, so apply works from any directory (absent in plans made before it was recorded: apply's own).
-   */
-  baseDir?: string;
+  /** The absolute directory tackle plan ran in: playbook, inventory and input names are relative to it, so apply works from any directory. */
+  baseDir: string;
   inputs: PlanInput[];
   /** In inventory order of the hosts the plan covers. */
   hosts: PlanHost[];
@@ -143,7 +141,7 @@ function planShapeProblem(v: unknown): string | undefined {
   if (v['version'] !== PLAN_VERSION) return `version ${JSON.stringify(v['version'])}, expected ${PLAN_VERSION}`;
   if (typeof v['createdAt'] !== 'string' || Number.isNaN(Date.parse(v['createdAt']))) return 'createdAt is not a time';
   if (typeof v['playbook'] !== 'string') return 'playbook missing';
-  if (v['baseDir'] !== undefined && (typeof v['baseDir'] !== 'string' || !v['baseDir'].startsWith('/'))) return 'baseDir is not an absolute path';
+  if (typeof v['baseDir'] !== 'string' || !v['baseDir'].startsWith('/')) return 'baseDir is not an absolute path';
   if (!isStringList(v['inventory']) || !isStringList(v['commandLine'])) return 'inventory or commandLine missing';
   const o = v['options'];
   if (!isRecord(o) || !isStringList(o['limit']) || !isStringList(o['tags']) || !isStringList(o['skipTags']) || typeof o['forks'] !== 'number') return 'options malformed';

@@ -32,6 +32,7 @@ export function examplePlan(): PlanFile {
     playbook: 'playbooks/quay-with-clair.yml',
     inventory: ['hosts.yml'],
     options: { limit: [], tags: [], skipTags: [], forks: 20 },
+    baseDir: '/srv/ops',
     inputs: [
       { kind: 'playbook', name: 'playbooks/quay-with-clair.yml', hash: `sha256:${'a'.repeat(64)}` },
       { kind: 'inventory', name: 'hosts.yml', hash: `sha256:${'b'.repeat(64)}` },

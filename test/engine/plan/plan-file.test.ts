@@ -24,7 +24,7 @@ test('a file that is not a plan of this version is refused with what is wrong', 
   try {
     const file = join(dir, 'plan.json');
     await writeFile(file, JSON.stringify({ ...examplePlan(), version: 7 }));
-    await assert.rejects(readPlanFile(file), (e: Error) => e instanceof PlanFileError && /version 7, expected 1/.test(e.message));
+    await assert.rejects(readPlanFile(file), (e: Error) => e instanceof PlanFileError && /version 7, expected 2/.test(e.message));
     await writeFile(file, '{"check": true}');
     await assert.rejects(readPlanFile(file), /format is not "tackle-plan"/);
     await writeFile(file, 'not json');
