@@ -57,6 +57,7 @@ Options:
   -c, --connection TYPE    ssh or local (ansible_connection).
       --private-key FILE   SSH private key (ansible_ssh_private_key_file).
   -T, --timeout SECONDS    Connect timeout (ansible_timeout).
+  --keepalive SECONDS      SSH keepalive interval (tackle_keepalive_interval, default 15).
   -b, --become             Run with sudo (ansible_become).
       --become-user USER   The sudo target user (ansible_become_user, default root).
   -K, --ask-become-pass    Ask for the sudo password (no echo; refused without a terminal).

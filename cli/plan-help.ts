@@ -12,7 +12,7 @@ Takes tackle run's options (one definition, see tackle run --help):
     --force-handlers, -c/--connection, -b/--become, --become-user; -i/--inventory and
     -e/--extra-vars as inputs (files hashed, -e values salted and hashed)
   this invocation's own, not recorded (apply takes them again):
-    -u/--user, --private-key, -T/--timeout, -K/--ask-become-pass, --vault-password-file,
+    -u/--user, --private-key, -T/--timeout, --keepalive, -K/--ask-become-pass, --vault-password-file,
     --vault-id, --ask-vault-pass, --allow-no-hosts, --no-progress, -v/--verbose, -h/--help;
     -D/--diff prints the diffs too
   not taken, and why:
@@ -49,7 +49,7 @@ Exit codes: 0 applied, 3 some hosts drifted (the rest applied), 2 a task failed,
 Options:
   -e, --extra-vars VARS    The -e values the plan was made with, again (they are only hashed in it).
       --max-age AGE        Oldest plan accepted (default 24h; 0 turns the limit off).
-  -u/--user, --private-key, -T/--timeout, -K/--ask-become-pass, --lock-wait SECONDS,
+  -u/--user, --private-key, -T/--timeout, --keepalive, -K/--ask-become-pass, --lock-wait SECONDS,
   --vault-password-file, --vault-id, --ask-vault-pass, -D/--diff, --report FILE,
   --no-progress, -v        This invocation's own, as for tackle run.
   -C/--check and the listings are not taken (tackle plan is the check).

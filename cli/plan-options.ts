@@ -106,7 +106,7 @@ export async function sessionOf(v: SessionValues, planned: PlanOptions, tty: boo
   const becomePassword = v['ask-become-pass']
     ? await askHidden('BECOME password: ', '-K (--ask-become-pass)', 'set ansible_become_password in a vault-encrypted vars file instead')
     : undefined;
-  const connection = { user: v.user, 'private-key': v['private-key'], timeout: v.timeout, connection: planned.connection, become: planned.become ?? false, 'become-user': planned.becomeUser };
+  const connection = { user: v.user, 'private-key': v['private-key'], timeout: v.timeout, keepalive: v.keepalive, connection: planned.connection, become: planned.become ?? false, 'become-user': planned.becomeUser };
   return {
     connectionDefaults: connectionOptionVars(connection, becomePassword),
     ...(becomePassword === undefined ? {} : { becomePassword }),

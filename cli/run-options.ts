@@ -27,6 +27,7 @@ export const SESSION_OPTIONS = {
   user: { type: 'string', short: 'u' },
   'private-key': { type: 'string' },
   timeout: { type: 'string', short: 'T' },
+  keepalive: { type: 'string' },
   'ask-become-pass': { type: 'boolean', short: 'K', default: false },
   'lock-wait': { type: 'string', default: '0' },
   'vault-password-file': { type: 'string', multiple: true, default: [] },
@@ -62,6 +63,7 @@ export interface ConnectionOptions {
   'private-key'?: string;
   connection?: string;
   timeout?: string;
+  keepalive?: string;
   become: boolean;
   'become-user'?: string;
 }
@@ -70,7 +72,7 @@ export interface ConnectionOptions {
 const SSH_NAMES = ['ssh', 'smart', 'paramiko'];
 
 /**
- * -u, --private-key, -c, -T, -b, --become-user (and the -K password) as connection variables,
+ * -u, --private-key, -c, -T, --keepalive, -b, --become-user (and the -K password) as connection variables,
  * which every play keyword and inventory or -e variable overrides, as in Ansible.
  */
 export function connectionOptionVars(o: ConnectionOptions, becomePassword?: string): Record<string, unknown> {
@@ -87,6 +89,11 @@ export function connectionOptionVars(o: ConnectionOptions, becomePassword?: stri
     const seconds = Number(o.timeout);
     if (!Number.isInteger(seconds) || seconds < 1) throw new UsageError(`-T (--timeout) takes whole seconds >= 1, got '${o.timeout}'`);
     out['ansible_timeout'] = seconds;
+  }
+  if (o.keepalive !== undefined) {
+    const seconds = Number(o.keepalive);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--keepalive takes seconds > 0, got '${o.keepalive}'`);
+    out['tackle_keepalive_interval'] = seconds;
   }
   if (o.become) out['ansible_become'] = true;
   if (o['become-user'] !== undefined) out['ansible_become_user'] = o['become-user'];

@@ -45,8 +45,10 @@ describe('a host that stops answering during a run', () => {
   for (const mode of ['shell', 'channel'] as const) {
     test(`frozen mid-command (${mode === 'shell' ? 'persistent shells' : 'one channel a command'}): unreachable after the keepalives it leaves unanswered, the others finish`, async () => {
       const dir = tempDir('tackle-stalled-host-');
-      // Shortened through the inventory (-e sets them too): 2 s pings, 3 unanswered make the host unreachable.
-      writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml({ root: `${dir}/{{ inventory_hostname }}`, tackle_keepalive_interval: 2, tackle_keepalive_count: 3 }));
+      // Shortened, through the inventory in one mode and the command line in the other: 2 s pings, 3 unanswered make the host unreachable.
+      const settings = { tackle_keepalive_interval: 2, tackle_keepalive_count: 3 };
+      writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml({ root: `${dir}/{{ inventory_hostname }}`, ...(mode === 'shell' ? settings : {}) }));
+      const commandLine = mode === 'shell' ? [] : ['--keepalive', '2', '-e', 'tackle_keepalive_count=3'];
       writeFileSync(
         join(dir, 'site.yml'),
         `- hosts: all
@@ -58,7 +60,7 @@ describe('a host that stops answering during a run', () => {
       command: { argv: [touch, "{{ root }}.done"] }
 `,
       );
-      const run = tackleOrHang(['run', 'site.yml', '-i', 'hosts.yml', '--no-progress'], dir, mode === 'channel' ? { TACKLE_SSH_EXEC: 'channel' } : {}, 300_000);
+      const run = tackleOrHang(['run', 'site.yml', '-i', 'hosts.yml', '--no-progress', ...commandLine], dir, mode === 'channel' ? { TACKLE_SSH_EXEC: 'channel' } : {}, 300_000);
       try {
         await waitForFile(join(dir, 'host2.started'), 120_000);
         ssh.stallHost(1);
