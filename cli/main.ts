@@ -10,27 +10,16 @@ import { EXIT, runExitCode } from './exit-codes.ts';
 import { limitFileTerms, retryHint, writeRetryFile } from './retry-file.ts';
 import type { LimitTerm } from '../engine/load/host-pattern.ts';
 import { askHidden } from './prompt.ts';
+import { quickAnswer } from './quick-answers.ts';
 import { connectionOptionVars, parseForks, parseLockWait, RUN_OPTIONS, sliceLimit, splitList } from './run-options.ts';
 
 export { EXIT } from './exit-codes.ts';
+export { tackleVersion } from './quick-answers.ts';
 
 
 /** Who holds a host's run lock, for a second run to name: pid, user and controller, start time, playbook. */
 export function runHolder(playbookFile: string): string {
   return `pid ${process.pid} of ${userInfo().username}@${hostname()}, started ${new Date().toISOString()}, playbook ${playbookFile}`;
-}
-
-/** The version in package.json (one level up from the sources, two from the compiled dist/cli). */
-export function tackleVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'tackle' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
 }
 
 /** Where the CLI writes; injectable so tests can run it in-process. */
@@ -40,15 +29,12 @@ export interface CliIo {
 }
 
 export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const quick = quickAnswer(argv);
+  if (quick) {
+    io.out.write(quick.out);
+    return quick.code;
+  }
   const [command, ...rest] = argv;
-  if (command === '--version' || (command === 'run' && rest.includes('--version'))) {
-    io.out.write(`tackle ${tackleVersion()}\n`);
-    return EXIT.ok;
-  }
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out.write(MAIN_HELP);
-    return command ? EXIT.ok : EXIT.invalid;
-  }
   try {
     switch (command) {
       case 'run':

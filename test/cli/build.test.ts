@@ -31,7 +31,8 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
     const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'cli', 'build.ts'), join(pkg, 'dist')], { encoding: 'utf8', cwd: REPO });
     assert.equal(build.status, 0, build.stdout + build.stderr);
     const entry = readFileSync(join(pkg, 'dist', 'cli', 'entry.js'), 'utf8');
-    assert.match(entry, /from ["']\.\/main\.js["']/, 'relative imports point at the compiled .js files');
+    assert.match(entry, /from ["']\.\/quick-answers\.js["']/, 'relative imports point at the compiled .js files');
+    assert.match(entry, /import\(["']\.\/main\.js["']\)/, 'the rest of the CLI is loaded only past --help and --version');
     const bundle = readdirSync(join(pkg, 'dist', 'bundle'));
     assert.ok(bundle.includes('entry.js'), `no entry.js in dist/bundle: ${bundle.join(', ')}`);
     // The bundle holds our modules and the packages but ssh2 (its native binding has a path of its own).
