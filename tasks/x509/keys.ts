@@ -1,5 +1,6 @@
 /** Key types, async key generation (libuv pool, never the event loop) and key inspection. */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
@@ -17,8 +18,38 @@ export const keyTypeSchema = (defaultType: KeyType): JsonSchema => ({
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
+/**
+ * Key generations in the libuv pool at once: one per core, and never all of its threads. The
+ * pool also serves file reads (a reconnect's known_hosts and key files, templates); a run that
+ * queued a key per host there would make those wait behind every key. More at once than cores
+ * would not make keys any sooner.
+ */
+export function keyGenerationLanes(cores = availableParallelism(), poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4): number {
+  return Math.max(1, Math.min(cores, poolThreads - 1));
+}
+
+const lanes = keyGenerationLanes();
+let generating = 0;
+const queued: (() => void)[] = [];
+
+async function inLane<T>(work: () => Promise<T>): Promise<T> {
+  if (generating >= lanes) await new Promise<void>((resolve) => queued.push(resolve));
+  else generating++;
+  try {
+    return await work();
+  } finally {
+    const next = queued.shift();
+    if (next) next();
+    else generating--;
+  }
+}
+
 /** A new private key as PKCS#8 PEM ("BEGIN PRIVATE KEY"), as openssl genpkey writes it. */
-export async function generatePrivateKeyPem(type: KeyType): Promise<string> {
+export function generatePrivateKeyPem(type: KeyType): Promise<string> {
+  return inLane(() => generatePem(type));
+}
+
+async function generatePem(type: KeyType): Promise<string> {
   const pair =
     type === 'ec-p256'
       ? await generateKeyPairAsync('ec', { namedCurve: 'P-256' })
