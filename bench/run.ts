@@ -223,7 +223,8 @@ async function bench(o: Options): Promise<BenchResult> {
         if (mode === 'cold' && rep === 0) verifyLayouts(ctx);
       }
       if (rep === 0 && o.tools.includes('tackle')) {
-        cold = coldBreakdown(join(work, 'first-cold.json'), join(work, 'first-warm.json'), o.hosts, machine.nproc);
+        const first = samples.get('tackle')!;
+        cold = coldBreakdown(join(work, 'first-cold.json'), join(work, 'first-warm.json'), o.hosts, machine.nproc, { cold: first.cold[0]!, warm: first.warm[0]! });
         console.log(formatColdBreakdown(cold));
       }
     }

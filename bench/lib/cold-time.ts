@@ -13,6 +13,29 @@ export interface ColdBreakdown {
   keyGenerationFloorSeconds: number;
   /** The warm run's mean time per task per host: one state probe, i.e. the round-trip cost. */
   warmSecondsPerTask: number;
+  /**
+   * Where the cold run's wall time goes, from controller CPU (GNU time user+sys) rather than wall
+   * time, so that it holds on a loaded machine: absent without GNU time.
+   */
+  split?: ColdSplit;
+}
+
+export interface ColdSplit {
+  coldWallSeconds: number;
+  warmWallSeconds: number;
+  coldCpuSeconds: number;
+  warmCpuSeconds: number;
+  /** rsa2048KeySeconds x keys: the CPU the cold run spends generating keys. */
+  keyCpuSeconds: number;
+  /** coldCpu - warmCpu - keyCpu: the rest of what changing costs the controller (signing, writes, their round trips). */
+  otherChangeCpuSeconds: number;
+  /** coldWall - warmWall - keyGenerationFloor: time spent neither probing (as warm does) nor generating keys: round trips of the changes and waits. */
+  waitingSeconds: number;
+}
+
+export interface RunCost {
+  wallSeconds: number;
+  cpuSeconds?: number | null;
 }
 
 interface Report {
@@ -36,18 +59,35 @@ function timeKeyGeneration(repeats = 3): number {
   return times.sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
 }
 
-export function coldBreakdown(coldReport: string, warmReport: string, hosts: number, cores: number): ColdBreakdown {
+export function coldBreakdown(coldReport: string, warmReport: string, hosts: number, cores: number, runs?: { cold: RunCost; warm: RunCost }): ColdBreakdown {
   const cold = byType(coldReport);
   const total = [...cold.values()].reduce((a, b) => a + b, 0) || 1;
   const warmResults = (JSON.parse(readFileSync(warmReport, 'utf8')) as Report).results;
   const rsa2048KeySeconds = timeKeyGeneration();
   const keysPerHost = 2;
+  const keyGenerationFloorSeconds = (rsa2048KeySeconds * keysPerHost * hosts) / Math.max(1, cores);
+  const coldCpu = runs?.cold.cpuSeconds;
+  const warmCpu = runs?.warm.cpuSeconds;
+  const keyCpuSeconds = rsa2048KeySeconds * keysPerHost * hosts;
+  const split =
+    runs && typeof coldCpu === 'number' && typeof warmCpu === 'number'
+      ? {
+          coldWallSeconds: runs.cold.wallSeconds,
+          warmWallSeconds: runs.warm.wallSeconds,
+          coldCpuSeconds: coldCpu,
+          warmCpuSeconds: warmCpu,
+          keyCpuSeconds,
+          otherChangeCpuSeconds: coldCpu - warmCpu - keyCpuSeconds,
+          waitingSeconds: runs.cold.wallSeconds - runs.warm.wallSeconds - keyGenerationFloorSeconds,
+        }
+      : undefined;
   return {
     byTaskType: [...cold].sort((a, b) => b[1] - a[1]).map(([type, s]) => ({ type, hostTaskSeconds: s, share: s / total })),
     rsa2048KeySeconds,
     keysPerHost,
-    keyGenerationFloorSeconds: (rsa2048KeySeconds * keysPerHost * hosts) / Math.max(1, cores),
+    keyGenerationFloorSeconds,
     warmSecondsPerTask: warmResults.reduce((a, r) => a + r.durationMs / 1000, 0) / Math.max(1, warmResults.length),
+    ...(split ? { split } : {}),
   };
 }
 
@@ -58,5 +98,15 @@ export function formatColdBreakdown(b: ColdBreakdown): string {
     `  key generation: ${b.rsa2048KeySeconds.toFixed(3)} s per RSA-2048 key here, ${b.keysPerHost} per host: a floor of ${b.keyGenerationFloorSeconds.toFixed(2)} s over all hosts on this machine's cores`,
     `  round trips: a warm task takes ${(b.warmSecondsPerTask * 1000).toFixed(1)} ms per host on average (one state probe)`,
   );
+  const sp = b.split;
+  if (sp) {
+    const f = (n: number) => `${n.toFixed(2)} s`;
+    lines.push(
+      `  controller CPU (user+sys): cold ${f(sp.coldCpuSeconds)}, warm ${f(sp.warmCpuSeconds)}; of the cold run's ${f(sp.coldCpuSeconds - sp.warmCpuSeconds)} more, ` +
+        `key generation ${f(sp.keyCpuSeconds)} and the rest of the changes (signing, writes) ${f(sp.otherChangeCpuSeconds)}`,
+      `  cold wall ${f(sp.coldWallSeconds)} = the probes of a warm run ${f(sp.warmWallSeconds)} + the key-generation floor ${f(b.keyGenerationFloorSeconds)} + ` +
+        `${f(sp.waitingSeconds)} of change round trips and waits (hosts behind the slowest of each task)`,
+    );
+  }
   return lines.join('\n');
 }
