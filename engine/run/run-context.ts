@@ -32,7 +32,28 @@ export interface RunContext {
   /** Sees every step (recording a plan, or holding a run to one). */
   stepGate?: StepGate;
   /** The play being run: its hosts, the current batch and every host's session (for hostvars, ansible_play_hosts). */
-  playState?: { hosts: readonly string[]; batch: readonly string[]; sessions: ReadonlyMap<string, HostSession> };
+  playState?: PlayState;
+}
+
+export interface PlayState {
+  hosts: readonly string[];
+  batch: readonly string[];
+  sessions: ReadonlyMap<string, HostSession>;
+  /** Bumped whenever a host's state changes (fails, is unreachable, is rescued): the active lists are computed again. */
+  losses: number;
+}
+
+/** The play's and the batch's hosts still active, computed once per change of a host's state, not once per host and task (10,000 hosts made that quadratic). */
+const activeLists = new WeakMap<PlayState, { losses: number; hosts: readonly string[]; batch: readonly string[] }>();
+
+function activeHosts(state: PlayState): { hosts: readonly string[]; batch: readonly string[] } {
+  const known = activeLists.get(state);
+  if (known && known.losses === state.losses) return known;
+  const active = (hosts: readonly string[]): readonly string[] =>
+    Object.freeze(hosts.filter((h) => state.sessions.get(h)?.state !== 'failed' && state.sessions.get(h)?.state !== 'unreachable'));
+  const lists = { losses: state.losses, hosts: active(state.hosts), batch: active(state.batch) };
+  activeLists.set(state, lists);
+  return lists;
 }
 
 /** A host's variables for one task: with the task's role defaults, vars and params, and any extra layer (a loop item). */
@@ -52,12 +73,12 @@ export function scopeFor(rc: RunContext, session: HostSession, play: Play, call?
 
 function runState(rc: RunContext, session: HostSession): RunState {
   const state = rc.playState;
-  const active = (hosts: readonly string[]): string[] => hosts.filter((h) => state?.sessions.get(h)?.state !== 'failed' && state?.sessions.get(h)?.state !== 'unreachable');
+  const lists = state ? activeHosts(state) : { hosts: [session.name], batch: [session.name] };
   return {
     checkMode: rc.checkMode,
     diffMode: rc.diffMode,
-    playHosts: active(state?.hosts ?? [session.name]),
-    playBatch: active(state?.batch ?? [session.name]),
+    playHosts: lists.hosts,
+    playBatch: lists.batch,
     registeredOf: (host) => state?.sessions.get(host)?.registered ?? {},
     factsOf: (host) => {
       const other = state?.sessions.get(host);

@@ -76,6 +76,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
     c[r.status]++;
     if (r.status === 'failed') session.state = 'failed';
     if (r.status === 'unreachable') session.state = 'unreachable';
+    if ((r.status === 'failed' || r.status === 'unreachable') && rc.playState) rc.playState.losses++;
   };
 
   const startPlay = opts.startAtTask === undefined ? 0 : playStartingAt(rc.loaded.playbook.plays, opts.startAtTask);
@@ -103,7 +104,7 @@ export async function runPlaybook(rc: RunContext, opts: RunOptions): Promise<Run
           break;
         }
         rc.reporter.batchStart?.(index, batches.length, batch);
-        rc.playState = { hosts, batch, sessions };
+        rc.playState = { hosts, batch, sessions, losses: 0 };
         const batchSessions = batch.map((h) => sessions.get(h)!).filter((s) => s.state === 'active');
         for (const s of batchSessions) s.notified.clear();
         const w: Walk = {

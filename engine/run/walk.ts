@@ -104,20 +104,28 @@ async function runLoopedInclude(node: BlockNode, hosts: HostSession[], w: Walk):
   }
 }
 
+/** The play's active host lists are computed again (run-context.ts). */
+function hostStatesChanged(w: Walk): void {
+  if (w.rc.playState) w.rc.playState.losses++;
+}
+
 async function runBlockOn(node: BlockNode, entered: HostSession[], w: Walk): Promise<void> {
   if (entered.length === 0) return;
   await walk(node.block, entered, w);
   const failed = entered.filter((s) => s.state === 'failed');
   if (node.rescue.length > 0 && failed.length > 0) {
     for (const s of failed) s.state = 'active';
+    hostStatesChanged(w);
     await walk(node.rescue, failed, w);
     for (const s of failed) if (s.state === 'active') w.rescued(s);
   }
   if (node.always.length > 0) {
     const stillFailed = entered.filter((s) => s.state === 'failed');
     for (const s of stillFailed) s.state = 'active';
+    hostStatesChanged(w);
     await walk(node.always, entered.filter((s) => s.state === 'active'), w);
     for (const s of stillFailed) if (s.state === 'active') s.state = 'failed';
+    hostStatesChanged(w);
   }
 }
 
@@ -153,6 +161,7 @@ async function runMeta(node: MetaNode, hosts: HostSession[], w: Walk): Promise<v
       return;
     case 'clear_host_errors':
       for (const s of w.batch) if (s.state === 'failed') s.state = 'active';
+      hostStatesChanged(w);
       return;
     default:
       return;

@@ -189,9 +189,10 @@ export function magicVars(args: ScopeArgs): Record<(typeof MAGIC_VARIABLE_NAMES)
     group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
     groups: Object.fromEntries(inventory.groups),
     hostvars: hostvars(args),
-    ansible_play_hosts: [...playHosts],
-    ansible_play_hosts_all: [...playHosts],
-    ansible_play_batch: [...(run?.playBatch ?? playHosts)],
+    // Shared, not copied per host: the lists are frozen (templates only read them).
+    ansible_play_hosts: playHosts,
+    ansible_play_hosts_all: playHosts,
+    ansible_play_batch: run?.playBatch ?? playHosts,
     ansible_check_mode: run?.checkMode ?? false,
     ansible_diff_mode: run?.diffMode ?? false,
     playbook_dir: dirname(resolve(play.pos.file)),

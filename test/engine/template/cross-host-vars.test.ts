@@ -75,3 +75,34 @@ describe('cross-host variables', () => {
     assert.match(run.stdout + run.stderr, /no host 'db9' in the inventory/);
   });
 });
+
+// The active host lists are shared by all hosts' scopes and computed again only when a host's
+// state changes: a host that fails drops out of them for the next task, one rescued comes back.
+test('ansible_play_hosts follows failures and rescues between tasks', async () => {
+  const dir = tempDir('tackle-h5-playhosts-');
+  writeFileSync(join(dir, 'hosts.yml'), `all:\n  hosts:\n    a: { ansible_connection: local }\n    b: { ansible_connection: local }\n    c: { ansible_connection: local }\n`);
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: all
+  tasks:
+    - block:
+        - name: fails on c
+          command: { argv: [sh, -c, 'exit 1'] }
+          when: inventory_hostname == 'c'
+      rescue:
+        - name: seen in the rescue
+          writeConfig: { path: "${dir}/{{ inventory_hostname }}-rescue.json", format: json, content: { hosts: "{{ ansible_play_hosts }}" } }
+    - name: fails on b
+      command: { argv: [sh, -c, 'exit 1'] }
+      when: inventory_hostname == 'b'
+    - name: seen after
+      writeConfig: { path: "${dir}/{{ inventory_hostname }}.json", format: json, content: { hosts: "{{ ansible_play_hosts }}" } }
+`,
+  );
+  const r = await tackle(['run', 'site.yml', '-i', 'hosts.yml', '--no-progress'], { cwd: dir });
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  const seen = (f: string) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { hosts: string[] }).hosts;
+  assert.deepEqual(seen('c-rescue.json'), ['a', 'b', 'c']);
+  assert.deepEqual(seen('a.json'), ['a', 'c']);
+  assert.deepEqual(seen('c.json'), ['a', 'c']);
+});
