@@ -156,16 +156,22 @@ async function startSshd(dir: string, index: number, fixedPort?: number, extra: 
   throw new Error(`sshd for host${index + 1} failed to start: ${lastError}`);
 }
 
-/** Every process below `pid` (children, their children, ...), read from /proc. */
-function signalSessions(listener: ChildProcess | undefined, signal: NodeJS.Signals, which: (pid: number) => boolean = () => true): void {
-  if (listener?.pid === undefined) return;
-  for (const pid of descendants(listener.pid).filter(which)) {
+/** Sends `signal` to the processes below the listener that `which` selects; returns the pids it reached. */
+function signalSessions(listener: ChildProcess | undefined, signal: NodeJS.Signals, which: (pid: number) => boolean = () => true): number[] {
+  return listener?.pid === undefined ? [] : signalEach(descendants(listener.pid).filter(which), signal);
+}
+
+function signalEach(pids: Iterable<number>, signal: NodeJS.Signals): number[] {
+  const reached: number[] = [];
+  for (const pid of pids) {
     try {
       process.kill(pid, signal);
+      reached.push(pid);
     } catch {
       // already gone
     }
   }
+  return reached;
 }
 
 /** Not an sshd process (OpenSSH names its per-connection processes sshd or sshd-session). */
@@ -177,6 +183,7 @@ function notSshd(pid: number): boolean {
   }
 }
 
+/** Every process below `pid` (children, their children, ...), read from /proc. */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
@@ -261,6 +268,8 @@ export async function startSshHosts(
       return `[${ADDRESS}]:${s.port} ${type} ${key}\n`;
     });
     const serverOf = (i: number): number => i % servers;
+    /** Every process a stall froze, so resuming reaches it even once it has left the listener's tree. */
+    const frozen = new Set<number>();
     writeFileSync(knownHostsFile, knownHosts.join(''));
 
     return {
@@ -316,13 +325,16 @@ export async function startSshHosts(
         }
       },
       stallHost(i) {
-        signalSessions(children[serverOf(i)], 'SIGSTOP');
+        for (const pid of signalSessions(children[serverOf(i)], 'SIGSTOP')) frozen.add(pid);
       },
       stallCommands(i) {
-        signalSessions(children[serverOf(i)], 'SIGSTOP', notSshd);
+        for (const pid of signalSessions(children[serverOf(i)], 'SIGSTOP', notSshd)) frozen.add(pid);
       },
       resumeHost(i) {
         signalSessions(children[serverOf(i)], 'SIGCONT');
+        // Also what is no longer below the listener: a frozen shell whose session ended was orphaned.
+        signalEach(frozen, 'SIGCONT');
+        frozen.clear();
       },
       async restartHost(i) {
         const h = hosts[i];
