@@ -103,3 +103,37 @@ describe('a run over more hosts than RLIMIT_NOFILE allows connections', () => {
     for (const [name, c] of Object.entries(report.hosts)) assert.deepEqual([name, c.ok, c.changed], [name, 2, 0]);
   });
 });
+
+// Hosts that cannot be reached must not keep the slots the others wait for: the first two hosts
+// (who take the two slots first) are down.
+describe('unreachable hosts under a connection budget', () => {
+  let ssh: SshTestHosts;
+  let dir: string;
+  before(async () => {
+    ssh = await startSshHosts(6);
+    // The first hosts take the slots first.
+    await ssh.stopHost(0);
+    await ssh.stopHost(1);
+    dir = mkdtempSync(join(tmpdir(), 'tackle-budget-unreach-'));
+    writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml({ root: `${dir}/roots/{{ inventory_hostname }}` }));
+    writeFileSync(join(dir, 'site.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: root\n      directory: { path: "{{ root }}", mode: "0755" }\n    - name: config\n      writeConfig: { path: "{{ root }}/app.yaml", content: { host: "{{ inventory_hostname }}" } }\n`);
+  });
+  after(async () => {
+    await ssh?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the reachable hosts converge, the refused ones are unreachable (exit 4), nothing waits forever', () => {
+    const nofile = FD_RESERVE + 2;
+    const r = spawnSync('prlimit', [`--nofile=${nofile}:${nofile}`, '--', process.execPath, ...TACKLE_FROM_SOURCE, 'run', 'site.yml', '-i', 'hosts.yml', '--forks', '6', '--no-progress', '--report', 'report.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(r.signal, null, `the run did not end: ${r.stdout.slice(-2000)}`);
+    assert.equal(r.status, 4, `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { hosts: Record<string, { changed: number; unreachable: number }> };
+    for (const h of ssh.hosts.slice(2)) assert.equal(report.hosts[h.name]?.changed, 2, h.name);
+    for (const h of ssh.hosts.slice(0, 2)) assert.equal(report.hosts[h.name]?.unreachable, 1, h.name);
+  });
+});
