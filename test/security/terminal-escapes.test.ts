@@ -42,3 +42,27 @@ for (const kind of ['local', 'ssh'] as const) {
     });
   });
 }
+
+describe('a host name cannot drive the operator\'s terminal either', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tackle-esc-names-'));
+    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  tasks:\n    - name: t\n      command: {argv: ["true"]}\n');
+    // A name from a generated inventory: OSC 52 writes the clipboard, as in the recap line it would head.
+    writeFileSync(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    good: {ansible_connection: local}\n    "evil\\e]52;c;ZXZpbA==\\a": {ansible_connection: local}\n');
+    writeFileSync(join(dir, 'hosts.ini'), '[web]\ngood ansible_connection=local\nevil\u001b]52;c;ZXZpbA==\u0007 ansible_connection=local\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [inventory, position] of [['hosts.yml', 'hosts.yml:4:'], ['hosts.ini', 'hosts.ini:3:1:'], ['good,evil\u001b[2K,', '-i:1:1:']] as const) {
+    test(`a name with control characters in ${inventory.includes(',') ? 'a host list' : inventory} is an input error at its line, shown escaped; nothing runs`, async () => {
+      const r = await tackle(['run', 'site.yml', '-i', inventory, '--no-progress', '-c', 'local'], { cwd: dir });
+      assert.equal(r.code, 5, r.stdout + r.stderr);
+      const out = r.stdout + r.stderr;
+      assert.doesNotMatch(out, /[\u001b\u0007]/, `raw control characters reached the terminal:\n${JSON.stringify(out)}`);
+      assert.ok(out.includes(position), out);
+      assert.match(out, /host name "evil\\u001b.*" holds control characters/);
+      assert.doesNotMatch(out, /PLAY RECAP/);
+    });
+  }
+});

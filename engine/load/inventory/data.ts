@@ -44,6 +44,7 @@ export class InventoryData {
   addHost(name: string, group: string | undefined, port: number | undefined, source?: string): HostData {
     let h = this.hosts.get(name);
     if (!h) {
+      refuseControlCharacters(name);
       this.hosts.set(name, (h = { name, vars: {}, ...(source ? { source } : {}) }));
       // As in Ansible, a port applies where the host is first named.
       if (port !== undefined) h.vars['ansible_port'] = port;
@@ -157,4 +158,15 @@ export class InventoryData {
     walk(group);
     return [...out];
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Names are printed on every line of output and in the recap; a name from a generated inventory
+ * must not be able to move the cursor or write the operator's clipboard. No real name has them.
+ */
+function refuseControlCharacters(name: string): void {
+  if (CONTROL.test(name)) throw new TackleError(`host name ${JSON.stringify(name)} holds control characters (escape, newline, tab...), which no host name may hold`);
 }

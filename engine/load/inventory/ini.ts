@@ -114,7 +114,12 @@ export function parseIniInventory(text: string, file: string, data: InventoryDat
       return fail(error instanceof TackleError ? error.message : String(error));
     }
     for (const host of expanded.hosts) {
-      const h = data.addHost(host, group, expanded.port, file);
+      let h: ReturnType<typeof data.addHost>;
+      try {
+        h = data.addHost(host, group, expanded.port, file);
+      } catch (error) {
+        return fail(error instanceof TackleError ? error.message : String(error));
+      }
       Object.assign(h.vars, vars);
     }
   }

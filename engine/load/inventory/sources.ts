@@ -28,7 +28,7 @@ export function readInventorySource(source: string, data: InventoryData, problem
         const { hosts, port } = item.includes('[') ? { hosts: [item], port: undefined } : expandHostEntry(item);
         for (const h of hosts) if (!data.hosts.has(h)) data.addHost(h, 'ungrouped', port);
       } catch (error) {
-        problems.push(new InputError({ file: '-i', line: 1, col: 1 }, `host list '${source}': ${(error as Error).message}`));
+        problems.push(new InputError({ file: '-i', line: 1, col: 1 }, `host list ${JSON.stringify(source)}: ${(error as Error).message}`));
       }
     }
     return;
