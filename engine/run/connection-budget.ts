@@ -40,11 +40,14 @@ export function connectionCapacity(nofile: number | undefined): number {
 /**
  * Open connections of one run, bounded by the open-file limit rather than the host count.
  * A host that needs a connection while all slots are taken closes the connection of the host
- * idle the longest (one whose task is over), or waits until a host is done with its own.
+ * that went idle last (its task is over), or waits until a host is done with its own.
+ * Last, not longest: a play visits its hosts in the same order at every task, so the host idle
+ * longest is the next one due, and evicting it would make every host reconnect at every task
+ * once there are more hosts than slots; the host that finished last is due last.
  */
 export class ConnectionBudget {
   private readonly holders = new Set<SlotHolder>();
-  /** Holders with an open connection and no task on it, idle longest first. */
+  /** Holders with an open connection and no task on it, in the order they went idle. */
   private readonly idle = new Set<SlotHolder>();
   private readonly users = new Map<SlotHolder, number>();
   private readonly waiting: (() => void)[] = [];
@@ -71,7 +74,7 @@ export class ConnectionBudget {
         this.holders.add(h);
         return;
       }
-      const victim = this.idle.values().next().value;
+      const victim = lastOf(this.idle);
       if (victim !== undefined) {
         this.idle.delete(victim);
         this.holders.delete(victim);
@@ -113,4 +116,10 @@ export class ConnectionBudget {
       release();
     }
   }
+}
+
+function lastOf<T>(items: Set<T>): T | undefined {
+  let last: T | undefined;
+  for (const item of items) last = item;
+  return last;
 }

@@ -26,7 +26,7 @@ describe('connection budget', () => {
     assert.equal(connectionCapacity(undefined), Infinity);
   });
 
-  test('a host past the capacity takes the slot of the host idle longest; with every slot busy it waits', async () => {
+  test('a host past the capacity takes the slot of the host that went idle last; with every slot busy it waits', async () => {
     const log: string[] = [];
     const budget = new ConnectionBudget(2);
     const [a, b, c] = [holder(log, 'a'), holder(log, 'b'), holder(log, 'c')];
@@ -42,14 +42,31 @@ describe('connection budget', () => {
     assert.equal(budget.open, 2);
     budget.leave(a);
     budget.leave(c);
-    // a has been idle longer than c: b's return takes a's slot.
+    // c went idle after a: b's return takes c's slot.
     await budget.enter(b);
-    assert.deepEqual(log, ['evict b', 'evict a']);
+    assert.deepEqual(log, ['evict b', 'evict c']);
     // A holder that closed its own connection frees its slot at once.
-    budget.released(c);
-    await budget.enter(a);
-    assert.deepEqual(log, ['evict b', 'evict a']);
+    budget.released(b);
+    await budget.enter(c);
+    assert.deepEqual(log, ['evict b', 'evict c']);
     assert.equal(budget.open, 2);
+  });
+
+  test('hosts visited in the same order at every task reconnect only for the hosts past the capacity', async () => {
+    const log: string[] = [];
+    const capacity = 8;
+    const budget = new ConnectionBudget(capacity);
+    const hosts = Array.from({ length: 10 }, (_, i) => holder(log, `h${i}`));
+    const tasks = 5;
+    for (let t = 0; t < tasks; t++) {
+      for (const h of hosts) {
+        await budget.enter(h);
+        budget.leave(h);
+      }
+    }
+    // Evicting the host idle longest would evict the next one due: 2 + 4 * 10 = 42 reconnects.
+    const surplus = hosts.length - capacity;
+    assert.ok(log.length <= surplus + (tasks - 1) * (surplus + 1), `${log.length} evictions: ${log.join(', ')}`);
   });
 });
 
