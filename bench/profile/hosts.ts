@@ -10,7 +10,7 @@ import { startSshHosts } from '../../test/helpers/sshd.ts';
 
 const n = Number(process.argv[2] ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'tackle-profile-'));
-const ssh = await startSshHosts(n);
+const ssh = await startSshHosts(n, process.argv[3] ? { servers: Number(process.argv[3]) } : {});
 writeFileSync(join(dir, 'hosts.yml'), ssh.inventoryYaml({ root: `${dir}/roots/{{ inventory_hostname }}` }));
 console.log(dir);
 const stop = () => void ssh.stop().then(() => process.exit(0));

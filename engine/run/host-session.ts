@@ -149,8 +149,10 @@ export class HostSession implements SlotHolder {
       const s = spec();
       this.connKind = s.kind;
       this.lockName = runLockName(s);
-      const handshake = () => open(s);
-      const p = (this.budget ? this.budget.handshake(handshake) : handshake()).then(async (conn) => {
+      // The sweep's command starts the host's remote shell: it shares the handshake's turn, so a
+      // thousand hosts do not start a thousand login shells at once, past the shell-ready timeout.
+      const handshake = async () => {
+        const conn = await open(s);
         // What an earlier run that was killed left in the host's temp dir goes first (once: a
         // reconnect finds only this run's own dirs).
         const sweepKey = `${privilege.become}:${privilege.becomeUser}`;
@@ -159,7 +161,8 @@ export class HostSession implements SlotHolder {
           await conn.exec(sweepScratchDirsArgv(), { probe: true }).catch(() => undefined);
         }
         return conn;
-      });
+      };
+      const p = this.budget ? this.budget.handshake(handshake) : handshake();
       this.conn = p;
       this.privilege = privilege;
       p.catch(() => {
