@@ -161,12 +161,14 @@ export class InventoryData {
 }
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 /**
  * Names are printed on every line of output and in the recap; a name from a generated inventory
  * must not be able to move the cursor or write the operator's clipboard. No real name has them.
+ * A line break is let through, as Ansible does: it can only start a new line, and the retry
+ * file quotes such a name so that --limit @FILE reads it back as one host.
  */
 function refuseControlCharacters(name: string): void {
-  if (CONTROL.test(name)) throw new TackleError(`host name ${JSON.stringify(name)} holds control characters (escape, newline, tab...), which no host name may hold`);
+  if (CONTROL.test(name)) throw new TackleError(`host name ${JSON.stringify(name)} holds control characters (escape, bell, carriage return...), which no host name may hold`);
 }
