@@ -47,8 +47,10 @@ export function connectionCapacity(nofile: number | undefined): number {
  */
 export class ConnectionBudget {
   private readonly holders = new Set<SlotHolder>();
-  /** Holders with an open connection and no task on it, in the order they went idle. */
+  /** Holders with an open connection and no task on it. */
   private readonly idle = new Set<SlotHolder>();
+  /** The order they went idle, newest last; entries no longer in `idle` are dropped when met. */
+  private readonly idleOrder: SlotHolder[] = [];
   private readonly users = new Map<SlotHolder, number>();
   private readonly waiting: (() => void)[] = [];
   private readonly handshakes: Semaphore;
@@ -74,7 +76,7 @@ export class ConnectionBudget {
         this.holders.add(h);
         return;
       }
-      const victim = lastOf(this.idle);
+      const victim = this.newestIdle();
       if (victim !== undefined) {
         this.idle.delete(victim);
         this.holders.delete(victim);
@@ -96,6 +98,8 @@ export class ConnectionBudget {
     this.users.delete(h);
     if (this.holders.has(h)) {
       this.idle.add(h);
+      this.idleOrder.push(h);
+      if (this.idleOrder.length > 2 * this.idle.size + 64) this.compactIdleOrder();
       this.waiting.shift()?.();
     }
   }
@@ -105,6 +109,29 @@ export class ConnectionBudget {
     if (!this.holders.delete(h)) return;
     this.idle.delete(h);
     this.waiting.shift()?.();
+  }
+
+  /** The holder that went idle last, in amortised constant time (a scan per eviction grew with the host count). */
+  private newestIdle(): SlotHolder | undefined {
+    while (this.idleOrder.length > 0) {
+      const h = this.idleOrder.pop()!;
+      if (this.idle.has(h)) return h;
+    }
+    return undefined;
+  }
+
+  /** Drops entries of holders no longer idle and older entries of those idle again since, keeping the order. */
+  private compactIdleOrder(): void {
+    const seen = new Set<SlotHolder>();
+    const kept: SlotHolder[] = [];
+    for (let i = this.idleOrder.length - 1; i >= 0; i--) {
+      const h = this.idleOrder[i]!;
+      if (!this.idle.has(h) || seen.has(h)) continue;
+      seen.add(h);
+      kept.push(h);
+    }
+    this.idleOrder.length = 0;
+    for (let i = kept.length - 1; i >= 0; i--) this.idleOrder.push(kept[i]!);
   }
 
   /** Runs one handshake, at most MAX_HANDSHAKES at a time (its timeout starts when it does). */
@@ -118,8 +145,3 @@ export class ConnectionBudget {
   }
 }
 
-function lastOf<T>(items: Set<T>): T | undefined {
-  let last: T | undefined;
-  for (const item of items) last = item;
-  return last;
-}
