@@ -1,12 +1,13 @@
 import type { Connection, ConnectionSpec, HeldCommand } from '../connection.ts';
 import { CONNECTION_VARS, connectionSpecFor, SECRET_CONNECTION_VARS } from '../connections/spec.ts';
-import { removeStaleTempFilesArgv, removeTempFilesArgv, sweepScratchDirsArgv } from '../connections/temp-file.ts';
+import { removeStaleTempFilesArgv, removeTempFilesArgv } from '../connections/temp-file.ts';
 import { ConnectionError, formatPos, TaskError } from '../errors.ts';
 import type { InventoryHost, Play, TaskCall } from '../model.ts';
 import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
 import { runLockName, takeRunLock, type RunLockOptions } from './run-lock.ts';
 import type { ConnectionBudget, SlotHolder } from './connection-budget.ts';
+import { SweepingConnection } from './sweeping-connection.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -92,7 +93,7 @@ export class HostSession implements SlotHolder {
     const runLock = target === this && !rc.checkMode ? rc.runLock : undefined;
     await target.budget?.enter(target);
     try {
-      const conn = await target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection, runLock);
+      const conn = await target.open(privilege, () => target.specFor(req.play, privilege, scope, rc), rc.openConnection, rc.checkMode, runLock);
       return await use(conn);
     } finally {
       target.budget?.leave(target);
@@ -143,24 +144,24 @@ export class HostSession implements SlotHolder {
     return spec;
   }
 
-  private async open(privilege: Privilege, spec: () => ConnectionSpec, open: OpenConnection, runLock?: RunLockOptions): Promise<Connection> {
+  private async open(privilege: Privilege, spec: () => ConnectionSpec, open: OpenConnection, checkMode: boolean, runLock?: RunLockOptions): Promise<Connection> {
     if (this.conn && !samePrivilege(this.privilege, privilege)) await this.closeKeepingLock();
     if (!this.conn) {
       const s = spec();
       this.connKind = s.kind;
       this.lockName = runLockName(s);
-      // The sweep's command starts the host's remote shell: it shares the handshake's turn, so a
-      // thousand hosts do not start a thousand login shells at once, past the shell-ready timeout.
+      // What an earlier run that was killed left in the host's temp dir goes before this run's
+      // first command there (once per privilege: a reconnect finds only this run's own dirs). A
+      // --check run changes nothing on the host, leftovers included.
+      const sweepKey = `${privilege.become}:${privilege.becomeUser}`;
+      const claimSweep = (): boolean => {
+        if (this.sweptScratchDirs.has(sweepKey)) return false;
+        this.sweptScratchDirs.add(sweepKey);
+        return true;
+      };
       const handshake = async () => {
         const conn = await open(s);
-        // What an earlier run that was killed left in the host's temp dir goes first (once: a
-        // reconnect finds only this run's own dirs).
-        const sweepKey = `${privilege.become}:${privilege.becomeUser}`;
-        if (!this.sweptScratchDirs.has(sweepKey)) {
-          this.sweptScratchDirs.add(sweepKey);
-          await conn.exec(sweepScratchDirsArgv(), { probe: true }).catch(() => undefined);
-        }
-        return conn;
+        return checkMode ? conn : new SweepingConnection(conn, claimSweep);
       };
       const p = this.budget ? this.budget.handshake(handshake) : handshake();
       this.conn = p;

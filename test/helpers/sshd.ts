@@ -38,6 +38,8 @@ export interface SshTestHosts {
   stallCommands(i: number): void;
   /** Lets frozen sessions run again (SIGCONT). */
   resumeHost(i: number): void;
+  /** What that host's sshd has logged so far (its stderr, at the LogLevel serverConfig sets). */
+  serverLog(i: number): string;
   /** Starts that host's sshd again: same port, same host key. */
   restartHost(i: number): Promise<void>;
   stop(): Promise<void>;
@@ -127,7 +129,13 @@ function sshdConfig(dir: string, index: number, port: number, extra: readonly st
 }
 
 /** Starts one sshd (on `fixedPort`, or a free one); resolves once its port accepts, rejects if it exits first. */
-async function startSshd(dir: string, index: number, fixedPort?: number, extra: readonly string[] = []): Promise<{ port: number; child: ChildProcess }> {
+interface StartedSshd {
+  port: number;
+  child: ChildProcess;
+  log: () => string;
+}
+
+async function startSshd(dir: string, index: number, fixedPort?: number, extra: readonly string[] = []): Promise<StartedSshd> {
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? (await freePort());
@@ -147,7 +155,7 @@ async function startSshd(dir: string, index: number, fixedPort?: number, extra: 
     running.add(child);
     const deadline = Date.now() + 10_000;
     while (!exited && Date.now() < deadline) {
-      if (await portAccepts(port)) return { port, child };
+      if (await portAccepts(port)) return { port, child, log: () => stderr };
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGKILL');
@@ -244,6 +252,7 @@ export async function startSshHosts(
   const clientKeyFile = join(dir, 'client_key');
   const knownHostsFile = join(dir, 'known_hosts');
   const children: (ChildProcess | undefined)[] = [];
+  const logs: (() => string)[] = [];
   try {
     const keyType = opts.hostKeyType ?? 'ed25519';
     await keygen(clientKeyFile, 'ed25519', 'tackle-test-client');
@@ -259,6 +268,7 @@ export async function startSshHosts(
       Array.from({ length: servers }, async (_, i) => {
         const s = await startSshd(dir, i, undefined, opts.serverConfig?.(i));
         children[i] = s.child;
+        logs[i] = s.log;
         return s;
       }),
     );
@@ -336,13 +346,18 @@ export async function startSshHosts(
         signalEach(frozen, 'SIGCONT');
         frozen.clear();
       },
+      serverLog(i) {
+        return logs[serverOf(i)]?.() ?? '';
+      },
       async restartHost(i) {
         const h = hosts[i];
         if (!h) throw new Error(`no test host ${i}`);
         const server = serverOf(i);
         const old = children[server];
         if (old) await waitExit(old);
-        children[server] = (await startSshd(dir, server, h.port, opts.serverConfig?.(server))).child;
+        const s = await startSshd(dir, server, h.port, opts.serverConfig?.(server));
+        children[server] = s.child;
+        logs[server] = s.log;
       },
       async stop() {
         await Promise.all(children.map((c) => (c ? waitExit(c) : undefined)));

@@ -33,6 +33,20 @@ function execModeFromEnv(): SshExecMode {
   return process.env.TACKLE_SSH_EXEC === 'channel' ? 'channel' : 'shell';
 }
 
+/** How long a held command may stay silent before the host must answer the probe (provenToRunCommands). */
+const HOLD_PROOF_WAIT_MS = 10_000;
+
+/** True when p settles (either way) within ms. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The promise's value, or undefined once the kill has taken too long. */
 async function withinKillTime<T>(p: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -332,12 +346,15 @@ export class SshConnection implements Connection {
     this.checkAlive();
     const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine);
     holding.catch(() => {});
-    // Its channel has no deadline either: meanwhile the host shows that it runs commands (a ready
-    // shell, which the first task needs anyway, or the probe); a host that does not is dropped,
+    // Its channel has no deadline either. A command that printed its ready line or ended has shown
+    // that the host runs commands, with no remote shell started for it (a --check or warm run may
+    // need none); one still silent after a while must let the probe through, or the host is dropped,
     // which ends the hold too.
-    const shell = this.shells?.usable ? await this.shells.acquire() : undefined;
-    if (shell) this.shells!.release(shell);
-    else await this.provenToRunCommands();
+    if (this.commandsProven === undefined) {
+      const answered = await settlesWithin(holding, HOLD_PROOF_WAIT_MS);
+      if (answered) this.commandsProven ??= Promise.resolve();
+      else await this.provenToRunCommands();
+    }
     return holding;
   }
 
