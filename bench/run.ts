@@ -28,6 +28,7 @@ import { growthFrom } from './lib/growth.ts';
 import { medianIndex, spread } from './lib/spread.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup, type TackleSetup } from './lib/tackle.ts';
 import { checkOnlyBench } from './lib/check-only.ts';
+import { formatLoginCost, measureLoginCost } from './lib/login-cost.ts';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const TACKLE_BIN = here('../bin/tackle.js');
@@ -158,7 +159,8 @@ function verifyLayouts(ctx: Context): void {
   for (const h of ctx.ssh.hosts) {
     const t = join(ctx.roots.tackle, h.name);
     const a = join(ctx.roots.ansible, h.name);
-    problems.push(...(ctx.ansible ? compareRoots(t, a) : layoutProblems(t)));
+    const withTackle = ctx.o.tools.includes('tackle');
+    problems.push(...(ctx.ansible && withTackle ? compareRoots(t, a) : layoutProblems(withTackle ? t : a)));
   }
   if (problems.length) throw new BenchError(`the tools did not leave equivalent results:\n  ${problems.slice(0, 15).join('\n  ')}`);
 }
@@ -187,6 +189,8 @@ async function bench(o: Options): Promise<BenchResult> {
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-'));
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
   const ssh = await startSshHosts(o.hosts, { servers: sshd });
+  const logins = await measureLoginCost(ssh);
+  console.log(formatLoginCost(logins));
   console.log(`${o.hosts} hosts on ${sshd} sshd processes; tackle --forks ${o.forks ?? o.hosts}${o.nofile ? `, RLIMIT_NOFILE ${o.nofile}` : ''}; tackle ${o.repeats}x, ansible 1x`);
   try {
     const roots = { tackle: join(work, 'roots-tackle'), ansible: join(work, 'roots-ansible') };
@@ -277,6 +281,7 @@ async function bench(o: Options): Promise<BenchResult> {
       memoryMethod: MEMORY_METHOD,
       machine,
       startup,
+      logins,
       loading,
       masking,
       results,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshHosts } from '../../test/helpers/sshd.ts';
+import { formatLoginCost, measureLoginCost, type LoginCost } from './login-cost.ts';
 import { BenchError } from './checks.ts';
 import { peakControllerMb, runMeasured } from './measure.ts';
 import { machineFacts, type MachineFacts } from './report.ts';
@@ -15,6 +16,7 @@ export interface CheckOnlyResult {
   forks: number;
   nofile: number | null;
   machine: MachineFacts;
+  logins: LoginCost;
   /** One `tackle run --check` over fresh roots: every task of every host would change. */
   check: { wallSeconds: number; cpuSeconds: number | null; peakControllerMb: number; maxProcesses: number };
   /** Peak of `tackle validate` of the same playbook and inventory (everything loaded, nothing connected). */
@@ -47,6 +49,8 @@ export async function checkOnlyBench(o: Options, t: Tools): Promise<CheckOnlyRes
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
   const forks = o.forks ?? o.hosts;
   const ssh = await startSshHosts(o.hosts, { servers: sshd });
+  const logins = await measureLoginCost(ssh);
+  console.log(formatLoginCost(logins));
   console.log(`${o.hosts} hosts on ${sshd} sshd processes; tackle --check --forks ${forks}${o.nofile ? `, RLIMIT_NOFILE ${o.nofile}` : ''}, once`);
   try {
     const setup = writeTackleSetup(work, ssh, join(work, 'roots'));
@@ -70,6 +74,7 @@ export async function checkOnlyBench(o: Options, t: Tools): Promise<CheckOnlyRes
       forks,
       nofile: o.nofile ?? null,
       machine,
+      logins,
       check: { wallSeconds: m.wallSeconds, cpuSeconds: m.cpuSeconds, peakControllerMb: peak, maxProcesses: m.maxProcesses },
       validateBaselineMb: baselineMb,
       perHostKb: ((peak - baselineMb) * 1024) / o.hosts,

@@ -3,6 +3,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { RunMode } from './checks.ts';
 import type { ColdBreakdown } from './cold-time.ts';
 import type { FactsCost } from './facts-cost.ts';
+import type { LoginCost } from './login-cost.ts';
 import type { Growth } from './growth.ts';
 import type { Spread } from './spread.ts';
 
@@ -78,6 +79,7 @@ export interface BenchResult {
   memoryMethod: string;
   machine: MachineFacts;
   startup: StartupCost;
+  logins?: LoginCost;
   loading?: InventoryLoadCost;
   masking?: MaskingCost;
   results: ToolResult[];
