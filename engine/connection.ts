@@ -48,6 +48,14 @@ export interface HeldCommand {
 
 export type HoldOutcome = { held: HeldCommand } | { exited: ExecResult };
 
+/** What a held command says at once, before whatever it waits for. */
+export interface HoldStart {
+  /** A stdout line the command prints first: it (or the ready line, or the command's end) shows the host runs commands. */
+  line: string;
+  /** Called once that line, the ready line or the end has come. */
+  onStarted?: () => void;
+}
+
 export interface Connection {
   /** Inventory name of the host. */
   readonly hostName: string;
@@ -76,7 +84,7 @@ export interface Connection {
    * `readyLine`, or with its result when it exits first. It runs until release(), or until the
    * connection ends (its stdin closes then too), as the login user even under become.
    */
-  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome>;
+  hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome>;
   close(): Promise<void>;
 }
 

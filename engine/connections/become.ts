@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BecomeSpec, Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../connection.ts';
+import type { BecomeSpec, Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, HoldStart, WriteOptions } from '../connection.ts';
 import { ConnectionError } from '../errors.ts';
 import { assertValidArgv, envPrefix } from './shell-quote.ts';
 import { mkdirByExec, readFileByExec, removeByExec, statByExec, writeFileByExec } from './exec-file-ops.ts';
@@ -95,8 +95,8 @@ export class BecomeConnection implements Connection {
   }
 
   /** As the login user: what is held (a lock) belongs to the connection, not to the become user. */
-  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
-    return this.inner.hold(argv, readyLine);
+  hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
+    return this.inner.hold(argv, readyLine, start);
   }
 
   close(): Promise<void> {

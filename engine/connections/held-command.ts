@@ -1,4 +1,4 @@
-import type { ExecResult, HeldCommand, HoldOutcome } from '../connection.ts';
+import type { ExecResult, HeldCommand, HoldOutcome, HoldStart } from '../connection.ts';
 
 /** How long release() waits for a held command to end once its stdin is closed. */
 export const RELEASE_WAIT_MS = 5000;
@@ -11,18 +11,28 @@ export class ReadyLineWatch {
   private stdout = '';
   private stderr = '';
   private settled = false;
+  private started = false;
 
   constructor(
     private readonly readyLine: string,
     private readonly settle: (outcome: HoldOutcome) => void,
     private readonly release: () => Promise<void>,
+    private readonly start?: HoldStart,
   ) {}
+
+  private markStarted(): void {
+    if (this.started) return;
+    this.started = true;
+    this.start?.onStarted?.();
+  }
 
   onStdout(data: Buffer): void {
     this.stdout += data.toString('utf8');
+    if (!this.started && this.start && `\n${this.stdout}`.includes(`\n${this.start.line}\n`)) this.markStarted();
     if (!this.settled && `\n${this.stdout}`.includes(`\n${this.readyLine}\n`)) {
       this.settled = true;
       const held: HeldCommand = { release: this.release };
+      this.markStarted();
       this.settle({ held });
     }
   }
@@ -35,6 +45,7 @@ export class ReadyLineWatch {
   onEnd(code: number): void {
     if (this.settled) return;
     this.settled = true;
+    this.markStarted();
     const result: ExecResult = { code, stdout: this.stdout, stderr: this.stderr };
     this.settle({ exited: result });
   }

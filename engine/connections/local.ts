@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../connection.ts';
+import type { Connection, ExecOptions, ExecResult, FileInfo, HoldOutcome, HoldStart, WriteOptions } from '../connection.ts';
 import { TimeoutError } from '../errors.ts';
 import { resolveOwner } from '../owner.ts';
 import { assertValidArgv } from './shell-quote.ts';
@@ -135,7 +135,7 @@ export class LocalConnection implements Connection {
     await fs.rm(path, { force: true, recursive: opts.recursive ?? false });
   }
 
-  hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
+  hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
     assertValidArgv(argv);
     return new Promise((resolve) => {
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -144,7 +144,7 @@ export class LocalConnection implements Connection {
         child.stdin.end();
         await within(ended, RELEASE_WAIT_MS);
         killGroup(child.pid);
-      });
+      }, start);
       child.stdout.on('data', (d: Buffer) => watch.onStdout(d));
       child.stderr.on('data', (d: Buffer) => watch.onStderr(d));
       child.on('error', (e: NodeJS.ErrnoException) => watch.onEnd(e.code === 'ENOENT' ? 127 : 126));

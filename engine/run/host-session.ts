@@ -5,9 +5,9 @@ import { ConnectionError, formatPos, TaskError } from '../errors.ts';
 import type { InventoryHost, Play, TaskCall } from '../model.ts';
 import { renderValue, Undefined, type Scope } from '../template/template.ts';
 import { scopeFor, type RunContext } from './run-context.ts';
-import { runLockName, takeRunLock, type RunLockOptions } from './run-lock.ts';
+import { runLockName, startRunLock, type RunLockOptions } from './run-lock.ts';
 import type { ConnectionBudget, SlotHolder } from './connection-budget.ts';
-import { SweepingConnection } from './sweeping-connection.ts';
+import { FirstCommandConnection } from './first-command.ts';
 
 export type OpenConnection = (spec: ConnectionSpec) => Promise<Connection>;
 
@@ -159,10 +159,8 @@ export class HostSession implements SlotHolder {
         this.sweptScratchDirs.add(sweepKey);
         return true;
       };
-      const handshake = async () => {
-        const conn = await open(s);
-        return checkMode ? conn : new SweepingConnection(conn, claimSweep);
-      };
+      const turn = <T>(fn: () => Promise<T>): Promise<T> => (this.budget ? this.budget.handshake(fn) : fn());
+      const handshake = async () => new FirstCommandConnection(await open(s), { sweep: checkMode ? () => false : claimSweep, turn });
       const p = this.budget ? this.budget.handshake(handshake) : handshake();
       this.conn = p;
       this.privilege = privilege;
@@ -176,7 +174,10 @@ export class HostSession implements SlotHolder {
     const conn = this.conn;
     if (runLock && this.connKind !== 'local' && !this.lock) {
       const name = this.lockName;
-      const lock = { conn, held: conn.then((c) => takeRunLock(c, runLock, name)) };
+      // Its login counts against the handshake limit, as the connect did: a thousand hosts do not
+      // log in at once, past the time a host has to show it runs commands.
+      const turn = <T>(fn: () => Promise<T>): Promise<T> => (this.budget ? this.budget.handshake(fn) : fn());
+      const lock = { conn, held: conn.then(async (c) => (await turn(() => startRunLock(c, runLock, name))).taken) };
       this.lock = lock;
       lock.held.catch(() => {
         if (this.lock === lock) this.lock = undefined;

@@ -16,6 +16,7 @@ export class RunLockHeld extends TaskError {
 }
 
 const TAKEN = 'tackle-lock-taken';
+const STARTED = 'tackle-lock-started';
 
 /**
  * The lock file's name for one inventory host as this run reaches it (name, address, port): runs
@@ -34,6 +35,7 @@ export function runLockName(spec: ConnectionSpec): string {
  * no older, longer line shows through; a run that finds the lock held prints that line.
  */
 const LOCK_SCRIPT = [
+  `echo ${STARTED}`,
   'holder=$1 wait=$2 name=$3',
   'umask 022',
   'd=/run/lock; [ -d "$d" ] || d=/var/lock; [ -d "$d" ] || d=/tmp',
@@ -48,10 +50,29 @@ const LOCK_SCRIPT = [
   'exec cat >/dev/null',
 ].join('\n');
 
+/** The run lock as asked for: `taken` settles once it is held, or with why it is not. */
+export interface RunLockRequest {
+  taken: Promise<HeldCommand>;
+}
+
+/**
+ * Sends the lock command and resolves once it runs on the host (the login is over, whatever it
+ * waits for next), so the caller can count the login against its handshake limit alone.
+ */
+export async function startRunLock(conn: Connection, opts: RunLockOptions, lockName: string): Promise<RunLockRequest> {
+  let onStarted: () => void = () => {};
+  const started = new Promise<void>((r) => (onStarted = r));
+  const taken = takeRunLock(conn, opts, lockName, onStarted);
+  taken.catch(() => {});
+  await Promise.race([started, taken.then(() => undefined, () => undefined)]);
+  return { taken };
+}
+
 /** Takes the host's run lock; throws RunLockHeld naming the holder, or a TaskError when it cannot be taken. */
-export async function takeRunLock(conn: Connection, opts: RunLockOptions, lockName: string): Promise<HeldCommand> {
+export async function takeRunLock(conn: Connection, opts: RunLockOptions, lockName: string, onStarted?: () => void): Promise<HeldCommand> {
   const holder = opts.holder.replace(/[\r\n]+/g, ' ');
-  const outcome = await conn.hold(['sh', '-c', LOCK_SCRIPT, 'tackle-lock', holder, String(opts.waitSeconds), lockName], TAKEN);
+  const argv = ['sh', '-c', LOCK_SCRIPT, 'tackle-lock', holder, String(opts.waitSeconds), lockName];
+  const outcome = await conn.hold(argv, TAKEN, { line: STARTED, ...(onStarted ? { onStarted } : {}) });
   if ('held' in outcome) return outcome.held;
   const said = outcome.exited.stdout.trim().split('\n').pop() ?? '';
   const held = /^tackle-lock-held (.*?): (.*)$/.exec(said);

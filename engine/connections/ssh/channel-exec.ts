@@ -1,6 +1,6 @@
 import { BoundedOutput, MAX_COMMAND_OUTPUT_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, ClientChannel } from 'ssh2';
-import type { ExecOptions, ExecResult, HoldOutcome } from '../../connection.ts';
+import type { ExecOptions, ExecResult, HoldOutcome, HoldStart } from '../../connection.ts';
 import { ReadyLineWatch, RELEASE_WAIT_MS, within } from '../held-command.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { commandLine } from '../shell-quote.ts';
@@ -182,7 +182,7 @@ export async function killGroupOverChannel(host: ChannelHost, pid: number | unde
  * A command on its own channel that keeps running (Connection.hold): `held` once it prints
  * `readyLine`; release() sends EOF on its stdin and waits for the channel to close.
  */
-export function holdOverChannel(host: ChannelHost, line: string, program: string, readyLine: string): Promise<HoldOutcome> {
+export function holdOverChannel(host: ChannelHost, line: string, program: string, readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
   return new Promise((resolve, reject) => {
     const call = settleOnce(host, program, reject);
     host.client.exec(line, (err, ch) => {
@@ -200,7 +200,7 @@ export function holdOverChannel(host: ChannelHost, line: string, program: string
         }
         await within(closed, RELEASE_WAIT_MS);
         ch.close();
-      });
+      }, start);
       ch.on('data', (d: Buffer) => watch.onStdout(d));
       ch.stderr.on('data', (d: Buffer) => watch.onStderr(d));
       ch.on('exit', (exitCode: number | null, signal?: string) => {

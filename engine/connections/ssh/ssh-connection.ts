@@ -1,6 +1,6 @@
 import { FileTooLargeError, MAX_COMMAND_OUTPUT_BYTES, MAX_FILE_READ_BYTES, OutputTooLargeError } from '../output-limit.ts';
 import type { Client, SFTPWrapper } from 'ssh2';
-import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, HoldOutcome, WriteOptions } from '../../connection.ts';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult, FileInfo, HoldOutcome, HoldStart, WriteOptions } from '../../connection.ts';
 import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { run } from '../../exec-helpers.ts';
 import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
@@ -32,9 +32,6 @@ export type SshExecMode = 'shell' | 'channel';
 function execModeFromEnv(): SshExecMode {
   return process.env.TACKLE_SSH_EXEC === 'channel' ? 'channel' : 'shell';
 }
-
-/** How long a held command may stay silent before the host must answer the probe (provenToRunCommands). */
-const HOLD_PROOF_WAIT_MS = 10_000;
 
 /** True when p settles (either way) within ms. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -341,20 +338,30 @@ export class SshConnection implements Connection {
   }
 
   /** On a channel of its own, outside the shells and the channel limit: it runs for the whole run. */
-  async hold(argv: readonly string[], readyLine: string): Promise<HoldOutcome> {
+  async hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
     const line = commandLine(argv, {});
     this.checkAlive();
-    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine);
+    let started: () => void = () => {};
+    const startSeen = new Promise<void>((r) => (started = r));
+    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, {
+      line: start?.line ?? readyLine,
+      onStarted: () => {
+        started();
+        start?.onStarted?.();
+      },
+    });
     holding.catch(() => {});
-    // Its channel has no deadline either. A command that printed its ready line or ended has shown
-    // that the host runs commands, with no remote shell started for it (a --check or warm run may
-    // need none); one still silent after a while must let the probe through, or the host is dropped,
-    // which ends the hold too.
-    if (this.commandsProven === undefined) {
-      const answered = await settlesWithin(holding, HOLD_PROOF_WAIT_MS);
-      if (answered) this.commandsProven ??= Promise.resolve();
-      else await this.provenToRunCommands();
-    }
+    // Its channel has no deadline either: the host must show that it runs commands. A command
+    // that printed its start line (or its ready line, or ended) within the ready timeout has, with
+    // no other login for it (a --check or warm run may need none); without a start line, the probe
+    // must answer. A host that does neither is dropped, which ends the hold too.
+    if (this.commandsProven === undefined && start) {
+      if (await settlesWithin(startSeen, READY_TIMEOUT_MS)) this.commandsProven ??= Promise.resolve();
+      else {
+        this.lose(`logged in, but ${argv[0]} sent to the host did not start within ${READY_TIMEOUT_MS / 1000} s: the host runs no command`);
+        throw new ConnectionError(this.hostName, this.dropped!);
+      }
+    } else await this.provenToRunCommands();
     return holding;
   }
 
