@@ -150,6 +150,11 @@ function build(): void {
   if (r.status !== 0) throw new BenchError(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
+/** +0.16, -0.14: a difference of two medians may come out either way. */
+function signed(x: number): string {
+  return `${x < 0 ? '-' : '+'}${Math.abs(x).toFixed(2)}`;
+}
+
 function tail(text: string, lines = 30): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
@@ -234,7 +239,7 @@ async function bench(o: Options): Promise<BenchResult> {
     }
     const facts = o.tools.includes('tackle') ? await measureFactsCost(TACKLE_BIN, ctx.tackle.inventoryFile, work, o.forks ?? o.hosts) : undefined;
     if (facts) {
-      console.log(`facts: gather_facts on ${o.hosts} hosts ${facts.withFactsSeconds.toFixed(2)} s, without ${facts.withoutFactsSeconds.toFixed(2)} s: +${(facts.withFactsSeconds - facts.withoutFactsSeconds).toFixed(2)} s (one command per host; median of 3)`);
+      console.log(`facts: gather_facts on ${o.hosts} hosts ${facts.withFactsSeconds.toFixed(2)} s, without ${facts.withoutFactsSeconds.toFixed(2)} s: ${signed(facts.withFactsSeconds - facts.withoutFactsSeconds)} s (one command per host; median of 3)`);
     }
     const results: ToolResult[] = o.tools.map((tool) => {
       const s = samples.get(tool)!;
