@@ -159,9 +159,8 @@ export class HostSession implements SlotHolder {
         this.sweptScratchDirs.add(sweepKey);
         return true;
       };
-      const turn = <T>(fn: () => Promise<T>): Promise<T> => (this.budget ? this.budget.handshake(fn) : fn());
-      const handshake = async () => new FirstCommandConnection(await open(s), { sweep: checkMode ? () => false : claimSweep, turn });
-      const p = this.budget ? this.budget.handshake(handshake) : handshake();
+      const turn = <T>(fn: () => Promise<T>): Promise<T> => this.inTurn(fn);
+      const p = this.inTurn(async () => new FirstCommandConnection(await open(s), { sweep: checkMode ? () => false : claimSweep, turn }));
       this.conn = p;
       this.privilege = privilege;
       p.catch(() => {
@@ -176,8 +175,7 @@ export class HostSession implements SlotHolder {
       const name = this.lockName;
       // Its login counts against the handshake limit, as the connect did: a thousand hosts do not
       // log in at once, past the time a host has to show it runs commands.
-      const turn = <T>(fn: () => Promise<T>): Promise<T> => (this.budget ? this.budget.handshake(fn) : fn());
-      const lock = { conn, held: conn.then(async (c) => (await turn(() => startRunLock(c, runLock, name))).taken) };
+      const lock = { conn, held: conn.then(async (c) => (await this.inTurn(() => startRunLock(c, runLock, name))).taken) };
       this.lock = lock;
       lock.held.catch(() => {
         if (this.lock === lock) this.lock = undefined;
@@ -185,6 +183,11 @@ export class HostSession implements SlotHolder {
     }
     if (runLock && this.lock) await this.lock.held;
     return conn;
+  }
+
+  /** Runs fn in one of the budget's handshake turns (its limit on logins at once); at once without a budget. */
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    return this.budget ? this.budget.handshake(fn) : fn();
   }
 
   /** A change of privilege: the old connection goes, unless the run lock is held through it. */

@@ -69,7 +69,7 @@ export async function startRunLock(conn: Connection, opts: RunLockOptions, lockN
 }
 
 /** Takes the host's run lock; throws RunLockHeld naming the holder, or a TaskError when it cannot be taken. */
-export async function takeRunLock(conn: Connection, opts: RunLockOptions, lockName: string, onStarted?: () => void): Promise<HeldCommand> {
+async function takeRunLock(conn: Connection, opts: RunLockOptions, lockName: string, onStarted?: () => void): Promise<HeldCommand> {
   const holder = opts.holder.replace(/[\r\n]+/g, ' ');
   const argv = ['sh', '-c', LOCK_SCRIPT, 'tackle-lock', holder, String(opts.waitSeconds), lockName];
   const outcome = await conn.hold(argv, TAKEN, { line: STARTED, ...(onStarted ? { onStarted } : {}) });

@@ -12,6 +12,7 @@ import { Semaphore } from './semaphore.ts';
 import * as sftpOps from './sftp.ts';
 import { DEFAULT_SFTP_REQUEST_TIMEOUT_MS, SftpGuard, SftpLost } from './sftp-guard.ts';
 import { channelCommandLine, execOverChannel, holdOverChannel, killGroupArgv, killGroupOverChannel, settleOnce, type ChannelHost } from './channel-exec.ts';
+import { within } from '../held-command.ts';
 import { READY_TIMEOUT_MS, RemoteShell, RemoteShellEnded, RemoteShellUnavailable, type ShellFiles } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 
@@ -31,17 +32,6 @@ export type SshExecMode = 'shell' | 'channel';
 
 function execModeFromEnv(): SshExecMode {
   return process.env.TACKLE_SSH_EXEC === 'channel' ? 'channel' : 'shell';
-}
-
-/** True when p settles (either way) within ms. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The promise's value, or undefined once the kill has taken too long. */
@@ -341,13 +331,15 @@ export class SshConnection implements Connection {
   async hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
     const line = commandLine(argv, {});
     this.checkAlive();
-    let started: () => void = () => {};
-    const startSeen = new Promise<void>((r) => (started = r));
-    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, {
-      line: start?.line ?? readyLine,
+    let started = false;
+    let onStarted: () => void = () => {};
+    const startSeen = new Promise<void>((r) => (onStarted = r));
+    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, start && {
+      line: start.line,
       onStarted: () => {
-        started();
-        start?.onStarted?.();
+        started = true;
+        onStarted();
+        start.onStarted?.();
       },
     });
     holding.catch(() => {});
@@ -356,7 +348,8 @@ export class SshConnection implements Connection {
     // no other login for it (a --check or warm run may need none); without a start line, the probe
     // must answer. A host that does neither is dropped, which ends the hold too.
     if (this.commandsProven === undefined && start) {
-      if (await settlesWithin(startSeen, READY_TIMEOUT_MS)) this.commandsProven ??= Promise.resolve();
+      await within(startSeen, READY_TIMEOUT_MS);
+      if (started) this.commandsProven ??= Promise.resolve();
       else {
         this.lose(`logged in, but ${argv[0]} sent to the host did not start within ${READY_TIMEOUT_MS / 1000} s: the host runs no command`);
         throw new ConnectionError(this.hostName, this.dropped!);
