@@ -19,3 +19,5 @@ export const HOST_ARCHIVE_DIR = '/var/lib/tackle-lab/images';
 export const HOST_LABEL = 'io.tackle.lab.host';
 export const CHECKOUT_LABEL = 'io.tackle.lab.checkout';
 export const RECIPE_LABEL = 'io.tackle.lab.recipe';
+/** The fingerprint of the lab key a host was created to authorize (its authorized_keys is a bind mount of that file). */
+export const KEY_LABEL = 'io.tackle.lab.key';

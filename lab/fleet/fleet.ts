@@ -4,8 +4,9 @@
  * own host keys, which the controller reads through podman (not over the network) into the
  * lab's known_hosts.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { ARCHIVE_DIR, CHECKOUT_LABEL, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ARCHIVE_DIR, CHECKOUT_LABEL, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KEY_LABEL, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
 import { must, podman, run, sleep } from '../sh.ts';
 import { CHECKOUT_ID, LAB_HOSTS, type LabHost } from './hosts.ts';
 
@@ -24,13 +25,23 @@ export async function ensureLabKey(): Promise<void> {
 interface ContainerState {
   running: boolean;
   recipe: string;
+  key: string;
+}
+
+/**
+ * A fresh checkout at the same path makes a new key: a host left running by the old one still
+ * authorizes the old key (its bind mount holds the deleted file), so it must not be reused.
+ */
+function labKeyId(): string {
+  return createHash('sha256').update(readFileSync(`${PRIVATE_KEY}.pub`)).digest('hex').slice(0, 16);
 }
 
 async function containerState(name: string): Promise<ContainerState | undefined> {
-  const r = await run('podman', ['container', 'inspect', '--format', `{{.State.Running}} {{index .Config.Labels "${RECIPE_LABEL}"}}`, name]);
+  const format = `{{.State.Running}} {{index .Config.Labels "${RECIPE_LABEL}"}} {{index .Config.Labels "${KEY_LABEL}"}}`;
+  const r = await run('podman', ['container', 'inspect', '--format', format, name]);
   if (r.code !== 0) return undefined;
-  const [running, recipe] = r.stdout.trim().split(' ');
-  return { running: running === 'true', recipe: recipe ?? '' };
+  const [running, recipe, key] = r.stdout.trim().split(' ');
+  return { running: running === 'true', recipe: recipe ?? '', key: key ?? '' };
 }
 
 async function createHost(host: LabHost, image: string): Promise<void> {
@@ -39,6 +50,7 @@ async function createHost(host: LabHost, image: string): Promise<void> {
     'run', '-d', '--name', host.container, '--hostname', host.name,
     '--label', `${HOST_LABEL}=${host.name}`,
     '--label', `${CHECKOUT_LABEL}=${CHECKOUT_ID}`,
+    '--label', `${KEY_LABEL}=${labKeyId()}`,
     '--privileged', '--systemd=always', '--cgroupns=host',
     '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
     // Its own podman storage, removed with the host (podman rm -v).
@@ -76,15 +88,16 @@ async function waitBooted(container: string): Promise<string[]> {
 }
 
 /**
- * Starts every host that is not running from the current image (a leftover from an earlier run
- * with an older image, or stopped, is replaced; with fresh, every one is); writes known_hosts.
+ * Starts every host that is not running from the current image for the current lab key (a
+ * leftover from an earlier run with an older image or another checkout's key, or stopped, is
+ * replaced; with fresh, every one is); writes known_hosts.
  */
 export async function fleetUp(image: string, recipeHash: string, fresh = false): Promise<RunningHost[]> {
   await ensureLabKey();
   const hosts = await Promise.all(
     LAB_HOSTS.map(async (host) => {
       const state = await containerState(host.container);
-      if (fresh || !state || !state.running || state.recipe !== recipeHash) {
+      if (fresh || !state || !state.running || state.recipe !== recipeHash || state.key !== labKeyId()) {
         if (state) await podman('rm', '--force', '--volumes', '--time', '5', host.container);
         await createHost(host, image);
       }

@@ -1,10 +1,10 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../../lab/fleet/start.ts';
-import { HOST_LABEL } from '../../lab/paths.ts';
+import { HOST_LABEL, PRIVATE_KEY } from '../../lab/paths.ts';
 import { podman } from '../../lab/sh.ts';
 import { parseRecap, tackle } from '../helpers/cli.ts';
 import { inventoryHosts, LAB_HOSTS, onHost } from './lab-fleet.ts';
@@ -138,6 +138,25 @@ describe('the lab fleet', () => {
         home: '/root',
         service_mgr: 'systemd',
       }, h.name);
+    }
+  });
+  test('hosts left running for another checkout\'s key (a fresh clone at the same path) are replaced, and the new key logs in', async () => {
+    // A fresh clone makes a new lab key; the running hosts still authorize the old one.
+    const aside = join(dir, 'old-key');
+    renameSync(PRIVATE_KEY, aside);
+    renameSync(`${PRIVATE_KEY}.pub`, `${aside}.pub`);
+    try {
+      const before = await Promise.all(LAB_HOSTS.map(async (h) => (await podman('container', 'inspect', '--format', '{{.Id}}', h.container)).trim()));
+      const again = await startFleet({ services: false });
+      const after = await Promise.all(LAB_HOSTS.map(async (h) => (await podman('container', 'inspect', '--format', '{{.Id}}', h.container)).trim()));
+      for (const [i, h] of LAB_HOSTS.entries()) assert.notEqual(after[i], before[i], `${h.name} was reused with the old key`);
+      const playbook = join(dir, 'ping-new-key.yml');
+      writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+      const r = await tackle(['run', playbook, '-i', again, '--no-progress']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    } finally {
+      rmSync(aside, { force: true });
+      rmSync(`${aside}.pub`, { force: true });
     }
   });
 });
