@@ -80,6 +80,12 @@ export interface Connection {
   /** No error when missing. */
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
   /**
+   * Right after a write of `path`: removes the temp files that killed runs' writes of it left
+   * beside it, stale ones only (connections/temp-file.ts). Only where the connection can do it
+   * without a command; elsewhere the run sends the sweep as one.
+   */
+  removeStaleTempFiles?(path: string): Promise<void>;
+  /**
    * Starts argv (as exec does) and keeps it running: resolves `held` once a line of its stdout is
    * `readyLine`, or with its result when it exits first. It runs until release(), or until the
    * connection ends (its stdin closes then too), as the login user even under become.

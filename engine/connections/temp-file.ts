@@ -20,7 +20,12 @@ export const STALE_AFTER_MINUTES = 60;
 
 /** The temp file a write of `path` goes through (same directory, so the rename is atomic). */
 export function tempPathFor(path: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_INFIX}${randomBytes(6).toString('hex')}`);
+  return posix.join(posix.dirname(path), `${tempNamePrefix(path)}${randomBytes(6).toString('hex')}`);
+}
+
+/** How the names of the temp files of writes of `path` begin, in its directory. */
+export function tempNamePrefix(path: string): string {
+  return `.${posix.basename(path)}${TEMP_INFIX}`;
 }
 
 /** $1 = directory, $2 = file name: removes $1/.$2.tackle-* (the quoted parts match literally). */

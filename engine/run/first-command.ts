@@ -19,6 +19,8 @@ export interface FirstCommandOptions {
  */
 export class FirstCommandConnection implements Connection {
   readonly hostName: string;
+  /** The inner connection's, when it has one: it sends no command, so it waits for no first one. */
+  readonly removeStaleTempFiles?: (path: string) => Promise<void>;
   private first: Promise<void> | undefined;
 
   constructor(
@@ -26,6 +28,7 @@ export class FirstCommandConnection implements Connection {
     private readonly opts: FirstCommandOptions,
   ) {
     this.hostName = inner.hostName;
+    if (inner.removeStaleTempFiles) this.removeStaleTempFiles = (path) => inner.removeStaleTempFiles!(path);
   }
 
   async exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {

@@ -203,7 +203,8 @@ export class HostSession implements SlotHolder {
   async sweepStaleTempFiles(conn: Connection, path: string): Promise<void> {
     if (this.sweptTargets.has(path)) return;
     this.sweptTargets.add(path);
-    await conn.exec(removeStaleTempFilesArgv(path)).catch(() => undefined);
+    const done = conn.removeStaleTempFiles ? conn.removeStaleTempFiles(path) : conn.exec(removeStaleTempFilesArgv(path));
+    await done.catch(() => undefined);
   }
 
   /**

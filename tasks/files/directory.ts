@@ -141,12 +141,17 @@ export default defineTask<DirectoryParams, DirectoryPlan>({
       await conn.remove(p.path, { recursive: true });
       return { message: 'removed' };
     }
-    if (!plan.info) await conn.mkdir(p.path);
-    await setAttributes(conn, p.path, {
-      owner: plan.chown ? chownSpec(plan.uid, plan.gid) : undefined,
-      mode: plan.chmod ? plan.mode : undefined,
-      recursive: p.recurse,
-    });
+    if (!plan.info && !plan.chown) {
+      // A directory it creates itself gets its mode from mkdir: no command, on SSH one SFTP request more.
+      await conn.mkdir(p.path, plan.chmod ? { mode: plan.mode } : {});
+    } else {
+      if (!plan.info) await conn.mkdir(p.path);
+      await setAttributes(conn, p.path, {
+        owner: plan.chown ? chownSpec(plan.uid, plan.gid) : undefined,
+        mode: plan.chmod ? plan.mode : undefined,
+        recursive: p.recurse,
+      });
+    }
     if (plan.acl) await applyAcl(conn, p.path, plan.acl);
   },
 });

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,15 @@ describe('leftovers of killed runs (ssh)', () => {
     // A concurrent run's write in progress beside it: fresh, so kept.
     const live = join(dir, 'target', `.big.conf.tackle-live${tag}`);
     writeFileSync(live, 'partial');
+    // Old, and named like a temp file, but not a file a write leaves: a link (to a file of the
+    // test's, which must survive too) and a directory are kept.
+    const linkTarget = join(dir, `kept-${tag}`);
+    writeFileSync(linkTarget, 'not a temp file');
+    const link = join(dir, 'target', `.big.conf.tackle-link${tag}`);
+    symlinkSync(linkTarget, link);
+    const subdir = join(dir, 'target', `.big.conf.tackle-dir${tag}`);
+    mkdirSync(subdir);
+    for (const p of [linkTarget, link, subdir]) age(p);
     // Scratch dirs: an openssl temp dir with a key and an env dir from runs killed long ago, a
     // persistent shell's dir whose process is gone, and a live run's fresh env dir.
     const x509 = join(hostTmp, `tackle-x509.h5${tag}`);
@@ -96,7 +105,12 @@ describe('leftovers of killed runs (ssh)', () => {
     try {
       const again = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
       assert.equal(again.code, 0, again.stdout + again.stderr);
-      assert.deepEqual(tempSiblings(join(dir, 'target'), 'big.conf'), [`.big.conf.tackle-live${tag}`], 'the killed run\'s partial file is still there, or the live one went');
+      assert.deepEqual(
+        tempSiblings(join(dir, 'target'), 'big.conf').sort(),
+        [`.big.conf.tackle-dir${tag}`, `.big.conf.tackle-link${tag}`, `.big.conf.tackle-live${tag}`],
+        'the killed run\'s partial file is still there, or the live one, a link or a directory of a temp file\'s name went',
+      );
+      assert.equal(readFileSync(linkTarget, 'utf8'), 'not a temp file');
       for (const d of [x509, envDir, deadShell]) assert.equal(existsSync(d), false, `${d} was left`);
       assert.equal(existsSync(liveEnv), true, 'a live run\'s scratch dir was removed');
     } finally {

@@ -1,11 +1,14 @@
 import { posix } from 'node:path';
-import type { SFTPWrapper, Stats } from 'ssh2';
+import type { FileEntry, SFTPWrapper, Stats } from 'ssh2';
 import type { FileInfo } from '../../connection.ts';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const NO_SUCH_FILE = 2;
 const OP_UNSUPPORTED = 8;
 const FAILURE = 4;
+/** The file-type bits of st_mode, and a regular file's. */
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 /** Bytes per read or write request: ssh2 splits what the server's packet size cannot carry. */
 const CHUNK = 64 * 1024;
 /**
@@ -154,6 +157,29 @@ export async function atomicRename(sftp: SFTPWrapper, from: string, to: string):
     if (err.code === OP_UNSUPPORTED || /not supported/i.test(err.message)) return false;
     throw e;
   }
+}
+
+/**
+ * Removes the regular files beside `path` whose names begin with `prefix` and that were last
+ * modified more than `staleAfterSeconds` before `path` was. Ages are taken on the host's clock,
+ * from `path` itself (just written), never the controller's: a host whose clock is behind must
+ * not see a live write's temp file as old. One listing of the directory; nothing is removed when
+ * it cannot be read or `path` is not in it. A link or a directory of such a name is left.
+ */
+export async function removeStaleSiblings(sftp: SFTPWrapper, path: string, prefix: string, staleAfterSeconds: number): Promise<void> {
+  const dir = posix.dirname(path);
+  let entries: FileEntry[];
+  try {
+    entries = await call<FileEntry[]>((cb) => sftp.readdir(dir, cb));
+  } catch {
+    return;
+  }
+  const target = entries.find((e) => e.filename === posix.basename(path));
+  if (!target) return;
+  const stale = entries.filter(
+    (e) => e.filename.startsWith(prefix) && (e.attrs.mode & S_IFMT) === S_IFREG && target.attrs.mtime - e.attrs.mtime > staleAfterSeconds,
+  );
+  await Promise.all(stale.map((e) => unlinkQuietly(sftp, posix.join(dir, e.filename))));
 }
 
 export async function unlinkQuietly(sftp: SFTPWrapper, path: string): Promise<void> {

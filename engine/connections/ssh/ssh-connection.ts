@@ -5,7 +5,7 @@ import { ConnectionError, TimeoutError } from '../../errors.ts';
 import { run } from '../../exec-helpers.ts';
 import { mkdirByExec, removeByExec } from '../exec-file-ops.ts';
 import { commandLine } from '../shell-quote.ts';
-import { tempPathFor } from '../temp-file.ts';
+import { STALE_AFTER_MINUTES, tempNamePrefix, tempPathFor } from '../temp-file.ts';
 import { connectClient, DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_INTERVAL_MS } from './connect.ts';
 import { resolveOwner } from '../../owner.ts';
 import { Semaphore } from './semaphore.ts';
@@ -316,6 +316,11 @@ export class SshConnection implements Connection {
         throw e;
       }
     });
+  }
+
+  /** Over SFTP, as the writes go: a run that only writes files sends its hosts no command. */
+  removeStaleTempFiles(path: string): Promise<void> {
+    return this.withSftp(`sweep of temp files beside ${path}`, (s) => sftpOps.removeStaleSiblings(s, path, tempNamePrefix(path), STALE_AFTER_MINUTES * 60));
   }
 
   async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRecap, tackle } from '../../helpers/cli.ts';
 import { startSshHosts, type SshTestHosts } from '../../helpers/sshd.ts';
@@ -58,10 +58,20 @@ describe('commands a run sends to its hosts', () => {
     }
   });
 
-  test('the first run changes the hosts; a second run starts no remote shell: its one command per host is the run lock', async () => {
+  test('the first run creates the directory and writes the files over SFTP: its one command per host is the run lock', async () => {
+    const before = logsSoFar();
     const first = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
     assert.equal(first.code, 0, first.stdout + first.stderr);
+    for (const h of ['host1', 'host2']) assert.equal(parseRecap(first.stdout).get(h)?.changed, 3, first.stdout);
     assert.equal(readFileSync(join(dir, 'root-host2', 'etc', 'app.conf'), 'utf8'), 'name=host2\n');
+    assert.equal(statSync(join(dir, 'root-host1', 'etc')).mode & 0o7777, 0o755);
+    assert.equal(statSync(join(dir, 'root-host1', 'etc', 'static.txt')).mode & 0o7777, 0o600);
+    for (const [i, [commands]] of since(before).entries()) {
+      assert.equal(commands, 1, `host${i + 1} was sent ${commands} commands by a run that only makes a directory and writes files (expected the run lock only):\n${ssh.serverLog(i).slice(-2000)}`);
+    }
+  });
+
+  test('a second run starts no remote shell: its one command per host is the run lock', async () => {
     const before = logsSoFar();
     const warm = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
     assert.equal(warm.code, 0, warm.stdout + warm.stderr);
