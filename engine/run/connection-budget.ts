@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Semaphore } from '../connections/ssh/semaphore.ts';
+import { LoginWindow } from './login-window.ts';
 
 /** A host session as the budget sees it: it holds a slot while its connection is open. */
 export interface SlotHolder {
@@ -12,11 +12,6 @@ export interface SlotHolder {
  * the report and retry files, templates and vars files read mid-run, local commands' pipes.
  */
 export const FD_RESERVE = 64;
-/**
- * Handshakes in flight at once. Each costs key exchange and signing on both ends; a thousand
- * started together on a small controller all finish late, past the connect timeout.
- */
-export const MAX_HANDSHAKES = 64;
 
 /** The soft RLIMIT_NOFILE of this process (Linux /proc), or undefined when it cannot be read or is unlimited. */
 export function openFileLimit(limitsText?: string): number | undefined {
@@ -53,13 +48,14 @@ export class ConnectionBudget {
   private readonly idleOrder: SlotHolder[] = [];
   private readonly users = new Map<SlotHolder, number>();
   private readonly waiting: (() => void)[] = [];
-  private readonly handshakes: Semaphore;
+  /** Logins at once: a thousand started together on a small controller all finish late, past their timeout. */
+  readonly logins: LoginWindow;
 
   constructor(
     readonly capacity: number,
-    maxHandshakes = MAX_HANDSHAKES,
+    logins = new LoginWindow(),
   ) {
-    this.handshakes = new Semaphore(maxHandshakes);
+    this.logins = logins;
   }
 
   /** Open connections right now. */
@@ -134,14 +130,9 @@ export class ConnectionBudget {
     for (let i = kept.length - 1; i >= 0; i--) this.idleOrder.push(kept[i]!);
   }
 
-  /** Runs one handshake, at most MAX_HANDSHAKES at a time (its timeout starts when it does). */
-  async handshake<T>(open: () => Promise<T>): Promise<T> {
-    const release = await this.handshakes.acquire();
-    try {
-      return await open();
-    } finally {
-      release();
-    }
+  /** Runs one login in the run's login window (its timeout starts when it does). */
+  handshake<T>(open: () => Promise<T>): Promise<T> {
+    return this.logins.run(open);
   }
 }
 

@@ -118,3 +118,30 @@ describe('leftovers of killed runs (ssh)', () => {
     }
   });
 });
+
+// Over the local connection (as under become) the sweep is a command on the host, not SFTP.
+describe('leftovers of killed runs (local)', () => {
+  test('a write removes the stale temp files a killed run left beside its target, not a fresh one, a link or a directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tackle-leftovers-local-'));
+    try {
+      const target = join(dir, 'target');
+      mkdirSync(target);
+      const names = { stale: '.app.conf.tackle-dead01', fresh: '.app.conf.tackle-live01', link: '.app.conf.tackle-link01', dir: '.app.conf.tackle-dir01', other: '.other.conf.tackle-dead02' };
+      writeFileSync(join(target, names.stale), 'partial');
+      writeFileSync(join(target, names.fresh), 'partial');
+      writeFileSync(join(target, names.other), 'partial');
+      symlinkSync(join(dir, 'elsewhere'), join(target, names.link));
+      mkdirSync(join(target, names.dir));
+      for (const n of [names.stale, names.link, names.dir, names.other]) age(join(target, n));
+      writeFileSync(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    here: { ansible_connection: local }\n');
+      writeFileSync(join(dir, 'site.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n    - writeConfig: { text: "a=1\\n", path: ${join(target, 'app.conf')}, mode: "0644" }\n`);
+      const r = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(readFileSync(join(target, 'app.conf'), 'utf8'), 'a=1\n');
+      assert.deepEqual(tempSiblings(target, 'app.conf').sort(), [names.dir, names.fresh, names.link]);
+      assert.ok(existsSync(join(target, names.other)), 'a temp file of another target went');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
