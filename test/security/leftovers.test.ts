@@ -138,7 +138,7 @@ describe('leftovers of killed runs (local)', () => {
       const r = await tackle(['run', 'site.yml', '-i', 'hosts.yml'], { cwd: dir });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(readFileSync(join(target, 'app.conf'), 'utf8'), 'a=1\n');
-      assert.deepEqual(tempSiblings(target, 'app.conf').sort(), [names.dir, names.fresh, names.link]);
+      assert.deepEqual(tempSiblings(target, 'app.conf').sort(), [names.dir, names.link, names.fresh]);
       assert.ok(existsSync(join(target, names.other)), 'a temp file of another target went');
     } finally {
       rmSync(dir, { recursive: true, force: true });
