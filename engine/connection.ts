@@ -120,6 +120,8 @@ export interface ConnectionSpec {
   fileTimeoutMs?: number;
   /** The bound of a probe (ExecOptions.probe) given no timeout of its own; 0: none. */
   probeTimeoutMs?: number;
+  /** How long a host has, once logged in, to start a command (the run lock, a remote shell, the first echo). */
+  startTimeoutMs?: number;
   /** SSH keepalive: a ping this often; after keepaliveCountMax unanswered ones the host is unreachable. */
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;

@@ -51,9 +51,13 @@ export class ReadyLineWatch {
   }
 }
 
-/** p, or nothing once `ms` have passed. */
-export async function within(p: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for p, or until `ms` have passed; true when p came first. */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const late = Symbol('late');
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
+  try {
+    return (await Promise.race([p, new Promise((r) => (timer = setTimeout(() => r(late), ms)))])) !== late;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -8,7 +8,7 @@ export const CONNECTION_VARS = [
   'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_password', 'ansible_ssh_pass', 'ansible_become',
   'ansible_become_user', 'ansible_become_password', 'ansible_become_pass', 'ansible_timeout', 'ansible_host_key_checking',
   'tackle_known_hosts_file', 'tackle_host_key_checking', 'tackle_trust_on_first_use', 'tackle_command_timeout',
-  'tackle_file_timeout', 'tackle_probe_timeout', 'tackle_keepalive_interval', 'tackle_keepalive_count',
+  'tackle_file_timeout', 'tackle_probe_timeout', 'tackle_start_timeout', 'tackle_keepalive_interval', 'tackle_keepalive_count',
 ] as const;
 
 /** Ansible's older names, used when the current one is not set. */
@@ -37,6 +37,7 @@ export function connectionSpecFor(hostName: string, given: Readonly<Record<strin
     throw new TaskError(`${hostName}: ${k} is ${JSON.stringify(vars[k])}; it takes ${integer ? 'a whole number' : 'a number of seconds'} of at least ${min}`);
   };
   const probeTimeout = atLeast('tackle_probe_timeout', 0);
+  const startTimeout = atLeast('tackle_start_timeout', 1);
   const keepaliveInterval = atLeast('tackle_keepalive_interval', 0.1);
   const keepaliveCount = atLeast('tackle_keepalive_count', 1, true);
   return {
@@ -54,6 +55,7 @@ export function connectionSpecFor(hostName: string, given: Readonly<Record<strin
     commandTimeoutMs: commandTimeout === undefined ? undefined : commandTimeout * 1000,
     fileTimeoutMs: fileTimeout === undefined ? undefined : fileTimeout * 1000,
     probeTimeoutMs: probeTimeout === undefined ? undefined : probeTimeout * 1000,
+    startTimeoutMs: startTimeout === undefined ? undefined : startTimeout * 1000,
     keepaliveIntervalMs: keepaliveInterval === undefined ? undefined : keepaliveInterval * 1000,
     keepaliveCountMax: keepaliveCount,
     become,

@@ -182,14 +182,25 @@ export async function killGroupOverChannel(host: ChannelHost, pid: number | unde
  * A command on its own channel that keeps running (Connection.hold): `held` once it prints
  * `readyLine`; release() sends EOF on its stdin and waits for the channel to close.
  */
-export function holdOverChannel(host: ChannelHost, line: string, program: string, readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
+/**
+ * Starts a held command on a channel of its own. An `abandon` signal closes that channel: a
+ * command that has not printed yet dies at its first line (its output has nowhere to go).
+ */
+export function holdOverChannel(host: ChannelHost, line: string, program: string, readyLine: string, start?: HoldStart, abandon?: AbortSignal): Promise<HoldOutcome> {
   return new Promise((resolve, reject) => {
     const call = settleOnce(host, program, reject);
+    const abandoned = (): void => call.finish(() => reject(new ConnectionError(host.hostName, `${program} was abandoned before it started`)));
+    abandon?.addEventListener('abort', abandoned, { once: true });
     host.client.exec(line, (err, ch) => {
       if (err) {
         call.finish(() => reject(new ConnectionError(host.hostName, `cannot start ${program}: ${err.message}`)));
         return;
       }
+      if (abandon?.aborted) {
+        ch.close();
+        return;
+      }
+      abandon?.addEventListener('abort', () => ch.close(), { once: true });
       const closed = new Promise<void>((r) => ch.on('close', () => r()));
       let code: number | undefined;
       const watch = new ReadyLineWatch(readyLine, (outcome) => call.finish(() => resolve(outcome)), async () => {
@@ -201,7 +212,9 @@ export function holdOverChannel(host: ChannelHost, line: string, program: string
         await within(closed, RELEASE_WAIT_MS);
         ch.close();
       }, start);
-      ch.on('data', (d: Buffer) => watch.onStdout(d));
+      ch.on('data', (d: Buffer) => {
+        if (!abandon?.aborted) watch.onStdout(d);
+      });
       ch.stderr.on('data', (d: Buffer) => watch.onStderr(d));
       ch.on('exit', (exitCode: number | null, signal?: string) => {
         code = exitCode ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);

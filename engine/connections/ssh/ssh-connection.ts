@@ -19,6 +19,8 @@ import { RemoteShellPool } from './remote-shell-pool.ts';
 /** Concurrent exec channels when commands run one channel each (OpenSSH allows 10 sessions; one is SFTP, one the run lock). */
 const MAX_EXEC_CHANNELS = 7;
 const KILL_TIMEOUT_MS = 5000;
+/** Tries a command that must show the host runs commands (the run lock, a remote shell) gets to start in time. */
+const START_ATTEMPTS = 2;
 /** A probe's bound when the inventory sets none (tackle_probe_timeout): state reads answer in well under a second. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
 /** How long past the deadline the host's watchdog may take to report before the controller kills the command itself. */
@@ -81,7 +83,23 @@ export class SshConnection implements Connection {
       },
       isDropped: () => this.dropped !== undefined,
     };
-    this.shells = mode === 'shell' ? new RemoteShellPool(() => RemoteShell.start(client, this.shellFiles(), this.hostName)) : undefined;
+    this.shells = mode === 'shell' ? new RemoteShellPool(() => this.startShell()) : undefined;
+  }
+
+  /** How long a host has, once logged in, to start a command (tackle_start_timeout). */
+  private get startTimeoutMs(): number {
+    return this.spec.startTimeoutMs ?? READY_TIMEOUT_MS;
+  }
+
+  /** A remote shell that did not answer in time is closed, and one more is started. */
+  private async startShell(attempt = 1): Promise<RemoteShell> {
+    try {
+      return await RemoteShell.start(this.client, this.shellFiles(), this.hostName, this.startTimeoutMs);
+    } catch (e) {
+      if (!(e instanceof RemoteShellUnavailable && e.kind === 'stalled') || this.dropped !== undefined) throw e;
+      if (attempt < START_ATTEMPTS) return this.startShell(attempt + 1);
+      throw new RemoteShellUnavailable(this.hostName, `logged in, but the remote shell did not answer within ${this.startTimeoutMs / 1000} s, ${attempt} times: the host runs no command`, 'stalled');
+    }
   }
 
   static async open(spec: ConnectionSpec, mode: SshExecMode = execModeFromEnv()): Promise<SshConnection> {
@@ -194,7 +212,7 @@ export class SshConnection implements Connection {
    * Channel execs have no deadline of their own, so a host that logs in but never runs a command
    * (a stalled login shell or ForceCommand) would hang the run: before the first one, the host
    * must have shown that it runs commands. A shell that answered proves it; a shell that stalled
-   * makes the host unreachable; otherwise one `echo` must come back within READY_TIMEOUT_MS.
+   * makes the host unreachable; otherwise one `echo` must come back within the start timeout.
    */
   private provenToRunCommands(): Promise<void> {
     const failure = this.shells?.unavailableBecause;
@@ -209,13 +227,16 @@ export class SshConnection implements Connection {
 
   private async probeCommands(): Promise<void> {
     const token = 'tackle-runs-commands';
-    let said: ExecResult;
-    try {
-      said = await execOverChannel(this.channelHost, `echo ${token}`, 'echo', undefined, READY_TIMEOUT_MS);
-    } catch (e) {
-      if (!(e instanceof TimeoutError)) throw e;
-      this.lose(`logged in, but a command sent to the host did not answer within ${READY_TIMEOUT_MS / 1000} s: the host runs no command`);
-      throw new ConnectionError(this.hostName, this.dropped!);
+    let said: ExecResult | undefined;
+    for (let attempt = 1; said === undefined; attempt++) {
+      try {
+        said = await execOverChannel(this.channelHost, `echo ${token}`, 'echo', undefined, this.startTimeoutMs);
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+        if (attempt < START_ATTEMPTS) continue;
+        this.lose(`logged in, but a command sent to the host did not answer within ${this.startTimeoutMs / 1000} s, ${attempt} times: the host runs no command`);
+        throw new ConnectionError(this.hostName, this.dropped!);
+      }
     }
     // A noisy .bashrc prints before it (maybe without a newline): what echo printed comes last.
     if (!said.stdout.endsWith(`${token}\n`)) {
@@ -336,31 +357,39 @@ export class SshConnection implements Connection {
   async hold(argv: readonly string[], readyLine: string, start?: HoldStart): Promise<HoldOutcome> {
     const line = commandLine(argv, {});
     this.checkAlive();
-    let started = false;
-    let onStarted: () => void = () => {};
-    const startSeen = new Promise<void>((r) => (onStarted = r));
-    const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, start && {
-      line: start.line,
-      onStarted: () => {
-        started = true;
-        onStarted();
-        start.onStarted?.();
-      },
-    });
-    holding.catch(() => {});
+    if (this.commandsProven !== undefined || !start) {
+      const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, start);
+      holding.catch(() => {});
+      await this.provenToRunCommands();
+      return holding;
+    }
     // Its channel has no deadline either: the host must show that it runs commands. A command
-    // that printed its start line (or its ready line, or ended) within the ready timeout has, with
-    // no other login for it (a --check or warm run may need none); without a start line, the probe
-    // must answer. A host that does neither is dropped, which ends the hold too.
-    if (this.commandsProven === undefined && start) {
-      await within(startSeen, READY_TIMEOUT_MS);
-      if (started) this.commandsProven ??= Promise.resolve();
-      else {
-        this.lose(`logged in, but ${argv[0]} sent to the host did not start within ${READY_TIMEOUT_MS / 1000} s: the host runs no command`);
+    // that printed its start line (or its ready line, or ended) within the start timeout has, with
+    // no other login for it (a --check or warm run may need none). One that has not is abandoned
+    // and sent once more: a login shell that a busy host runs late is not a host that runs none.
+    // A host that does neither in time is dropped, which ends the hold too.
+    for (let attempt = 1; ; attempt++) {
+      const abandon = new AbortController();
+      let onStarted: () => void = () => {};
+      const startSeen = new Promise<boolean>((r) => (onStarted = () => r(true)));
+      const holding = holdOverChannel(this.channelHost, line, argv[0]!, readyLine, {
+        line: start.line,
+        onStarted: () => {
+          onStarted();
+          start.onStarted?.();
+        },
+      }, abandon.signal);
+      holding.catch(() => {});
+      if (await within(startSeen, this.startTimeoutMs)) {
+        this.commandsProven ??= Promise.resolve();
+        return holding;
+      }
+      abandon.abort();
+      if (attempt === START_ATTEMPTS) {
+        this.lose(`logged in, but ${argv[0]} sent to the host did not start within ${this.startTimeoutMs / 1000} s, ${START_ATTEMPTS} times: the host runs no command`);
         throw new ConnectionError(this.hostName, this.dropped!);
       }
-    } else await this.provenToRunCommands();
-    return holding;
+    }
   }
 
   async close(): Promise<void> {
