@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep] [--check-only]`
+ * `npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep] [--check-only] [--own-home]`
  *
  * tackle against ansible-playbook on the same workload (bench/workload/), over N real sshd
  * hosts on loopback: cold, warm and check runs, alternating the tools, each on its own roots;
@@ -29,6 +29,7 @@ import { medianIndex, spread } from './lib/spread.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup, type TackleSetup } from './lib/tackle.ts';
 import { checkOnlyBench } from './lib/check-only.ts';
 import { formatLoginCost, measureLoginCost } from './lib/login-cost.ts';
+import { loginHomeOption, type LoginHome } from './lib/login-home.ts';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const TACKLE_BIN = here('../bin/tackle.js');
@@ -54,9 +55,10 @@ interface Options {
   keep: boolean;
   /** Only tackle's --check over fresh (empty) roots: the 10,000-host run. */
   checkOnly: boolean;
+  loginHome: LoginHome;
 }
 
-const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep]
+const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,ansible] [--repeats R] [--forks N] [--nofile N] [--results-dir DIR] [--keep] [--own-home]
   --hosts N         number of inventory hosts on loopback (default 10)
   --sshd N          spread the hosts over N sshd processes (default: one each); every host keeps its own root
   --tools LIST      tackle, ansible or both (default both; ansible needs the Debian packages ansible-core and ansible)
@@ -66,7 +68,9 @@ const USAGE = `Usage: npm run bench -- [--hosts N] [--sshd N] [--tools tackle,an
   --results-dir DIR where latest-N.json goes (default bench/results/; use another for trial runs)
   --keep            keep the temp dir with roots, inventories and reports
   --check-only      only tackle run --check over fresh roots (every task would change), once:
-                    time, peak memory and memory per host, written to latest-check-N.json`;
+                    time, peak memory and memory per host, written to latest-check-N.json
+  --own-home        the hosts' logins keep this machine's root home and its rc files (default: a home
+                    with a fresh Debian root's .bashrc and .profile, as on a newly installed host)`;
 
 function positive(flag: string, text: string): number {
   const n = Number(text);
@@ -75,7 +79,7 @@ function positive(flag: string, text: string): number {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { hosts: 10, sshd: undefined, tools: [...TOOLS], repeats: 3, forks: undefined, nofile: undefined, resultsDir: RESULTS_DIR, keep: false, checkOnly: false };
+  const o: Options = { hosts: 10, sshd: undefined, tools: [...TOOLS], repeats: 3, forks: undefined, nofile: undefined, resultsDir: RESULTS_DIR, keep: false, checkOnly: false, loginHome: 'stock' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -96,6 +100,7 @@ function parseOptions(argv: string[]): Options {
       o.tools = TOOLS.filter((t) => tools.includes(t));
     } else if (a === '--keep') o.keep = true;
     else if (a === '--check-only') o.checkOnly = true;
+    else if (a === '--own-home') o.loginHome = 'own';
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -193,7 +198,7 @@ async function bench(o: Options): Promise<BenchResult> {
 
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-'));
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
-  const ssh = await startSshHosts(o.hosts, { servers: sshd });
+  const ssh = await startSshHosts(o.hosts, { servers: sshd, ...loginHomeOption(o.loginHome, work) });
   const logins = await measureLoginCost(ssh);
   console.log(formatLoginCost(logins));
   console.log(`${o.hosts} hosts on ${sshd} sshd processes; tackle --forks ${o.forks ?? o.hosts}${o.nofile ? `, RLIMIT_NOFILE ${o.nofile}` : ''}; tackle ${o.repeats}x, ansible 1x`);
@@ -273,7 +278,7 @@ async function bench(o: Options): Promise<BenchResult> {
     if (memory) console.log(`memory: validate baseline ${memory.validateBaselineMb.toFixed(0)} MB; ${(memory.perHostMb * 1024).toFixed(0)} KB per host above it (warm run)`);
     const growth = t ? growthFrom(o.resultsDir, t) : null;
     if (growth) console.log(`growth from ${growth.fromHosts} to ${growth.toHosts} hosts: warm ${growth.ratios.warm.toFixed(2)}x, cold ${growth.ratios.cold.toFixed(2)}x, check ${growth.ratios.check.toFixed(2)}x`);
-    const flags = [o.tools.length === 1 ? ` --tools ${o.tools[0]}` : '', o.sshd ? ` --sshd ${sshd}` : '', o.forks ? ` --forks ${o.forks}` : '', o.nofile ? ` --nofile ${o.nofile}` : '', o.repeats !== 3 ? ` --repeats ${o.repeats}` : ''];
+    const flags = [o.tools.length === 1 ? ` --tools ${o.tools[0]}` : '', o.sshd ? ` --sshd ${sshd}` : '', o.forks ? ` --forks ${o.forks}` : '', o.nofile ? ` --nofile ${o.nofile}` : '', o.repeats !== 3 ? ` --repeats ${o.repeats}` : '', o.loginHome === 'own' ? ' --own-home' : ''];
     const partial = {
       date: new Date().toISOString(),
       command: `npm run bench -- --hosts ${o.hosts}${flags.join('')}`,
@@ -282,6 +287,7 @@ async function bench(o: Options): Promise<BenchResult> {
       forks: o.forks ?? o.hosts,
       nofile: o.nofile ?? null,
       repeats: o.repeats,
+      loginHome: o.loginHome === 'stock' ? "a fresh Debian root's .bashrc and .profile (sshd SetEnv HOME)" : "this machine's root home",
       tasksPerHost: workloadSize(),
       memoryMethod: MEMORY_METHOD,
       machine,

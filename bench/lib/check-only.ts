@@ -7,6 +7,7 @@ import { BenchError } from './checks.ts';
 import { peakControllerMb, runMeasured } from './measure.ts';
 import { machineFacts, type MachineFacts } from './report.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup } from './tackle.ts';
+import { loginHomeOption, type LoginHome } from './login-home.ts';
 
 export interface CheckOnlyResult {
   date: string;
@@ -38,6 +39,7 @@ interface Options {
   forks: number | undefined;
   nofile: number | undefined;
   keep: boolean;
+  loginHome: LoginHome;
 }
 
 /** The run that only has to complete at 10,000 hosts: a check over hosts where everything would change. */
@@ -48,7 +50,7 @@ export async function checkOnlyBench(o: Options, t: Tools): Promise<CheckOnlyRes
   const work = mkdtempSync(join(tmpdir(), 'tackle-bench-check-'));
   const sshd = Math.min(o.sshd ?? o.hosts, o.hosts);
   const forks = o.forks ?? o.hosts;
-  const ssh = await startSshHosts(o.hosts, { servers: sshd });
+  const ssh = await startSshHosts(o.hosts, { servers: sshd, ...loginHomeOption(o.loginHome, work) });
   const logins = await measureLoginCost(ssh);
   console.log(formatLoginCost(logins));
   console.log(`${o.hosts} hosts on ${sshd} sshd processes; tackle --check --forks ${forks}${o.nofile ? `, RLIMIT_NOFILE ${o.nofile}` : ''}, once`);
@@ -68,7 +70,7 @@ export async function checkOnlyBench(o: Options, t: Tools): Promise<CheckOnlyRes
     const baselineMb = peakControllerMb(baseline);
     const result: CheckOnlyResult = {
       date: new Date().toISOString(),
-      command: `npm run bench -- --hosts ${o.hosts} --check-only${o.sshd ? ` --sshd ${sshd}` : ''}${o.forks ? ` --forks ${forks}` : ''}${o.nofile ? ` --nofile ${o.nofile}` : ''}`,
+      command: `npm run bench -- --hosts ${o.hosts} --check-only${o.sshd ? ` --sshd ${sshd}` : ''}${o.forks ? ` --forks ${forks}` : ''}${o.nofile ? ` --nofile ${o.nofile}` : ''}${o.loginHome === 'own' ? ' --own-home' : ''}`,
       hosts: o.hosts,
       sshd,
       forks,

@@ -240,9 +240,18 @@ export async function startSshHosts(
     servers?: number;
     /** More sshd_config lines for server i (e.g. a ForceCommand that stalls one host). */
     serverConfig?: (server: number) => string[];
+    /**
+     * HOME of every login (sshd's SetEnv) instead of the user's own, so the login shell reads the
+     * rc files there: the bench's hosts stand for fresh machines, not for this user's dotfiles.
+     */
+    loginHome?: string;
   } = {},
 ): Promise<SshTestHosts> {
   const servers = Math.max(1, Math.min(n, opts.servers ?? n));
+  const serverLines = (i: number): string[] => [
+    ...(opts.loginHome === undefined ? [] : [`SetEnv HOME=${opts.loginHome}`]),
+    ...(opts.serverConfig?.(i) ?? []),
+  ];
   requirePrograms();
   if (spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).error) {
     throw new Error('setpriv not found: install the Debian package util-linux');
@@ -266,7 +275,7 @@ export async function startSshHosts(
     }
     const started = await Promise.all(
       Array.from({ length: servers }, async (_, i) => {
-        const s = await startSshd(dir, i, undefined, opts.serverConfig?.(i));
+        const s = await startSshd(dir, i, undefined, serverLines(i));
         children[i] = s.child;
         logs[i] = s.log;
         return s;
@@ -355,7 +364,7 @@ export async function startSshHosts(
         const server = serverOf(i);
         const old = children[server];
         if (old) await waitExit(old);
-        const s = await startSshd(dir, server, h.port, opts.serverConfig?.(server));
+        const s = await startSshd(dir, server, h.port, serverLines(server));
         children[server] = s.child;
         logs[server] = s.log;
       },

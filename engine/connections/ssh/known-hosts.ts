@@ -62,14 +62,31 @@ function hashedNameMatches(hashed: string, name: string): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
+const compiledPatterns = new Map<string, RegExp>();
+
+/**
+ * A known_hosts pattern (`*` and `?` wildcards) matches the name, ignoring case. Most patterns
+ * are plain names and compare as strings; every connection checks every line of the file, so at
+ * a thousand hosts compiling each pattern anew cost seconds of the controller's time.
+ */
+function patternMatches(pattern: string, name: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  let re = compiledPatterns.get(pattern);
+  if (!re) {
+    re = globToRegExp(pattern, { ignoreCase: true });
+    compiledPatterns.set(pattern, re);
+  }
+  return re.test(name);
+}
+
 /** True when the entry's host field names `name` (already in `[host]:port` form when needed). */
 export function entryMatchesHost(hosts: string, name: string): boolean {
   if (hosts.startsWith('|')) return hashedNameMatches(hosts, name);
   let matched = false;
   for (const pattern of hosts.split(',')) {
     if (pattern.startsWith('!')) {
-      if (globToRegExp(pattern.slice(1), { ignoreCase: true }).test(name)) return false;
-    } else if (globToRegExp(pattern, { ignoreCase: true }).test(name)) {
+      if (patternMatches(pattern.slice(1), name)) return false;
+    } else if (patternMatches(pattern, name)) {
       matched = true;
     }
   }
