@@ -160,3 +160,20 @@ describe('the lab fleet', () => {
     }
   });
 });
+
+describe('the lab fleet after its processes ended', () => {
+  test('a host left stopped (the machine restarted, or the last run\'s processes were ended) is replaced, booted and reached', async () => {
+    await startFleet({ services: false });
+    const stopped = LAB_HOSTS[1]!;
+    await podman('stop', '--time', '5', stopped.container);
+    const inventory = await startFleet({ services: false });
+    assert.equal((await podman('container', 'inspect', '--format', '{{.State.Running}}', stopped.container)).trim(), 'true');
+    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-stopped-'));
+    const playbook = join(dir, 'ping.yml');
+    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const recap = parseRecap(r.stdout);
+    for (const h of LAB_HOSTS) assert.equal(recap.get(h.name)?.unreachable, 0, `${h.name} unreachable after a restart`);
+  });
+});
