@@ -17,7 +17,7 @@ const STOCK_DOTFILES: Record<string, string> = {
  * with the controller user's own dotfiles the bench measures those. Here root's .bashrc runs
  * `pyenv init`, whose rehash takes a lock, so 100 logins at once queued for 17 s.
  */
-export function stockLoginHome(parent: string): string {
+function stockLoginHome(parent: string): string {
   const home = join(parent, 'home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   for (const [name, source] of Object.entries(STOCK_DOTFILES)) {
