@@ -27,6 +27,16 @@ function stockLoginHome(parent: string): string {
   return home;
 }
 
+/** How a result file names the home its hosts logged in to; files older than the option say nothing. */
+export const LOGIN_HOME_LABEL: Record<LoginHome, string> = {
+  stock: "a fresh Debian root's .bashrc and .profile (sshd SetEnv HOME)",
+  own: "this machine's root home",
+};
+
+export function loginHomeOf(result: { loginHome?: string }): string {
+  return result.loginHome ?? LOGIN_HOME_LABEL.own;
+}
+
 /** startSshHosts' option for the home asked for. */
 export function loginHomeOption(which: LoginHome, parent: string): { loginHome?: string } {
   return which === 'stock' ? { loginHome: stockLoginHome(parent) } : {};

@@ -85,6 +85,8 @@ export interface BenchResult {
   results: ToolResult[];
   /** sshd processes the hosts were spread over (= hosts when each has its own). */
   sshd?: number;
+  /** Where the hosts' logins started (their HOME); results without it used this machine's root home. */
+  loginHome?: string;
   forks?: number;
   /** RLIMIT_NOFILE tackle ran under, when --nofile was given. */
   nofile?: number | null;
