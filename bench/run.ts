@@ -29,7 +29,7 @@ import { medianIndex, spread } from './lib/spread.ts';
 import { readTackleReport, tackleArgv, writeTackleSetup, type TackleSetup } from './lib/tackle.ts';
 import { checkOnlyBench } from './lib/check-only.ts';
 import { formatLoginCost, measureLoginCost } from './lib/login-cost.ts';
-import { loginHomeOption, type LoginHome } from './lib/login-home.ts';
+import { LOGIN_HOME_LABEL, loginHomeOption, type LoginHome } from './lib/login-home.ts';
 
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const TACKLE_BIN = here('../bin/tackle.js');
@@ -276,7 +276,7 @@ async function bench(o: Options): Promise<BenchResult> {
         }
       : undefined;
     if (memory) console.log(`memory: validate baseline ${memory.validateBaselineMb.toFixed(0)} MB; ${(memory.perHostMb * 1024).toFixed(0)} KB per host above it (warm run)`);
-    const growth = t ? growthFrom(o.resultsDir, t) : null;
+    const growth = t ? growthFrom(o.resultsDir, t, LOGIN_HOME_LABEL[o.loginHome]) : null;
     if (growth) console.log(`growth from ${growth.fromHosts} to ${growth.toHosts} hosts: warm ${growth.ratios.warm.toFixed(2)}x, cold ${growth.ratios.cold.toFixed(2)}x, check ${growth.ratios.check.toFixed(2)}x`);
     const flags = [o.tools.length === 1 ? ` --tools ${o.tools[0]}` : '', o.sshd ? ` --sshd ${sshd}` : '', o.forks ? ` --forks ${o.forks}` : '', o.nofile ? ` --nofile ${o.nofile}` : '', o.repeats !== 3 ? ` --repeats ${o.repeats}` : '', o.loginHome === 'own' ? ' --own-home' : ''];
     const partial = {
@@ -287,7 +287,7 @@ async function bench(o: Options): Promise<BenchResult> {
       forks: o.forks ?? o.hosts,
       nofile: o.nofile ?? null,
       repeats: o.repeats,
-      loginHome: o.loginHome === 'stock' ? "a fresh Debian root's .bashrc and .profile (sshd SetEnv HOME)" : "this machine's root home",
+      loginHome: LOGIN_HOME_LABEL[o.loginHome],
       tasksPerHost: workloadSize(),
       memoryMethod: MEMORY_METHOD,
       machine,
