@@ -20,6 +20,8 @@ const PACKAGE_OF: Record<string, string> = {
   podman: 'podman',
   debootstrap: 'debootstrap',
   'ssh-keygen': 'openssh-client',
+  'ssh-keyscan': 'openssh-client',
+  iptables: 'iptables',
   tar: 'tar',
 };
 
@@ -39,6 +41,10 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     });
     child.on('error', (e) => reject(new Error(`${cmd}: ${e.message} (install the Debian package ${PACKAGE_OF[cmd] ?? cmd})`)));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A program that exits without reading its input (ssh-keyscan, iptables) closes the pipe first.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -9,12 +9,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ARCHIVE_DIR, CHECKOUT_LABEL, HOST_ARCHIVE_DIR, HOST_LABEL, KEY_DIR, KEY_LABEL, KNOWN_HOSTS, PRIVATE_KEY, RECIPE_LABEL } from '../paths.ts';
 import { must, podman, run, sleep } from '../sh.ts';
 import { CHECKOUT_ID, LAB_HOSTS, type LabHost } from './hosts.ts';
+import { sshAnswerProblem, withFreeSshPort } from './ports.ts';
 
 export interface RunningHost extends LabHost {
   sshPort: number;
 }
 
 const BOOT_TIMEOUT_MS = 120_000;
+/** A host whose port does not lead to it is replaced, by one on another port, at most this often. */
+const REACH_ATTEMPTS = 3;
 
 export async function ensureLabKey(): Promise<void> {
   if (existsSync(PRIVATE_KEY)) return;
@@ -41,12 +44,20 @@ async function containerState(name: string): Promise<ContainerState | undefined>
   const r = await run('podman', ['container', 'inspect', '--format', format, name]);
   if (r.code !== 0) return undefined;
   const [running, recipe, key] = r.stdout.trim().split(' ');
-  return { running: running === 'true', recipe: recipe ?? '', key: key ?? '' };
+  return { running: running === 'true' && (await answersExec(name)), recipe: recipe ?? '', key: key ?? '' };
+}
+
+/**
+ * podman can still call a container running whose processes were all ended (the machine's
+ * processes were killed and podman never saw its conmon go); only an exec tells.
+ */
+async function answersExec(name: string): Promise<boolean> {
+  return (await run('podman', ['exec', name, 'true'])).code === 0;
 }
 
 async function createHost(host: LabHost, image: string): Promise<void> {
   mkdirSync(ARCHIVE_DIR, { recursive: true });
-  await podman(
+  await withFreeSshPort((port) => podman(
     'run', '-d', '--name', host.container, '--hostname', host.name,
     '--label', `${HOST_LABEL}=${host.name}`,
     '--label', `${CHECKOUT_LABEL}=${CHECKOUT_ID}`,
@@ -57,9 +68,23 @@ async function createHost(host: LabHost, image: string): Promise<void> {
     '-v', '/var/lib/containers',
     '-v', `${PRIVATE_KEY}.pub:/root/.ssh/authorized_keys:ro`,
     '-v', `${ARCHIVE_DIR}:${HOST_ARCHIVE_DIR}:ro`,
-    '-p', '127.0.0.1::22',
+    '-p', `127.0.0.1:${port}:22`,
     image, '/sbin/init',
-  );
+  ));
+}
+
+async function replaceHost(host: LabHost, image: string, exists: boolean): Promise<void> {
+  if (exists) await removeHost(host.container);
+  await createHost(host, image);
+}
+
+/**
+ * A container whose conmon was killed fails its first removal (podman waits for an exit file
+ * nobody writes) but is marked stopped by it, and the second removal succeeds.
+ */
+async function removeHost(container: string): Promise<void> {
+  const args = ['rm', '--force', '--volumes', '--time', '5', container];
+  if ((await run('podman', args)).code !== 0) await podman(...args);
 }
 
 async function sshPortOf(container: string): Promise<number> {
@@ -98,20 +123,34 @@ export async function fleetUp(image: string, recipeHash: string, fresh = false):
     LAB_HOSTS.map(async (host) => {
       const state = await containerState(host.container);
       if (fresh || !state || !state.running || state.recipe !== recipeHash || state.key !== labKeyId()) {
-        if (state) await podman('rm', '--force', '--volumes', '--time', '5', host.container);
-        await createHost(host, image);
+        await replaceHost(host, image, state !== undefined);
       }
-      const keys = await waitBooted(host.container);
-      return { ...host, sshPort: await sshPortOf(host.container), keys };
+      return reached(host, image);
     }),
   );
   writeFileSync(KNOWN_HOSTS, hosts.flatMap((h) => h.keys.map((k) => `[127.0.0.1]:${h.sshPort} ${k}\n`)).join(''));
   return hosts.map(({ keys: _keys, ...h }) => h);
 }
 
+/**
+ * Waits for the host to boot, then checks from the controller that its published port answers
+ * with its own keys; a host whose port leads elsewhere or nowhere is replaced.
+ */
+async function reached(host: LabHost, image: string): Promise<RunningHost & { keys: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const keys = await waitBooted(host.container);
+    const sshPort = await sshPortOf(host.container);
+    const problem = await sshAnswerProblem(sshPort, keys);
+    if (!problem) return { ...host, sshPort, keys };
+    if (attempt === REACH_ATTEMPTS) throw new Error(`${host.container}: ${problem} (replaced ${attempt - 1} times)`);
+    console.log(`${host.name}: ${problem}; replacing the host`);
+    await replaceHost(host, image, true);
+  }
+}
+
 /** Removes this checkout's lab hosts (by label, so renamed leftovers go too); the images stay. */
 export async function fleetDown(): Promise<string[]> {
   const ids = (await podman('ps', '-a', '-q', '--filter', `label=${CHECKOUT_LABEL}=${CHECKOUT_ID}`)).split('\n').filter(Boolean);
-  if (ids.length) await podman('rm', '--force', '--volumes', '--time', '5', ...ids);
+  for (const id of ids) await removeHost(id);
   return ids;
 }

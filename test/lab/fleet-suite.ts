@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../../lab/fleet/start.ts';
 import { HOST_LABEL, PRIVATE_KEY } from '../../lab/paths.ts';
-import { podman } from '../../lab/sh.ts';
+import { must, podman, sleep } from '../../lab/sh.ts';
 import { parseRecap, tackle } from '../helpers/cli.ts';
 import { inventoryHosts, LAB_HOSTS, onHost } from './lab-fleet.ts';
 
@@ -161,7 +161,7 @@ describe('the lab fleet', () => {
   });
 });
 
-describe('the lab fleet after its processes ended', () => {
+describe('the lab fleet when a host broke', () => {
   test('a host left stopped (the machine restarted, or the last run\'s processes were ended) is replaced, booted and reached', async () => {
     await startFleet({ services: false });
     const stopped = LAB_HOSTS[1]!;
@@ -175,5 +175,39 @@ describe('the lab fleet after its processes ended', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const recap = parseRecap(r.stdout);
     for (const h of LAB_HOSTS) assert.equal(recap.get(h.name)?.unreachable, 0, `${h.name} unreachable after a restart`);
+  });
+
+  test('a running host whose published port no longer leads to it (its NAT rule gone) is replaced on another port and reached', async () => {
+    const before = inventoryHosts(await startFleet({ services: false }));
+    const broken = LAB_HOSTS[0]!;
+    const port = before[broken.name]!.ansible_port;
+    const rules = (await must('iptables', ['-t', 'nat', '-S'])).split('\n').filter((l) => l.includes(`--dport ${port} `) && l.includes('-j DNAT'));
+    assert.ok(rules.length > 0, `no NAT rule forwards ${port}: the lab's podman does not use CNI port forwarding`);
+    for (const rule of rules) await must('iptables', ['-t', 'nat', ...rule.replace(/^-A /, '-D ').split(' ')]);
+    const inventory = await startFleet({ services: false });
+    assert.notEqual(inventoryHosts(inventory)[broken.name]!.ansible_port, port);
+    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-port-'));
+    const playbook = join(dir, 'ping.yml');
+    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const h of LAB_HOSTS) assert.equal(parseRecap(r.stdout).get(h.name)?.unreachable, 0, `${h.name} unreachable`);
+  });
+
+  test('a host podman still calls running after its processes were killed (conmon too) is replaced, booted and reached', async () => {
+    await startFleet({ services: false });
+    const killed = LAB_HOSTS[2]!;
+    const [conmon, init] = (await podman('container', 'inspect', '--format', '{{.State.ConmonPid}} {{.State.Pid}}', killed.container)).trim().split(' ').map(Number);
+    process.kill(conmon!, 'SIGKILL');
+    process.kill(init!, 'SIGKILL');
+    await sleep(1000);
+    assert.equal((await podman('container', 'inspect', '--format', '{{.State.Running}}', killed.container)).trim(), 'true', 'podman noticed the kill: this test no longer covers a stale running state');
+    const inventory = await startFleet({ services: false });
+    assert.equal((await onHost(killed.container, 'systemctl is-system-running')).out.trim().replace('degraded', 'running'), 'running');
+    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-killed-'));
+    const playbook = join(dir, 'ping.yml');
+    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * The host ports the lab publishes sshd on, and whether one really leads to its host.
+ *
+ * Rootful podman (CNI) forwards a published port with a NAT rule and binds nothing on the
+ * controller, so a port that looks free may already be forwarded to another container, or
+ * hold a rule left by a container that was never torn down. The lab picks a port no container
+ * and no NAT rule uses, and after boot checks from the controller that the port answers with
+ * the host's own SSH keys.
+ */
+import { createServer } from 'node:net';
+import { podman, run, sleep } from '../sh.ts';
+
+const PORT_PICKS = 50;
+const ANSWER_WAIT_MS = 10_000;
+
+/** Ports any container (running or not) publishes, and ports a NAT rule matches. */
+async function portsInUse(): Promise<Set<number>> {
+  const used = new Set<number>();
+  const published = await podman('ps', '-a', '--format', '{{.Ports}}');
+  for (const m of published.matchAll(/:(\d+)->/g)) used.add(Number(m[1]));
+  for (const m of (await natRules()).matchAll(/--dport (\d+)\b/g)) used.add(Number(m[1]));
+  return used;
+}
+
+async function natRules(): Promise<string> {
+  try {
+    const r = await run('iptables', ['-t', 'nat', '-S']);
+    return r.code === 0 ? r.stdout : '';
+  } catch {
+    return '';
+  }
+}
+
+function portTheKernelGives(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port from the kernel'))));
+    });
+  });
+}
+
+let picking: Promise<unknown> = Promise.resolve();
+
+/**
+ * A loopback port nothing listens on, no container publishes and no NAT rule matches. Picks
+ * are serialised, so hosts created at once get different ports; `claim` runs while the pick
+ * still holds the turn (the podman run that publishes the port).
+ */
+export function withFreeSshPort<T>(claim: (port: number) => Promise<T>): Promise<T> {
+  const turn = picking.then(async () => {
+    const used = await portsInUse();
+    for (let i = 0; i < PORT_PICKS; i++) {
+      const port = await portTheKernelGives();
+      if (!used.has(port)) return claim(port);
+    }
+    throw new Error(`no free loopback port for a lab host's sshd in ${PORT_PICKS} picks (${used.size} ports in use by containers and NAT rules)`);
+  });
+  picking = turn.catch(() => undefined);
+  return turn;
+}
+
+/** The keys 127.0.0.1:port presents, as "type base64" (none if nothing answers). */
+async function keysAt(port: number): Promise<string[]> {
+  const r = await run('ssh-keyscan', ['-T', '3', '-p', String(port), '127.0.0.1']);
+  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ').slice(1, 3).join(' '));
+}
+
+/**
+ * Undefined when the port answers with one of the host's keys; otherwise what it did instead,
+ * with the NAT rules that match the port.
+ */
+export async function sshAnswerProblem(port: number, hostKeys: readonly string[]): Promise<string | undefined> {
+  const deadline = Date.now() + ANSWER_WAIT_MS;
+  let seen: string[] = [];
+  for (;;) {
+    seen = await keysAt(port);
+    if (seen.some((k) => hostKeys.includes(k))) return undefined;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  const rules = (await natRules()).split('\n').filter((l) => new RegExp(`--dport ${port}\\b`).test(l));
+  const answer = seen.length ? `answers with another machine's keys (${seen.join(', ')})` : 'does not answer SSH';
+  return `127.0.0.1:${port} ${answer}; NAT rules for the port: ${rules.length ? rules.join(' | ') : 'none'}`;
+}
