@@ -3,12 +3,14 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writePrecompiledValidators } from './build-validators.ts';
 
 /**
  * `npm run build` (run by `npm ci` through `prepare`): compiles the sources to DIST (default
  * dist/), then bundles the CLI from there into DIST/bundle/, which bin/tackle.js runs. One
  * bundle, split where main.ts imports lazily, so a start resolves and reads a handful of files
- * instead of some hundreds (ours and the packages'); --help loads no more than before.
+ * instead of some hundreds (ours and the packages'); --help loads no more than before. Beside
+ * the bundle go the schema validators, compiled ahead of time.
  *   node --import tsx cli/build.ts [DIST]
  */
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -32,3 +34,4 @@ await build({
   banner: { js: "import { createRequire as tackleCreateRequire } from 'node:module'; const require = tackleCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+writePrecompiledValidators(join(dist, 'bundle'));

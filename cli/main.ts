@@ -36,6 +36,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   }
   const [command, ...rest] = argv;
   try {
+    if (command !== 'report' && command !== 'vault') await (await import('../engine/load/schema-validators.ts')).loadPrecompiledValidators();
     switch (command) {
       case 'run':
         return await runCommand(rest, false, io);

@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { validatorFor } from './schema-validators.ts';
 import { unsafeAsText } from '../template/unsafe.ts';
 import type { JsonSchema } from '../task.ts';
 import { hasTemplate } from '../template/template.ts';
@@ -166,34 +167,6 @@ export const INVENTORY_SCHEMA: JsonSchema = {
   additionalProperties: { $ref: '#/definitions/group' },
 };
 
-/**
- * The one ajv setup (options and formats) of load-time and run-time (after templating)
- * validation; only the run-time one fills schema defaults into the parameters.
- */
-export function createAjv(opts: { useDefaults?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: opts.useDefaults ?? false });
-  ajv.addFormat('ipv4', /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/);
-  ajv.addFormat('ipv6', /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/);
-  ajv.addFormat('hostname', /^(?=.{1,253}$)[A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/);
-  ajv.addFormat('uri', /^[A-Za-z][A-Za-z0-9+.-]*:\S*$/);
-  ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
-  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-  return ajv;
-}
-
-let shared: Ajv | undefined;
-const compiled = new WeakMap<object, ValidateFunction>();
-
-function compileSchema(schema: JsonSchema): ValidateFunction {
-  let fn = compiled.get(schema);
-  if (!fn) {
-    shared ??= createAjv();
-    fn = shared.compile(schema);
-    compiled.set(schema, fn);
-  }
-  return fn;
-}
-
 /** One problem: where (a path inside the validated value) and what, in plain English. */
 export interface SchemaProblem {
   path: (string | number)[];
@@ -213,7 +186,7 @@ interface DescribeOptions {
 
 /** Validates `value`; returns plain-English problems (empty when valid). */
 export function validateAgainst(schema: JsonSchema, value: unknown, opts: DescribeOptions): SchemaProblem[] {
-  const validate = compileSchema(schema);
+  const validate = validatorFor('load', schema);
   if (validate(unsafeAsText(value))) return [];
   return describeErrors(validate.errors ?? [], opts);
 }

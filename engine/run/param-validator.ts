@@ -1,5 +1,5 @@
-import type { ValidateFunction, ErrorObject } from 'ajv';
-import { createAjv } from '../load/playbook-schema.ts';
+import type { ErrorObject } from 'ajv';
+import { validatorFor } from '../load/schema-validators.ts';
 import type { AnyTaskDefinition } from '../task.ts';
 import { isPlainObject } from '../values.ts';
 
@@ -8,16 +8,9 @@ import { isPlainObject } from '../values.ts';
  * could not type-check templated values) and fills schema defaults.
  */
 export class ParamValidator {
-  private readonly ajv = createAjv({ useDefaults: true });
-  private readonly compiled = new Map<string, ValidateFunction>();
-
   /** Returns the problems in plain English; empty when valid. Mutates params to add defaults. */
   validate(def: Pick<AnyTaskDefinition, 'name' | 'schema'>, params: unknown): string[] {
-    let fn = this.compiled.get(def.name);
-    if (!fn) {
-      fn = this.ajv.compile(def.schema);
-      this.compiled.set(def.name, fn);
-    }
+    const fn = validatorFor('run', def.schema);
     numbersAsText(def.schema, params);
     if (fn(params)) return [];
     return (fn.errors ?? []).map((e) => describe(def.name, e));

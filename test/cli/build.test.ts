@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TACKLE_FROM_SOURCE } from '../helpers/cli.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,6 +53,48 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
     const validate = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), 'validate', playbook], { encoding: 'utf8' });
     assert.equal(validate.status, 0, validate.stderr);
     assert.equal(validate.stdout, `${playbook}: valid (1 plays, 1 tasks, 1 hosts)\n`);
+  });
+
+  test('the build compiles every schema ahead of time: the engine takes each validator from beside the bundle and compiles none', async () => {
+    const dist = pathToFileURL(join(dir, 'built', 'dist') + '/');
+    const validators = (await import(new URL('engine/load/schema-validators.js', dist).href)) as typeof import('../../engine/load/schema-validators.ts');
+    const { taskRegistry } = (await import(new URL('cli/task-registry.js', dist).href)) as typeof import('../../cli/task-registry.ts');
+    const playbookSchemas = (await import(new URL('engine/load/playbook-schema.js', dist).href)) as typeof import('../../engine/load/playbook-schema.ts');
+    await validators.loadPrecompiledValidators(new URL('bundle/', dist));
+    const defs = [...taskRegistry().values()];
+    for (const def of defs) {
+      validators.validatorFor('load', def.schema);
+      validators.validatorFor('run', def.schema);
+    }
+    const formatSchemas = [playbookSchemas.PLAY_SCHEMA, playbookSchemas.BLOCK_SCHEMA, playbookSchemas.INCLUDE_SCHEMA, playbookSchemas.TASK_COMMON_SCHEMA, playbookSchemas.HANDLER_COMMON_SCHEMA, playbookSchemas.INVENTORY_SCHEMA];
+    for (const schema of formatSchemas) validators.validatorFor('load', schema);
+    assert.deepEqual(validators.validatorOrigins, { precompiled: defs.length * 2 + formatSchemas.length, compiled: 0 });
+  });
+
+  test('the built CLI reports schema problems, before and after templating, exactly as the sources do', () => {
+    const work = mkdtempSync(join(dir, 'same-errors-'));
+    writeFileSync(join(work, 'bad.yml'), [
+      '- name: p', '  hosts: localhost', '  tasks:',
+      '    - name: typo', '      directory: { path: /tmp/x, mdoe: "0755" }',
+      '    - name: relative', '      directory: { path: relative/dir }',
+      '    - name: wrong type', '      genCA: { dir: /tmp/pki, subject: { CN: x }, days: many }',
+      '    - name: neither CA', '      signCert: { dir: /tmp/x }',
+      '    - name: unknown key', '      directory: { path: /tmp/y }', '      whenn: true',
+      '',
+    ].join('\n'));
+    writeFileSync(join(work, 'late.yml'), '- name: p\n  hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: templated\n      directory: { path: "{{ p }}" }\n');
+    const both = (args: string[]) => [[join(dir, 'built', 'bin', 'tackle.js')], TACKLE_FROM_SOURCE].map((start) => {
+      const r = spawnSync(process.execPath, [...start, ...args], { encoding: 'utf8', cwd: work });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    });
+    const [builtBad, sourceBad] = both(['validate', 'bad.yml']);
+    assert.equal(builtBad!.status, 5, builtBad!.stdout + builtBad!.stderr);
+    assert.match(builtBad!.stdout + builtBad!.stderr, /unknown field 'mdoe' in directory \(did you mean 'mode'\?\)/);
+    assert.deepEqual(builtBad, sourceBad);
+    const [builtLate, sourceLate] = both(['run', 'late.yml', '-c', 'local', '-e', 'p=relative', '--no-progress']);
+    assert.equal(builtLate!.status, 2, builtLate!.stdout + builtLate!.stderr);
+    assert.match(builtLate!.stdout, /after templating: field 'path' must be an absolute path/);
+    assert.deepEqual(builtLate, sourceLate);
   });
 
   test('without dist/, bin/tackle.js says what to run and exits 1', () => {

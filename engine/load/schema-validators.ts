@@ -1,0 +1,70 @@
+/**
+ * Validators for the JSON schemas of playbooks, inventories and task parameters: one ajv setup
+ * for load time and one for run time (after templating, filling schema defaults in).
+ *
+ * Compiling a schema costs milliseconds, and a run compiles some twenty: a fifth of a warm
+ * 10-host run. The build therefore compiles every schema it knows ahead of time into modules
+ * beside the bundle (cli/build-validators.ts); a run takes a validator from there when its
+ * schema's content matches, and compiles any other (running from source, all of them).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import type { JsonSchema } from '../task.ts';
+import { SCHEMA_FORMATS } from './schema-formats.ts';
+
+/** load: the loader checks what it can before templating; run: parameters after templating, with defaults filled in. */
+export type SchemaUse = 'load' | 'run';
+
+export function createAjv(use: SchemaUse, code?: Options['code']): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: use === 'run', ...(code ? { code } : {}) });
+  for (const [name, format] of Object.entries(SCHEMA_FORMATS)) ajv.addFormat(name, format);
+  return ajv;
+}
+
+/** The export name of a schema's precompiled validator: its use and a digest of its content. */
+export function validatorName(use: SchemaUse, schema: JsonSchema): string {
+  return `${use}_${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
+}
+
+/** The modules the build writes beside the bundle, one per use. */
+export const PRECOMPILED_MODULES: Readonly<Record<SchemaUse, string>> = { load: 'validators-load.js', run: 'validators-run.js' };
+
+let precompiled: ReadonlyMap<string, ValidateFunction> | undefined;
+
+/**
+ * Loads the build's validators from dir (by default beside this module, which is where they are
+ * when it runs from the bundle); a no-op when they are not there.
+ */
+export async function loadPrecompiledValidators(dir: URL = new URL('.', import.meta.url)): Promise<void> {
+  if (precompiled) return;
+  const table = new Map<string, ValidateFunction>();
+  for (const file of Object.values(PRECOMPILED_MODULES)) {
+    const url = new URL(file, dir);
+    if (!existsSync(fileURLToPath(url))) return;
+    const exports = (await import(url.href)) as Record<string, ValidateFunction>;
+    for (const [name, fn] of Object.entries(exports)) table.set(name, fn);
+  }
+  precompiled = table;
+}
+
+/** How many validators were taken from the build's modules and how many compiled here (for tests and the bench). */
+export const validatorOrigins = { precompiled: 0, compiled: 0 };
+
+const instances: Partial<Record<SchemaUse, Ajv>> = {};
+const cache: Record<SchemaUse, WeakMap<object, ValidateFunction>> = { load: new WeakMap(), run: new WeakMap() };
+
+export function validatorFor(use: SchemaUse, schema: JsonSchema): ValidateFunction {
+  let fn = cache[use].get(schema);
+  if (!fn) {
+    fn = precompiled?.get(validatorName(use, schema));
+    if (fn) validatorOrigins.precompiled++;
+    else {
+      fn = (instances[use] ??= createAjv(use)).compile(schema);
+      validatorOrigins.compiled++;
+    }
+    cache[use].set(schema, fn);
+  }
+  return fn;
+}
