@@ -10,15 +10,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../task.ts';
 import { SCHEMA_FORMATS } from './schema-formats.ts';
 
 /** load: the loader checks what it can before templating; run: parameters after templating, with defaults filled in. */
 export type SchemaUse = 'load' | 'run';
 
+/** ajv itself is loaded only when a schema has to be compiled here: a run from the build never does. */
+function ajvClass(): typeof Ajv {
+  return (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv;
+}
+
 export function createAjv(use: SchemaUse, code?: Options['code']): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: use === 'run', ...(code ? { code } : {}) });
+  const AjvClass = ajvClass();
+  const ajv = new AjvClass({ allErrors: true, strict: false, verbose: true, logger: false, useDefaults: use === 'run', ...(code ? { code } : {}) });
   for (const [name, format] of Object.entries(SCHEMA_FORMATS)) ajv.addFormat(name, format);
   return ajv;
 }
