@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { _ } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import type { JsonSchema } from '../engine/task.ts';
-import { BLOCK_SCHEMA, HANDLER_COMMON_SCHEMA, INCLUDE_SCHEMA, INVENTORY_SCHEMA, PLAY_SCHEMA, TASK_COMMON_SCHEMA } from '../engine/load/playbook-schema.ts';
+import { LOADER_SCHEMAS } from '../engine/load/playbook-schema.ts';
 import { createAjv, PRECOMPILED_MODULES, validatorName, type SchemaUse } from '../engine/load/schema-validators.ts';
 import { taskRegistry } from './task-registry.ts';
 
@@ -13,13 +13,12 @@ import { taskRegistry } from './task-registry.ts';
  * The modules import the format functions from the compiled engine and ajv's small runtime
  * helpers through require.
  */
-export function writePrecompiledValidators(bundleDir: string): number {
+export function writePrecompiledValidators(bundleDir: string): void {
   const taskSchemas = [...taskRegistry().values()].map((def) => def.schema);
   const uses: Record<SchemaUse, JsonSchema[]> = {
-    load: [PLAY_SCHEMA, BLOCK_SCHEMA, INCLUDE_SCHEMA, TASK_COMMON_SCHEMA, HANDLER_COMMON_SCHEMA, INVENTORY_SCHEMA, ...taskSchemas],
+    load: [...LOADER_SCHEMAS, ...taskSchemas],
     run: taskSchemas,
   };
-  let count = 0;
   for (const [use, schemas] of Object.entries(uses) as [SchemaUse, JsonSchema[]][]) {
     const ajv = createAjv(use, { source: true, esm: true, formats: _`formats` });
     const exports: Record<string, string> = {};
@@ -35,7 +34,5 @@ export function writePrecompiledValidators(bundleDir: string): number {
       'const require = createRequire(import.meta.url);',
     ].join('\n');
     writeFileSync(join(bundleDir, PRECOMPILED_MODULES[use]), `${header}\n${standalone.default(ajv, exports)}\n`);
-    count += Object.keys(exports).length;
   }
-  return count;
 }

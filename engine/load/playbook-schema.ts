@@ -167,6 +167,9 @@ export const INVENTORY_SCHEMA: JsonSchema = {
   additionalProperties: { $ref: '#/definitions/group' },
 };
 
+/** The playbook and inventory schemas the loader validates against (the build precompiles them). */
+export const LOADER_SCHEMAS: readonly JsonSchema[] = [PLAY_SCHEMA, BLOCK_SCHEMA, INCLUDE_SCHEMA, TASK_COMMON_SCHEMA, HANDLER_COMMON_SCHEMA, INVENTORY_SCHEMA];
+
 /** One problem: where (a path inside the validated value) and what, in plain English. */
 export interface SchemaProblem {
   path: (string | number)[];

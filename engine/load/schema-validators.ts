@@ -2,8 +2,8 @@
  * Validators for the JSON schemas of playbooks, inventories and task parameters: one ajv setup
  * for load time and one for run time (after templating, filling schema defaults in).
  *
- * Compiling a schema costs milliseconds, and a run compiles some twenty: a fifth of a warm
- * 10-host run. The build therefore compiles every schema it knows ahead of time into modules
+ * Compiling a schema costs milliseconds, and a run compiles some twenty: about a third of a warm
+ * 10-host run's controller CPU. The build therefore compiles every schema it knows ahead of time into modules
  * beside the bundle (cli/build-validators.ts); a run takes a validator from there when its
  * schema's content matches, and compiles any other (running from source, all of them).
  */
@@ -56,7 +56,7 @@ export async function loadPrecompiledValidators(dir: URL = new URL('.', import.m
   precompiled = table;
 }
 
-/** How many validators were taken from the build's modules and how many compiled here (for tests and the bench). */
+/** How many validators were taken from the build's modules and how many compiled here (for tests). */
 export const validatorOrigins = { precompiled: 0, compiled: 0 };
 
 const instances: Partial<Record<SchemaUse, Ajv>> = {};

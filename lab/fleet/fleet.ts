@@ -44,7 +44,7 @@ async function containerState(name: string): Promise<ContainerState | undefined>
   const r = await run('podman', ['container', 'inspect', '--format', format, name]);
   if (r.code !== 0) return undefined;
   const [running, recipe, key] = r.stdout.trim().split(' ');
-  return { running: running === 'true' && (await answersExec(name)), recipe: recipe ?? '', key: key ?? '' };
+  return { running: running === 'true', recipe: recipe ?? '', key: key ?? '' };
 }
 
 /**
@@ -122,9 +122,8 @@ export async function fleetUp(image: string, recipeHash: string, fresh = false):
   const hosts = await Promise.all(
     LAB_HOSTS.map(async (host) => {
       const state = await containerState(host.container);
-      if (fresh || !state || !state.running || state.recipe !== recipeHash || state.key !== labKeyId()) {
-        await replaceHost(host, image, state !== undefined);
-      }
+      const reusable = !fresh && state?.running && state.recipe === recipeHash && state.key === labKeyId() && (await answersExec(host.container));
+      if (!reusable) await replaceHost(host, image, state !== undefined);
       return reached(host, image);
     }),
   );

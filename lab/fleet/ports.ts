@@ -31,7 +31,8 @@ async function natRules(): Promise<string> {
   }
 }
 
-function portTheKernelGives(): Promise<number> {
+/** A loopback port the kernel has free now (it binds and closes it). */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -53,7 +54,7 @@ export function withFreeSshPort<T>(claim: (port: number) => Promise<T>): Promise
   const turn = picking.then(async () => {
     const used = await portsInUse();
     for (let i = 0; i < PORT_PICKS; i++) {
-      const port = await portTheKernelGives();
+      const port = await freeLoopbackPort();
       if (!used.has(port)) return claim(port);
     }
     throw new Error(`no free loopback port for a lab host's sshd in ${PORT_PICKS} picks (${used.size} ports in use by containers and NAT rules)`);

@@ -66,7 +66,7 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
       validators.validatorFor('load', def.schema);
       validators.validatorFor('run', def.schema);
     }
-    const formatSchemas = [playbookSchemas.PLAY_SCHEMA, playbookSchemas.BLOCK_SCHEMA, playbookSchemas.INCLUDE_SCHEMA, playbookSchemas.TASK_COMMON_SCHEMA, playbookSchemas.HANDLER_COMMON_SCHEMA, playbookSchemas.INVENTORY_SCHEMA];
+    const formatSchemas = playbookSchemas.LOADER_SCHEMAS;
     for (const schema of formatSchemas) validators.validatorFor('load', schema);
     assert.deepEqual(validators.validatorOrigins, { precompiled: defs.length * 2 + formatSchemas.length, compiled: 0 });
   });

@@ -5,7 +5,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, statSync, symlinkSync, writeFileSync, unlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ContainerInfo } from '../../tasks/podman/cli.ts';
@@ -196,16 +195,7 @@ export async function containersNamed(prefix: string): Promise<string[]> {
   return out.split('\n').filter((n) => n.startsWith(prefix));
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../lab/fleet/ports.ts';
 
 /** GET url, retrying for a few seconds while the server starts; resolves with status and body. */
 export async function httpGet(url: string, waitMs = 5000): Promise<{ status: number; body: string }> {

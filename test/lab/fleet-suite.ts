@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startFleet } from '../../lab/fleet/start.ts';
 import { HOST_LABEL, PRIVATE_KEY } from '../../lab/paths.ts';
 import { must, podman, sleep } from '../../lab/sh.ts';
-import { parseRecap, tackle } from '../helpers/cli.ts';
+import { parseRecap, tackle, type CliResult } from '../helpers/cli.ts';
 import { inventoryHosts, LAB_HOSTS, onHost } from './lab-fleet.ts';
 
 // The lab hosts themselves: containers booting systemd, reached over SSH on loopback with host
@@ -21,6 +21,13 @@ const PLAYBOOK = `
     - name: a file that says so
       writeConfig: { path: /etc/tackle-lab-probe, text: "{{ me.stdout }} pid1 systemd\\n" }
 `;
+
+/** Runs a one-task playbook that changes nothing on every host of the inventory. */
+async function runNothing(inventory: string): Promise<CliResult> {
+  const playbook = join(mkdtempSync(join(tmpdir(), 'tackle-lab-nothing-')), 'nothing.yml');
+  writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+  return tackle(['run', playbook, '-i', inventory, '--no-progress']);
+}
 
 describe('the lab fleet', () => {
   let inventory: string;
@@ -69,13 +76,11 @@ describe('the lab fleet', () => {
   });
 
   test('host key checking is on: with another known_hosts every host is unreachable', async () => {
-    const playbook = join(dir, 'ping.yml');
-    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
     const empty = join(dir, 'known_hosts');
     writeFileSync(empty, '');
     const other = join(dir, 'inventory.yml');
     writeFileSync(other, readFileSync(inventory, 'utf8').replace(/tackle_known_hosts_file: .*/, `tackle_known_hosts_file: ${empty}`));
-    const r = await tackle(['run', playbook, '-i', other, '--no-progress']);
+    const r = await runNothing(other);
     assert.equal(r.code, 4, r.stdout + r.stderr);
     for (const h of LAB_HOSTS) assert.equal(parseRecap(r.stdout).get(h.name)?.unreachable, 1, r.stdout);
   });
@@ -150,9 +155,7 @@ describe('the lab fleet', () => {
       const again = await startFleet({ services: false });
       const after = await Promise.all(LAB_HOSTS.map(async (h) => (await podman('container', 'inspect', '--format', '{{.Id}}', h.container)).trim()));
       for (const [i, h] of LAB_HOSTS.entries()) assert.notEqual(after[i], before[i], `${h.name} was reused with the old key`);
-      const playbook = join(dir, 'ping-new-key.yml');
-      writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
-      const r = await tackle(['run', playbook, '-i', again, '--no-progress']);
+      const r = await runNothing(again);
       assert.equal(r.code, 0, r.stdout + r.stderr);
     } finally {
       rmSync(aside, { force: true });
@@ -168,10 +171,7 @@ describe('the lab fleet when a host broke', () => {
     await podman('stop', '--time', '5', stopped.container);
     const inventory = await startFleet({ services: false });
     assert.equal((await podman('container', 'inspect', '--format', '{{.State.Running}}', stopped.container)).trim(), 'true');
-    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-stopped-'));
-    const playbook = join(dir, 'ping.yml');
-    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
-    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    const r = await runNothing(inventory);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const recap = parseRecap(r.stdout);
     for (const h of LAB_HOSTS) assert.equal(recap.get(h.name)?.unreachable, 0, `${h.name} unreachable after a restart`);
@@ -186,10 +186,7 @@ describe('the lab fleet when a host broke', () => {
     for (const rule of rules) await must('iptables', ['-t', 'nat', ...rule.replace(/^-A /, '-D ').split(' ')]);
     const inventory = await startFleet({ services: false });
     assert.notEqual(inventoryHosts(inventory)[broken.name]!.ansible_port, port);
-    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-port-'));
-    const playbook = join(dir, 'ping.yml');
-    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
-    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    const r = await runNothing(inventory);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const h of LAB_HOSTS) assert.equal(parseRecap(r.stdout).get(h.name)?.unreachable, 0, `${h.name} unreachable`);
   });
@@ -204,10 +201,7 @@ describe('the lab fleet when a host broke', () => {
     assert.equal((await podman('container', 'inspect', '--format', '{{.State.Running}}', killed.container)).trim(), 'true', 'podman noticed the kill: this test no longer covers a stale running state');
     const inventory = await startFleet({ services: false });
     assert.equal((await onHost(killed.container, 'systemctl is-system-running')).out.trim().replace('degraded', 'running'), 'running');
-    const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-killed-'));
-    const playbook = join(dir, 'ping.yml');
-    writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
-    const r = await tackle(['run', playbook, '-i', inventory, '--no-progress']);
+    const r = await runNothing(inventory);
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 });
