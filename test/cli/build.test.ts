@@ -1,22 +1,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TACKLE_FROM_SOURCE } from '../helpers/cli.ts';
+import { packageCopy } from '../helpers/built-cli.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-
-/** A package laid out as `npm ci` leaves it: package.json, bin/, node_modules and (optionally) the built dist/. */
-function packageCopy(dir: string): void {
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(join(REPO, 'bin', 'tackle.js'), join(dir, 'bin', 'tackle.js'));
-  copyFileSync(join(REPO, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-}
 
 describe('compiled program: bin/tackle.js runs what `npm run build` writes to dist/', () => {
   let dir: string;

@@ -93,9 +93,41 @@ export function entryMatchesHost(hosts: string, name: string): boolean {
   return matched;
 }
 
-/** The key entries (no markers) recorded for a host name. */
+interface HostIndex {
+  /** Key entries whose host field is only plain names, by lower-cased name, as file positions. */
+  byName: Map<string, number[]>;
+  /** Positions of key entries with wildcards, negations or hashed names: matched one by one. */
+  patterned: number[];
+}
+
+const indexes = new WeakMap<readonly KnownHostEntry[], HostIndex>();
+
+function indexOf(entries: readonly KnownHostEntry[]): HostIndex {
+  let index = indexes.get(entries);
+  if (index) return index;
+  index = { byName: new Map(), patterned: [] };
+  entries.forEach((e, i) => {
+    if (e.marker !== undefined) return;
+    if (e.hosts.startsWith('|') || /[*?!]/.test(e.hosts)) return void index.patterned.push(i);
+    for (const name of new Set(e.hosts.toLowerCase().split(','))) {
+      const at = index.byName.get(name);
+      if (at) at.push(i);
+      else index.byName.set(name, [i]);
+    }
+  });
+  indexes.set(entries, index);
+  return index;
+}
+
+/**
+ * The key entries (no markers) recorded for a host name, in file order. Every connection asks
+ * this of the whole file: at a thousand hosts a scan per connection cost most of a second of the
+ * controller's time per task, so plain names are looked up in an index built once per file.
+ */
 export function keysForHost(entries: readonly KnownHostEntry[], name: string): KnownHostEntry[] {
-  return entries.filter((e) => e.marker === undefined && entryMatchesHost(e.hosts, name));
+  const index = indexOf(entries);
+  const positions = [...(index.byName.get(name.toLowerCase()) ?? []), ...index.patterned.filter((i) => entryMatchesHost(entries[i]!.hosts, name))];
+  return positions.sort((a, b) => a - b).map((i) => entries[i]!);
 }
 
 /**
@@ -114,7 +146,7 @@ export function verifyHostKey(entries: readonly KnownHostEntry[], name: string, 
   return { status: 'unknown' };
 }
 
-export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
+async function readAndParse(file: string): Promise<KnownHostEntry[]> {
   try {
     return parseKnownHosts(await fs.readFile(file, 'utf8'));
   } catch (e) {
@@ -123,8 +155,55 @@ export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   }
 }
 
-/** Appends `name type base64` (trust on first use); creates the file 0600 and its directory 0700. */
-export async function appendKnownHost(file: string, name: string, keyBlob: Buffer): Promise<void> {
+/** What identifies one version of a file without opening it. */
+async function fileVersion(file: string): Promise<string> {
+  try {
+    const st = await fs.stat(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw e;
+  }
+}
+
+const parsedFiles = new Map<string, { version: string; entries: Promise<readonly KnownHostEntry[]> }>();
+
+/**
+ * The entries of a known_hosts file, read once per version of the file and shared by every
+ * connection of the run. Hosts connecting together used to read it each: at many forks that held
+ * a descriptor per host beside its socket, more than the open-file reserve left room for, and at
+ * a thousand hosts it parsed the file a thousand times. A file changed by anyone (stat differs)
+ * is read again.
+ */
+export async function readKnownHosts(file: string): Promise<readonly KnownHostEntry[]> {
+  const version = await fileVersion(file);
+  const cached = parsedFiles.get(file);
+  if (cached && cached.version === version) return cached.entries;
+  const entries = readAndParse(file);
+  parsedFiles.set(file, { version, entries });
+  entries.catch(() => {
+    if (parsedFiles.get(file)?.entries === entries) parsedFiles.delete(file);
+  });
+  return entries;
+}
+
+const appendQueues = new Map<string, Promise<void>>();
+
+/**
+ * Appends `name type base64` (trust on first use); creates the file 0600 and its directory 0700.
+ * Appends to one file are serialised, so that hosts trusted together each get a whole line.
+ */
+export function appendKnownHost(file: string, name: string, keyBlob: Buffer): Promise<void> {
+  const previous = appendQueues.get(file) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => appendLine(file, name, keyBlob));
+  appendQueues.set(file, next);
+  void next.finally(() => {
+    if (appendQueues.get(file) === next) appendQueues.delete(file);
+  }).catch(() => {});
+  return next;
+}
+
+async function appendLine(file: string, name: string, keyBlob: Buffer): Promise<void> {
   await fs.mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let prefix = '';
   try {
@@ -134,4 +213,5 @@ export async function appendKnownHost(file: string, name: string, keyBlob: Buffe
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   await fs.appendFile(file, `${prefix}${name} ${keyBlobType(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
+  parsedFiles.delete(file);
 }

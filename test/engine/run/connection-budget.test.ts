@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionCapacity, ConnectionBudget, FD_RESERVE, openFileLimit, type SlotHolder } from '../../../engine/run/connection-budget.ts';
 import { startSshHosts, type SshTestHosts } from '../../helpers/sshd.ts';
-import { TACKLE_FROM_SOURCE } from '../../helpers/cli.ts';
+import { buildTackle } from '../../helpers/built-cli.ts';
 
 function holder(log: string[], name: string): SlotHolder {
   return {
@@ -70,6 +70,21 @@ describe('connection budget', () => {
   });
 });
 
+// The runs under a low RLIMIT_NOFILE use the built program, as operators do: from source, tsx's
+// loader opens dozens of module files at once and spawns esbuild, and under these limits that
+// failed with EMFILE before any of tackle's own descriptors counted (seen on CI).
+let built: { dir: string; bin: string } | undefined;
+function builtBin(): string {
+  built ??= (() => {
+    const dir = mkdtempSync(join(tmpdir(), 'tackle-budget-build-'));
+    return { dir, bin: buildTackle(dir) };
+  })();
+  return built.bin;
+}
+after(() => {
+  if (built) rmSync(built.dir, { recursive: true, force: true });
+});
+
 // More hosts than the open-file limit leaves room for: every host converges, the run
 // reconnecting hosts whose slot another took, instead of failing them for want of descriptors.
 describe('a run over more hosts than RLIMIT_NOFILE allows connections', () => {
@@ -103,7 +118,7 @@ describe('a run over more hosts than RLIMIT_NOFILE allows connections', () => {
 
   test(`${HOSTS} hosts with --forks ${HOSTS} under RLIMIT_NOFILE ${NOFILE}: all converge, a second run changes nothing`, async () => {
     const run = () =>
-      spawnSync('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...TACKLE_FROM_SOURCE, 'run', 'site.yml', '-i', 'hosts.yml', '--forks', String(HOSTS), '--no-progress', '--report', 'report.json'], {
+      spawnSync('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, builtBin(), 'run', 'site.yml', '-i', 'hosts.yml', '--forks', String(HOSTS), '--no-progress', '--report', 'report.json'], {
         cwd: dir,
         encoding: 'utf8',
         maxBuffer: 64 << 20,
@@ -142,7 +157,7 @@ describe('unreachable hosts under a connection budget', () => {
 
   test('the reachable hosts converge, the refused ones are unreachable (exit 4), nothing waits forever', () => {
     const nofile = FD_RESERVE + 2;
-    const r = spawnSync('prlimit', [`--nofile=${nofile}:${nofile}`, '--', process.execPath, ...TACKLE_FROM_SOURCE, 'run', 'site.yml', '-i', 'hosts.yml', '--forks', '6', '--no-progress', '--report', 'report.json'], {
+    const r = spawnSync('prlimit', [`--nofile=${nofile}:${nofile}`, '--', process.execPath, builtBin(), 'run', 'site.yml', '-i', 'hosts.yml', '--forks', '6', '--no-progress', '--report', 'report.json'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 300_000,
