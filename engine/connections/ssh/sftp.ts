@@ -12,6 +12,12 @@ const S_IFREG = 0o100000;
 /** Bytes per read or write request: ssh2 splits what the server's packet size cannot carry. */
 const CHUNK = 64 * 1024;
 /**
+ * The first read of a file: the state files a check reads (keys, certificates, configs, units)
+ * are a few KB. A 64 KB buffer per read, with a thousand hosts reading at once, was over
+ * 100 MB of the controller's peak; a file past this asks its size and reads the rest.
+ */
+const FIRST_READ = 16 * 1024;
+/**
  * Requests in flight at once on one file: one request per round trip ran at about 1 MB/s; with a
  * window of them loopback reaches tens of MB/s (bench/profile/sftp-throughput.ts).
  */
@@ -38,7 +44,7 @@ async function pipelined(size: number, op: (offset: number, length: number) => P
 
 /**
  * The whole file, or null when missing; a file over maxBytes is refused once its size is known
- * (at most its first CHUNK has been read by then). A file shorter than CHUNK takes two round
+ * (at most its first FIRST_READ bytes have been read by then). A file shorter than FIRST_READ takes two round
  * trips and three requests: the open, one read (a short read is the end of the file), and the
  * close, sent without waiting for its answer (the server handles a handle's requests in order,
  * and a failed close of a file only read changes nothing). Only a longer file asks its size.
@@ -55,10 +61,12 @@ export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number
     call<number>((cb) => sftp.read(handle, buf, offset, length, position, (err, bytesRead) => cb(err, bytesRead)));
   try {
     // One byte past the limit tells a file over it from one that just fits.
-    const first = Math.min(CHUNK, maxBytes + 1);
-    const head = Buffer.alloc(first);
+    const first = Math.min(FIRST_READ, maxBytes + 1);
+    const head = Buffer.allocUnsafe(first);
     const headBytes = await readInto(head, 0, first, 0);
-    if (headBytes < first) return head.subarray(0, headBytes);
+    // A copy of exactly the bytes read: a slice would keep the whole first read's buffer alive
+    // for as long as the content is (a task holds what it read).
+    if (headBytes < first) return Buffer.from(head.subarray(0, headBytes));
     const { size } = await call<Stats>((cb) => sftp.fstat(handle, cb));
     if (size > maxBytes) throw tooLarge(size);
     // Exactly `size` bytes, fewer if the file shrank meanwhile.

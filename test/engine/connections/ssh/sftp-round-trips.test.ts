@@ -69,6 +69,17 @@ describe('SFTP reads: round trips', () => {
     assert.equal(requests(), 3);
   });
 
+  test('what a small file holds keeps only its own bytes alive, not the buffer of the read', async () => {
+    // A key, a certificate, a config: a thousand hosts hold them at once during a check.
+    for (const size of [1500, 6000]) {
+      const file = join(dir, `held-${size}`);
+      await fs.writeFile(file, randomBytes(size));
+      const content = (await read(raw, file))!;
+      assert.equal(content.length, size);
+      assert.ok(content.buffer.byteLength <= Math.max(Buffer.poolSize, size), `${size} bytes read keep ${content.buffer.byteLength} bytes alive`);
+    }
+  });
+
   test('a missing file is one round trip', async () => {
     const { sftp, waits } = countingWaits(raw);
     assert.equal(await read(sftp, join(dir, 'missing')), null);
@@ -76,7 +87,7 @@ describe('SFTP reads: round trips', () => {
   });
 
   test('empty, one-chunk-sized and multi-chunk files come back whole', async () => {
-    for (const size of [0, 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 1024 * 1024 + 17]) {
+    for (const size of [0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 1024 * 1024 + 17]) {
       const file = join(dir, `file-${size}`);
       const content = randomBytes(size);
       await fs.writeFile(file, content);
