@@ -58,9 +58,9 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
       validators.validatorFor('load', def.schema);
       validators.validatorFor('run', def.schema);
     }
-    const formatSchemas = playbookSchemas.LOADER_SCHEMAS;
-    for (const schema of formatSchemas) validators.validatorFor('load', schema);
-    assert.deepEqual(validators.validatorOrigins, { precompiled: defs.length * 2 + formatSchemas.length, compiled: 0 });
+    const loaderSchemas = playbookSchemas.LOADER_SCHEMAS;
+    for (const schema of loaderSchemas) validators.validatorFor('load', schema);
+    assert.deepEqual(validators.validatorOrigins, { precompiled: defs.length * 2 + loaderSchemas.length, compiled: 0 });
   });
 
   test('the built CLI reports schema problems, before and after templating, exactly as the sources do', () => {

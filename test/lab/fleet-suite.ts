@@ -24,9 +24,13 @@ const PLAYBOOK = `
 
 /** Runs a one-task playbook that changes nothing on every host of the inventory. */
 async function runNothing(inventory: string): Promise<CliResult> {
-  const playbook = join(mkdtempSync(join(tmpdir(), 'tackle-lab-nothing-')), 'nothing.yml');
-  writeFileSync(playbook, '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
-  return tackle(['run', playbook, '-i', inventory, '--no-progress']);
+  const dir = mkdtempSync(join(tmpdir(), 'tackle-lab-nothing-'));
+  try {
+    writeFileSync(join(dir, 'nothing.yml'), '- hosts: all\n  tasks:\n    - name: nothing\n      command: { argv: ["true"], changedWhen: never }\n');
+    return await tackle(['run', join(dir, 'nothing.yml'), '-i', inventory, '--no-progress']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('the lab fleet', () => {

@@ -108,7 +108,10 @@ function indexOf(entries: readonly KnownHostEntry[]): HostIndex {
   index = { byName: new Map(), patterned: [] };
   entries.forEach((e, i) => {
     if (e.marker !== undefined) return;
-    if (e.hosts.startsWith('|') || /[*?!]/.test(e.hosts)) return void index.patterned.push(i);
+    if (e.hosts.startsWith('|') || /[*?!]/.test(e.hosts)) {
+      index.patterned.push(i);
+      return;
+    }
     for (const name of new Set(e.hosts.toLowerCase().split(','))) {
       const at = index.byName.get(name);
       if (at) at.push(i);
@@ -194,12 +197,9 @@ const appendQueues = new Map<string, Promise<void>>();
  * Appends to one file are serialised, so that hosts trusted together each get a whole line.
  */
 export function appendKnownHost(file: string, name: string, keyBlob: Buffer): Promise<void> {
-  const previous = appendQueues.get(file) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(() => appendLine(file, name, keyBlob));
-  appendQueues.set(file, next);
-  void next.finally(() => {
-    if (appendQueues.get(file) === next) appendQueues.delete(file);
-  }).catch(() => {});
+  const next = (appendQueues.get(file) ?? Promise.resolve()).then(() => appendLine(file, name, keyBlob));
+  // The queue goes on after a failed append; the caller gets the failure.
+  appendQueues.set(file, next.catch(() => {}));
   return next;
 }
 

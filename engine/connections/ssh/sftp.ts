@@ -44,10 +44,11 @@ async function pipelined(size: number, op: (offset: number, length: number) => P
 
 /**
  * The whole file, or null when missing; a file over maxBytes is refused once its size is known
- * (at most its first FIRST_READ bytes have been read by then). A file shorter than FIRST_READ takes two round
- * trips and three requests: the open, one read (a short read is the end of the file), and the
- * close, sent without waiting for its answer (the server handles a handle's requests in order,
- * and a failed close of a file only read changes nothing). Only a longer file asks its size.
+ * (at most its first FIRST_READ bytes have been read by then). A file shorter than FIRST_READ
+ * takes two round trips and three requests: the open, one read (a short read is the end of the
+ * file), and the close, sent without waiting for its answer (the server handles a handle's
+ * requests in order, and a failed close of a file only read changes nothing). Only a longer file
+ * asks its size.
  */
 export async function readFile(sftp: SFTPWrapper, path: string, maxBytes: number, tooLarge: (size: number) => Error): Promise<Buffer | null> {
   let handle: Buffer;
