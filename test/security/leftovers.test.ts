@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,38 @@ function tempSiblings(dir: string, name: string): string[] {
 function age(path: string, when = '2 hours ago'): void {
   const r = spawnSync('touch', ['-h', '-d', when, path]);
   assert.equal(r.status, 0, r.stderr?.toString());
+}
+
+/** Whether any process on this machine has `path` open (as /proc tells). */
+function isOpenAnywhere(path: string): boolean {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === path) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Waits until no process writes `path` any more. The killed controller's sftp-server on the
+ * host goes on writing what was already in flight; a write after `age` makes the file fresh.
+ */
+async function waitUntilClosed(path: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isOpenAnywhere(path)) {
+    assert.ok(Date.now() < deadline, `${path} is still open ${timeoutMs} ms after the run was killed`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Starts a run and signals it once the write of dest has its temp file; resolves with the exit status. */
@@ -79,6 +111,7 @@ describe('leftovers of killed runs (ssh)', () => {
     assert.equal(r.signal, 'SIGKILL');
     const partial = tempSiblings(join(dir, 'target'), 'big.conf');
     assert.equal(partial.length, 1, 'kill -9 mid-write should leave the partial temp file this test is about');
+    await waitUntilClosed(join(dir, 'target', partial[0]!));
     age(join(dir, 'target', partial[0]!));
     // A concurrent run's write in progress beside it: fresh, so kept.
     const live = join(dir, 'target', `.big.conf.tackle-live${tag}`);
