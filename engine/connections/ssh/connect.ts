@@ -5,6 +5,7 @@ import { Socket } from 'node:net';
 import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { ConnectionSpec } from '../../connection.ts';
 import { ConnectionError, HostKeyError } from '../../errors.ts';
+import { signingOnce } from './client-key.ts';
 import { coalesceWrites } from './coalescing-socket.ts';
 import {
   appendKnownHost,
@@ -69,8 +70,9 @@ function clientKey(file: string, bytes: Buffer): ParsedKey | Buffer {
   if (cached?.bytes.equals(bytes)) return cached.key;
   const parsed = ssh2.utils.parseKey(bytes);
   if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey()) return bytes;
-  parsedKeys.set(file, { bytes, key: parsed });
-  return parsed;
+  const key = signingOnce(parsed);
+  parsedKeys.set(file, { bytes, key });
+  return key;
 }
 
 async function authMethods(spec: ConnectionSpec, username: string): Promise<AnyAuthMethod[]> {
