@@ -1,6 +1,6 @@
 /** Distinguished names: the subject parameter, its DER form, comparison and openssl's -subj syntax. */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
+import * as asn1js from 'asn1js';
+import { MalformedDer, elements, oidOf, rawBytes } from './der.ts';
 import type { JsonSchema } from '../../engine/task.ts';
 import { x509 } from './peculiar.ts';
 
@@ -55,14 +55,18 @@ export function encodeName(subject: Subject): Buffer {
   return Buffer.from(new x509.Name(rdns).toArrayBuffer());
 }
 
-/** Attribute short name (or dotted OID) -> value, from Name DER; a repeated attribute keeps its values joined with "+". */
-export function decodeName(der: BufferSource): Record<string, string> {
+/** Attribute short name (or dotted OID) -> value, from a Name block; a repeated attribute keeps its values joined with "+". */
+export function decodeName(name: asn1js.AsnType): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const rdn of AsnConvert.parse(der, Name)) {
-    for (const { type, value } of rdn) {
-      const name = NAME_BY_OID.get(type) ?? type;
-      const text = value.toString();
-      out[name] = out[name] === undefined ? text : `${out[name]}+${text}`;
+  for (const rdn of elements(name, 'name')) {
+    for (const attribute of elements(rdn, 'relative distinguished name')) {
+      const [type, value] = elements(attribute, 'attribute');
+      if (!value) throw new MalformedDer('attribute without a value');
+      const id = oidOf(type, 'attribute type');
+      const key = NAME_BY_OID.get(id) ?? id;
+      // Any string type (UTF8, Printable, IA5, BMP, Teletex...) as text; anything else as hex of its encoding.
+      const text = value instanceof asn1js.BaseStringBlock ? value.valueBlock.value : rawBytes(value).toString('hex');
+      out[key] = out[key] === undefined ? text : `${out[key]}+${text}`;
     }
   }
   return out;

@@ -1,14 +1,16 @@
 /**
  * Reads certificates and requests back (whoever made them: this code, openssl, an operator)
- * into the facts the checks compare. node's X509Certificate does the signature and fingerprint
- * work; @peculiar/asn1-x509 reads what node does not expose. Only the extensions compared here
- * are decoded, so an unusual extension elsewhere never makes a certificate unreadable.
+ * into the facts the checks compare. node's X509Certificate and crypto.verify do the signature
+ * and fingerprint work; the structure is read once with asn1js (der.ts) and the extensions
+ * compared here are decoded with @peculiar/asn1-x509, so an unusual extension elsewhere never
+ * makes a certificate unreadable. Requests signed with parameters node cannot take from the
+ * algorithm's OID alone (RSA-PSS) are verified by @peculiar/x509.
  */
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   BasicConstraints,
-  Certificate,
   ExtendedKeyUsage,
   KeyUsage,
   SubjectKeyIdentifier,
@@ -19,17 +21,13 @@ import {
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
 import { ContentMemo } from './content-memo.ts';
+import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './build.ts';
 import { keyTypeOf } from './keys.ts';
 import { x509 } from './peculiar.ts';
 import { decodeName } from './names.ts';
 import { decodeSans } from './sans.ts';
-
-interface Extension {
-  critical: boolean;
-  value: BufferSource;
-}
 
 /** Facts shared by certificates and requests. */
 interface ExtensionFacts {
@@ -99,21 +97,25 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
 
 function parseCertificateUncached(der: Buffer): ParsedCertificate {
   const node = new X509Certificate(der);
-  const { tbsCertificate: tbs } = AsnConvert.parse(der, Certificate);
-  const exts = new Map<string, Extension>(
-    (tbs.extensions ?? []).map((e) => [e.extnID, { critical: e.critical, value: e.extnValue.buffer }]),
-  );
+  const [tbs] = elements(derBlock(der), 'certificate');
+  const fields = elements(tbs, 'tbsCertificate');
+  // version [0] is optional; serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo follow in order.
+  const at = isContextTag(fields[0], 0) ? 1 : 0;
+  const [issuer, validity, subject] = [fields[at + 2], fields[at + 3], fields[at + 4]];
+  if (!issuer || !subject) throw new MalformedDer('tbsCertificate: too few fields');
+  const extensionsTag = fields.slice(at + 6).find((f) => isContextTag(f, 3));
+  const exts = extensionsTag ? extensionsOf(elements(extensionsTag, 'extensions')[0]!) : new Map<string, Extension>();
   const ski = exts.get(id_ce_subjectKeyIdentifier);
-  const subjectName = Buffer.from(AsnConvert.serialize(tbs.subject));
-  const issuerName = Buffer.from(AsnConvert.serialize(tbs.issuer));
+  const subjectName = rawBytes(subject);
+  const issuerName = rawBytes(issuer);
   return {
     der,
     x509: node,
-    subject: decodeName(subjectName),
-    issuer: decodeName(issuerName),
+    subject: decodeName(subject),
+    issuer: decodeName(issuer),
     subjectName,
     issuerName,
-    notAfter: tbs.validity.notAfter.getTime(),
+    notAfter: timeOf(elements(validity, 'validity')[1], 'notAfter'),
     publicKey: node.publicKey,
     keyType: keyTypeOf(node.publicKey),
     ...extensionFacts(exts),
@@ -133,21 +135,59 @@ export function parseCertificateChain(pem: string): ParsedCertificate[] | null {
   }
 }
 
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+
+/** Signature algorithms node verifies directly, as the digest crypto.verify takes (null: the key type decides). */
+const DIRECT_SIGNATURES = new Map<string, string | null>([
+  ['1.2.840.113549.1.1.5', 'sha1'],
+  ['1.2.840.113549.1.1.11', 'sha256'],
+  ['1.2.840.113549.1.1.12', 'sha384'],
+  ['1.2.840.113549.1.1.13', 'sha512'],
+  ['1.2.840.10045.4.3.2', 'sha256'],
+  ['1.2.840.10045.4.3.3', 'sha384'],
+  ['1.2.840.10045.4.3.4', 'sha512'],
+  ['1.3.101.112', null],
+]);
+
 /** A PKCS#10 request, its signature checked; null when the text holds none or it is malformed. */
 export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
   const [der] = pemDerOf(pem, 'CERTIFICATE REQUEST');
   if (!der) return null;
   try {
-    const csr = new x509.Pkcs10CertificateRequest(new Uint8Array(der));
-    const exts = new Map<string, Extension>(csr.extensions.map((e) => [e.type, { critical: e.critical, value: e.value }]));
-    const { basicConstraintsCritical: _, ...facts } = extensionFacts(exts);
+    const [info, algorithm, signature] = elements(derBlock(der), 'certificationRequest');
+    const [, subject, spki, attributes] = elements(info, 'certificationRequestInfo');
+    if (!subject || !spki || !info) throw new MalformedDer('certificationRequestInfo: too few fields');
+    const publicKey = createPublicKey({ key: rawBytes(spki), format: 'der', type: 'spki' });
+    const { basicConstraintsCritical: _, ...facts } = extensionFacts(requestedExtensions(attributes));
     return {
-      subject: decodeName(csr.subjectName.toArrayBuffer()),
-      publicKey: createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
-      signatureValid: await csr.verify(),
+      subject: decodeName(subject),
+      publicKey,
+      signatureValid: await csrSignatureValid(der, info, oidOf(elements(algorithm, 'signatureAlgorithm')[0], 'signatureAlgorithm'), signature, publicKey),
       ...facts,
     };
   } catch {
     return null;
+  }
+}
+
+/** The extensions of the extensionRequest attribute, if the request has one. */
+function requestedExtensions(attributes: asn1js.AsnType | undefined): Map<string, Extension> {
+  if (!attributes || !isContextTag(attributes, 0)) return new Map();
+  for (const attribute of elements(attributes, 'attributes')) {
+    const [type, values] = elements(attribute, 'attribute');
+    if (oidOf(type, 'attribute') === EXTENSION_REQUEST) return extensionsOf(elements(values, 'extensionRequest')[0]!);
+  }
+  return new Map();
+}
+
+async function csrSignatureValid(der: Buffer, info: asn1js.AsnType, algorithm: string, signature: asn1js.AsnType | undefined, key: KeyObject): Promise<boolean> {
+  if (!DIRECT_SIGNATURES.has(algorithm)) {
+    // RSA-PSS and the like carry parameters: @peculiar reads them.
+    return new x509.Pkcs10CertificateRequest(new Uint8Array(der)).verify();
+  }
+  try {
+    return verify(DIRECT_SIGNATURES.get(algorithm) ?? null, rawBytes(info), key, bitStringBytes(signature, 'signature'));
+  } catch {
+    return false;
   }
 }
