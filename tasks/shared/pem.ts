@@ -50,8 +50,7 @@ export function parseCaPem(text: string, origin: string): { pem: string; first: 
   if (!pem) throw new TaskError(`${origin} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   let first: X509Certificate;
   try {
-    for (const der of pemDerOf(pem, 'CERTIFICATE')) new X509Certificate(der);
-    first = new X509Certificate(pem);
+    [first] = pemDerOf(pem, 'CERTIFICATE').map((der) => new X509Certificate(der)) as [X509Certificate];
   } catch (e) {
     throw new TaskError(`${origin} is not a valid certificate: ${(e as Error).message}`);
   }

@@ -90,8 +90,13 @@ export function spkiDer(key: KeyObject): Buffer {
   return Buffer.from(der);
 }
 
+/** Compared by OpenSSL (EVP_PKEY_eq), without encoding either key. */
 export function publicKeysEqual(a: KeyObject, b: KeyObject): boolean {
-  return spkiDer(a).equals(spkiDer(b));
+  return publicHalf(a).equals(publicHalf(b));
+}
+
+function publicHalf(key: KeyObject): KeyObject {
+  return key.type === 'private' ? createPublicKey(key) : key;
 }
 
 /** SHA-256 of the public key (SPKI DER), hex with colons: identifies a key without revealing it. */
