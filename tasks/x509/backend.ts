@@ -3,13 +3,10 @@
  * "openssl" on the target with its own openssl (chosen automatically when the target runs
  * in FIPS mode). Both return PEM; the tasks write the files and the checks read them back.
  */
-import { createPrivateKey } from 'node:crypto';
 import type { Connection } from '../../engine/connection.ts';
-import { buildCertificate, buildCsr, keyIdentifier } from './build.ts';
-import { generatePrivateKeyPem, type KeyType } from './keys.ts';
-import { encodeName, type Subject } from './names.ts';
+import type { KeyType } from './keys.ts';
+import type { Subject } from './names.ts';
 import type { ParsedCertificate } from './parse.ts';
-import { caExtensions, serverExtensions, serverRequestExtensions } from './profiles.ts';
 import type { San } from './sans.ts';
 import { OpensslBackend } from './openssl.ts';
 
@@ -50,49 +47,14 @@ export interface CertBackend {
   issueServer(req: ServerRequest): Promise<Issued & { csrPem: string }>;
 }
 
-const DAY_MS = 86_400_000;
-
-/** Whole seconds: what the certificate can hold. */
-export function validity(days: number, now = Date.now()): { notBefore: Date; notAfter: Date } {
-  const start = Math.floor(now / 1000) * 1000;
-  return { notBefore: new Date(start), notAfter: new Date(start + days * DAY_MS) };
-}
-
+/**
+ * Keys and certificates made on the controller. The builder (@peculiar/x509) is loaded at the
+ * first certificate made, so runs with nothing to make never load it.
+ */
 export const jsBackend: CertBackend = {
   name: 'js',
-  async issueCa(req) {
-    const keyPem = 'reuse' in req.key ? req.key.reuse.pem : await generatePrivateKeyPem(req.key.generate);
-    const key = createPrivateKey(keyPem);
-    const name = encodeName(req.subject);
-    const certPem = await buildCertificate({
-      serial: req.serial,
-      issuerName: name,
-      subjectName: name,
-      ...validity(req.days),
-      subjectKey: key,
-      signerKey: key,
-      extensions: caExtensions(key, req.pathLen),
-    });
-    return { keyPem, certPem };
-  },
-  async issueServer(req) {
-    const keyPem = 'reuse' in req.key ? req.key.reuse.pem : await generatePrivateKeyPem(req.key.generate);
-    const key = createPrivateKey(keyPem);
-    const subjectName = encodeName(req.subject);
-    const csrPem = await buildCsr(subjectName, key, serverRequestExtensions(req.sans));
-    if (!req.issueCert) return { keyPem, csrPem };
-    const caKeyId = req.ca.cert.subjectKeyId ?? keyIdentifier(req.ca.cert.publicKey);
-    const certPem = await buildCertificate({
-      serial: req.serial,
-      issuerName: req.ca.cert.subjectName,
-      subjectName,
-      ...validity(req.days),
-      subjectKey: key,
-      signerKey: createPrivateKey(req.ca.keyPem),
-      extensions: serverExtensions(req.sans, key, caKeyId),
-    });
-    return { keyPem, csrPem, certPem };
-  },
+  issueCa: async (req) => (await import('./js-backend.ts')).issueCa(req),
+  issueServer: async (req) => (await import('./js-backend.ts')).issueServer(req),
 };
 
 /** The requested backend, else openssl when the target's kernel is in FIPS mode, else js. */

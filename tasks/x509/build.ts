@@ -1,36 +1,18 @@
 /**
  * Builds and signs X.509 v3 certificates and PKCS#10 requests for RSA and EC keys alike with
- * @peculiar/x509; node's WebCrypto signs (off the event loop).
+ * @peculiar/x509; node's WebCrypto signs (off the event loop). Loaded only when something is made
+ * (js-backend.ts imports it on first use).
  */
-import { createHash, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, webcrypto, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { pemEncode } from '../shared/pem.ts';
 import { spkiDer } from './keys.ts';
+import { KEY_USAGE_FLAGS, OID, type KeyUsageName } from './constants.ts';
+import { ATTRIBUTES, type Subject } from './names.ts';
 import { x509 } from './peculiar.ts';
+import { CA_KEY_USAGE, SERVER_KEY_USAGE } from './profiles.ts';
 import type { San } from './sans.ts';
-
-export const OID = {
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-} as const;
-
-export const KEY_USAGE_FLAGS = {
-  digitalSignature: x509.KeyUsageFlags.digitalSignature,
-  nonRepudiation: x509.KeyUsageFlags.nonRepudiation,
-  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
-  dataEncipherment: x509.KeyUsageFlags.dataEncipherment,
-  keyAgreement: x509.KeyUsageFlags.keyAgreement,
-  keyCertSign: x509.KeyUsageFlags.keyCertSign,
-  cRLSign: x509.KeyUsageFlags.cRLSign,
-} as const;
-export type KeyUsageName = keyof typeof KEY_USAGE_FLAGS;
-
-/** 16 random bytes, first bit clear (positive) and second set (no leading zero byte to strip). */
-export function randomSerial(): Buffer {
-  const serial = randomBytes(16);
-  serial[0] = (serial[0]! & 0x7f) | 0x40;
-  return serial;
-}
 
 /** RFC 5280 key identifier method 1: SHA-1 of the subjectPublicKey bits. */
 export function keyIdentifier(key: KeyObject): Buffer {
@@ -137,4 +119,27 @@ export async function buildCsr(subjectName: Buffer, key: KeyObject, extensions: 
     extensions: [...extensions],
   });
   return pemEncode('CERTIFICATE REQUEST', Buffer.from(csr.rawData));
+}
+
+/** Name DER: one single-valued RDN per attribute; C is PrintableString, the rest UTF8String (as openssl -utf8). */
+export function encodeName(subject: Subject): Buffer {
+  const rdns = ATTRIBUTES.filter(([name]) => subject[name] !== undefined).map(([name]) => {
+    const value = subject[name]!;
+    return { [name]: [name === 'C' ? { printableString: value } : { utf8String: value }] };
+  });
+  return Buffer.from(new x509.Name(rdns).toArrayBuffer());
+}
+
+export function caExtensions(key: KeyObject, pathLen: number | undefined): x509.Extension[] {
+  const id = keyIdentifier(key);
+  return [basicConstraintsExt(true, pathLen), keyUsageExt(CA_KEY_USAGE, true), subjectKeyIdExt(id), authorityKeyIdExt(id)];
+}
+
+/** What the CSR asks for (its extensionRequest). */
+export function serverRequestExtensions(sans: readonly San[]): x509.Extension[] {
+  return [basicConstraintsExt(false), keyUsageExt(SERVER_KEY_USAGE, false), serverAuthExt(), subjectAltNameExt(sans)];
+}
+
+export function serverExtensions(sans: readonly San[], key: KeyObject, caKeyId: Buffer): x509.Extension[] {
+  return [...serverRequestExtensions(sans), subjectKeyIdExt(keyIdentifier(key)), authorityKeyIdExt(caKeyId)];
 }

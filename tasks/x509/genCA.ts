@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type FileDiff } from '../../engine/task.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
-import { randomSerial } from './build.ts';
+import { randomSerial } from './constants.ts';
 import { KEY_MODE, PUBLIC_MODE, adoptionProblem, installFile, inDir, notAdopted, ownershipSchema, permissionProblems, readFileState, filesFingerprint } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';

@@ -2,7 +2,6 @@
 import * as asn1js from 'asn1js';
 import { MalformedDer, elements, oidOf, rawBytes } from './der.ts';
 import type { JsonSchema } from '../../engine/task.ts';
-import { x509 } from './peculiar.ts';
 
 export interface Subject {
   C?: string;
@@ -14,7 +13,7 @@ export interface Subject {
 }
 
 /** Attributes in the order the document prompts for them (and openssl prints them). */
-const ATTRIBUTES = [
+export const ATTRIBUTES = [
   ['C', '2.5.4.6'],
   ['ST', '2.5.4.8'],
   ['L', '2.5.4.7'],
@@ -44,15 +43,6 @@ export function subjectSchema(description: string, cnRequired: boolean): JsonSch
       CN: text('Common name (e.g. quay-server.example.com).'),
     },
   };
-}
-
-/** Name DER: one single-valued RDN per attribute; C is PrintableString, the rest UTF8String (as openssl -utf8). */
-export function encodeName(subject: Subject): Buffer {
-  const rdns = ATTRIBUTES.filter(([name]) => subject[name] !== undefined).map(([name]) => {
-    const value = subject[name]!;
-    return { [name]: [name === 'C' ? { printableString: value } : { utf8String: value }] };
-  });
-  return Buffer.from(new x509.Name(rdns).toArrayBuffer());
 }
 
 /** Attribute short name (or dotted OID) -> value, from a Name block; a repeated attribute keeps its values joined with "+". */

@@ -23,9 +23,8 @@ import {
 import { ContentMemo } from './content-memo.ts';
 import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
-import { KEY_USAGE_FLAGS, type KeyUsageName } from './build.ts';
+import { KEY_USAGE_FLAGS, type KeyUsageName } from './constants.ts';
 import { keyTypeOf } from './keys.ts';
-import { x509 } from './peculiar.ts';
 import { decodeName } from './names.ts';
 import { decodeSans } from './sans.ts';
 
@@ -183,6 +182,7 @@ function requestedExtensions(attributes: asn1js.AsnType | undefined): Map<string
 async function csrSignatureValid(der: Buffer, info: asn1js.AsnType, algorithm: string, signature: asn1js.AsnType | undefined, key: KeyObject): Promise<boolean> {
   if (!DIRECT_SIGNATURES.has(algorithm)) {
     // RSA-PSS and the like carry parameters: @peculiar reads them.
+    const { x509 } = await import('./peculiar.ts');
     return new x509.Pkcs10CertificateRequest(new Uint8Array(der)).verify();
   }
   try {

@@ -2,37 +2,12 @@
  * What a CA and a server certificate carry, in one place: the JS builder, the openssl
  * configuration and the checks all derive from these lists, so the backends cannot drift apart.
  */
-import type { KeyObject } from 'node:crypto';
-import {
-  authorityKeyIdExt,
-  basicConstraintsExt,
-  keyIdentifier,
-  keyUsageExt,
-  serverAuthExt,
-  subjectAltNameExt,
-  subjectKeyIdExt,
-  type KeyUsageName,
-} from './build.ts';
-import type { x509 } from './peculiar.ts';
+import type { KeyUsageName } from './constants.ts';
 import { opensslSans, type San } from './sans.ts';
 
 export const CA_KEY_USAGE: readonly KeyUsageName[] = ['keyCertSign', 'cRLSign'];
 /** The document's v3_req keyUsage. */
 export const SERVER_KEY_USAGE: readonly KeyUsageName[] = ['digitalSignature', 'nonRepudiation', 'keyEncipherment'];
-
-export function caExtensions(key: KeyObject, pathLen: number | undefined): x509.Extension[] {
-  const id = keyIdentifier(key);
-  return [basicConstraintsExt(true, pathLen), keyUsageExt(CA_KEY_USAGE, true), subjectKeyIdExt(id), authorityKeyIdExt(id)];
-}
-
-/** What the CSR asks for (its extensionRequest). */
-export function serverRequestExtensions(sans: readonly San[]): x509.Extension[] {
-  return [basicConstraintsExt(false), keyUsageExt(SERVER_KEY_USAGE, false), serverAuthExt(), subjectAltNameExt(sans)];
-}
-
-export function serverExtensions(sans: readonly San[], key: KeyObject, caKeyId: Buffer): x509.Extension[] {
-  return [...serverRequestExtensions(sans), subjectKeyIdExt(keyIdentifier(key)), authorityKeyIdExt(caKeyId)];
-}
 
 /** openssl configuration with sections ca_ext, csr_ext and server_ext mirroring the lists above. */
 export function opensslConfig(opts: { pathLen?: number; sans?: readonly San[] }): string {

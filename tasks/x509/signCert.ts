@@ -5,7 +5,7 @@ import { TaskError } from '../../engine/errors.ts';
 import { defineTask, type CheckResult, type FileDiff } from '../../engine/task.ts';
 import { pemEncode } from '../shared/pem.ts';
 import { backendSchema, selectBackend, type BackendName } from './backend.ts';
-import { OID, randomSerial } from './build.ts';
+import { OID, randomSerial } from './constants.ts';
 import { KEY_MODE, PUBLIC_MODE, adoptionProblem, inDir, installFile, notAdopted, ownershipSchema, permissionProblems, readFileState, filesFingerprint, type FileState } from './files.ts';
 import { judgeExistingKey, keyTypeSchema, parsePrivateKey, publicKeysEqual, type KeyType } from './keys.ts';
 import { subjectDifferences, subjectSchema, type Subject } from './names.ts';

@@ -21,3 +21,9 @@ test('a file read is not queued behind many key generations', async () => {
   await Promise.all(keys);
   assert.ok(doneWhenRead < 12 - 4, `the read came back after ${doneWhenRead} of 12 keys`);
 });
+
+test('the key-usage bits the checks read are the ones the certificate builder writes', async () => {
+  const { KEY_USAGE_FLAGS } = await import('../../../tasks/x509/constants.ts');
+  const { x509 } = await import('../../../tasks/x509/peculiar.ts');
+  for (const [name, bit] of Object.entries(KEY_USAGE_FLAGS)) assert.equal(bit, x509.KeyUsageFlags[name as keyof typeof x509.KeyUsageFlags], name);
+});
