@@ -27,8 +27,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000;
 export const DEFAULT_KEEPALIVE_COUNT_MAX = 4;
 
-/** Host key algorithms ssh2 offers, in its default order. */
-const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
+/** Host key algorithms ssh2 offers, in its default order (a test holds it to ssh2's own list). */
+export const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
@@ -47,6 +47,16 @@ function preferKnownAlgorithms(known: readonly KnownHostEntry[]): ServerHostKeyA
   const knownTypes = new Set(known.map((e) => keyBlobType(e.key)));
   const first = HOST_KEY_ALGORITHMS.filter((a) => knownTypes.has(keyTypeOfAlgorithm(a)));
   return [...first, ...HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
+}
+
+/**
+ * ssh2's own offer when the order is its default (a host known by an ed25519 key, or not at
+ * all): given any algorithm list, ssh2 builds its key-exchange offer anew for the connection,
+ * about 0.5 ms of CPU a login, instead of using the one it built at load.
+ */
+function hostKeyOffer(order: readonly ServerHostKeyAlgorithm[]): Pick<ConnectConfig, 'algorithms'> {
+  const isDefault = order.length === HOST_KEY_ALGORITHMS.length && order.every((a, i) => a === HOST_KEY_ALGORITHMS[i]);
+  return isDefault ? {} : { algorithms: { serverHostKey: [...order] } };
 }
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
@@ -153,7 +163,7 @@ export async function connectClient(spec: ConnectionSpec): Promise<Client> {
     keepaliveCountMax: spec.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,
     hostVerifier,
     authHandler: methods,
-    algorithms: { serverHostKey: preferKnownAlgorithms(keysForHost(entries, name)) },
+    ...hostKeyOffer(preferKnownAlgorithms(keysForHost(entries, name))),
   };
 
   await new Promise<void>((resolve, reject) => {

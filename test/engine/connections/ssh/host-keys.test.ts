@@ -197,3 +197,12 @@ describe('host key verification against known_hosts', () => {
     }
   });
 });
+
+// A host known by an ed25519 key (or not at all) gets ssh2's prebuilt offer: that holds only
+// while tackle's preference order is ssh2's default.
+test("tackle's host-key preference order is ssh2's default offer", async () => {
+  const { HOST_KEY_ALGORITHMS } = await import('../../../../engine/connections/ssh/connect.ts');
+  const { createRequire } = await import('node:module');
+  const constants = createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_SERVER_HOST_KEY: string[] };
+  assert.deepEqual([...HOST_KEY_ALGORITHMS], constants.DEFAULT_SERVER_HOST_KEY);
+});
