@@ -52,7 +52,7 @@ export function oidOf(block: asn1js.AsnType | undefined, what: string): string {
 }
 
 /** Extensions ::= SEQUENCE OF Extension, by OID. */
-export function extensionsOf(sequence: asn1js.AsnType): Map<string, Extension> {
+export function extensionsOf(sequence: asn1js.AsnType | undefined): Map<string, Extension> {
   const out = new Map<string, Extension>();
   for (const ext of elements(sequence, 'extensions')) {
     const [id, second, third] = elements(ext, 'extension');

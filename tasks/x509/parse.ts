@@ -103,7 +103,7 @@ function parseCertificateUncached(der: Buffer): ParsedCertificate {
   const [issuer, validity, subject] = [fields[at + 2], fields[at + 3], fields[at + 4]];
   if (!issuer || !subject) throw new MalformedDer('tbsCertificate: too few fields');
   const extensionsTag = fields.slice(at + 6).find((f) => isContextTag(f, 3));
-  const exts = extensionsTag ? extensionsOf(elements(extensionsTag, 'extensions')[0]!) : new Map<string, Extension>();
+  const exts = extensionsTag ? extensionsOf(elements(extensionsTag, 'extensions')[0]) : new Map<string, Extension>();
   const ski = exts.get(id_ce_subjectKeyIdentifier);
   const subjectName = rawBytes(subject);
   const issuerName = rawBytes(issuer);
@@ -174,7 +174,7 @@ function requestedExtensions(attributes: asn1js.AsnType | undefined): Map<string
   if (!attributes || !isContextTag(attributes, 0)) return new Map();
   for (const attribute of elements(attributes, 'attributes')) {
     const [type, values] = elements(attribute, 'attribute');
-    if (oidOf(type, 'attribute') === EXTENSION_REQUEST) return extensionsOf(elements(values, 'extensionRequest')[0]!);
+    if (oidOf(type, 'attribute') === EXTENSION_REQUEST) return extensionsOf(elements(values, 'extensionRequest')[0]);
   }
   return new Map();
 }
