@@ -7,7 +7,7 @@ import { generatePrivateKeyPem } from './keys.ts';
 const DAY_MS = 86_400_000;
 
 /** Whole seconds: what the certificate can hold. */
-export function validity(days: number, now = Date.now()): { notBefore: Date; notAfter: Date } {
+function validity(days: number, now = Date.now()): { notBefore: Date; notAfter: Date } {
   const start = Math.floor(now / 1000) * 1000;
   return { notBefore: new Date(start), notAfter: new Date(start + days * DAY_MS) };
 }

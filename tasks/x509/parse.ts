@@ -155,7 +155,7 @@ export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
   try {
     const [info, algorithm, signature] = elements(derBlock(der), 'certificationRequest');
     const [, subject, spki, attributes] = elements(info, 'certificationRequestInfo');
-    if (!subject || !spki || !info) throw new MalformedDer('certificationRequestInfo: too few fields');
+    if (!subject || !spki) throw new MalformedDer('certificationRequestInfo: too few fields');
     const publicKey = createPublicKey({ key: rawBytes(spki), format: 'der', type: 'spki' });
     const { basicConstraintsCritical: _, ...facts } = extensionFacts(requestedExtensions(attributes));
     return {

@@ -1,12 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
+import { colonHex } from '../../../tasks/x509/keys.ts';
 import { parseCertificateChain, parseCsr } from '../../../tasks/x509/parse.ts';
 import { pemDerOf, pemEncode } from '../../../tasks/shared/pem.ts';
 import { openssl, requireOpenssl } from '../../helpers/openssl.ts';
+import { tempDir } from '../../helpers/task-harness.ts';
 
 // What the checks read out of certificates and requests made by the real openssl, against
 // what openssl itself prints of them.
@@ -20,7 +21,7 @@ const ok = (...args: string[]) => {
 
 before(() => {
   requireOpenssl();
-  dir = mkdtempSync(join(tmpdir(), 'tackle-parse-'));
+  dir = tempDir('tackle-parse-');
   writeFileSync(
     file('ca.ext'),
     [
@@ -44,10 +45,6 @@ function writeConfig(name: string, extFile: string): string {
   return path;
 }
 
-function colonHex(hex: string): string {
-  return (hex.toUpperCase().match(/../g) ?? []).join(':');
-}
-
 test('a CA certificate reads as openssl prints it: names, extensions, expiry, key id and fingerprint', () => {
   const [cert] = parseCertificateChain(readFileSync(file('ca.pem'), 'utf8'))!;
   assert.ok(cert);
@@ -63,7 +60,7 @@ test('a CA certificate reads as openssl prints it: names, extensions, expiry, ke
   const end = /notAfter=(.*)/.exec(ok('x509', '-in', file('ca.pem'), '-noout', '-enddate'))![1]!;
   assert.equal(cert.notAfter.getTime(), new Date(end).getTime());
   const ski = ok('x509', '-in', file('ca.pem'), '-noout', '-ext', 'subjectKeyIdentifier').split('\n')[1]!.trim();
-  assert.equal(colonHex(cert.subjectKeyId!.toString('hex')), ski);
+  assert.equal(colonHex(cert.subjectKeyId!), ski);
   const fingerprint = /Fingerprint=(.*)/.exec(ok('x509', '-in', file('ca.pem'), '-noout', '-fingerprint', '-sha256'))![1]!.trim();
   assert.equal(cert.fingerprint, fingerprint);
   assert.equal(cert.keyType, 'rsa2048');
