@@ -2,8 +2,8 @@
  * The outer structure of certificates and requests, read with asn1js in one pass. Mapping a
  * whole certificate onto @peculiar's schema classes, and encoding its names again to compare
  * them, cost more than every other check of a warm run's host together; here the parts a check
- * compares are taken as they stand in the input (names as their own bytes), and only the small
- * extension values go through the schema classes.
+ * compares are taken as they stand in the input (names as their own bytes), and the extension
+ * values are decoded by extension-values.ts.
  */
 import * as asn1js from 'asn1js';
 

@@ -1,32 +1,20 @@
 /**
  * Reads certificates and requests back (whoever made them: this code, openssl, an operator)
  * into the facts the checks compare. node's X509Certificate and crypto.verify do the signature
- * and fingerprint work; the structure is read once with asn1js (der.ts) and the extensions
- * compared here are decoded with @peculiar/asn1-x509, so an unusual extension elsewhere never
- * makes a certificate unreadable. Requests signed with parameters node cannot take from the
+ * and fingerprint work; the structure is read once with asn1js (der.ts), and only the extensions
+ * compared here are decoded (extension-values.ts), so an unusual extension elsewhere never makes
+ * a certificate unreadable. Requests signed with parameters node cannot take from the
  * algorithm's OID alone (RSA-PSS) are verified by @peculiar/x509.
  */
 import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type * as asn1js from 'asn1js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  BasicConstraints,
-  ExtendedKeyUsage,
-  KeyUsage,
-  SubjectKeyIdentifier,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-  id_ce_subjectAltName,
-  id_ce_subjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
 import { ContentMemo } from './content-memo.ts';
 import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './constants.ts';
 import { keyTypeOf } from './keys.ts';
 import { decodeName } from './names.ts';
-import { decodeSans } from './sans.ts';
+import { EXTENSION_OID, decodeBasicConstraints, decodeExtKeyUsage, decodeKeyUsageFlags, decodeSans, decodeSubjectKeyId } from './extension-values.ts';
 
 /** Facts shared by certificates and requests. */
 interface ExtensionFacts {
@@ -63,19 +51,19 @@ export interface ParsedCsr extends Omit<ExtensionFacts, 'basicConstraintsCritica
 }
 
 function extensionFacts(exts: ReadonlyMap<string, Extension>): ExtensionFacts {
-  const basic = exts.get(id_ce_basicConstraints);
-  const constraints = basic ? AsnConvert.parse(basic.value, BasicConstraints) : undefined;
-  const keyUsage = exts.get(id_ce_keyUsage);
-  const flags = keyUsage ? AsnConvert.parse(keyUsage.value, KeyUsage).toNumber() : 0;
-  const san = exts.get(id_ce_subjectAltName);
-  const eku = exts.get(id_ce_extKeyUsage);
+  const basic = exts.get(EXTENSION_OID.basicConstraints);
+  const constraints = basic ? decodeBasicConstraints(basic.value) : undefined;
+  const keyUsage = exts.get(EXTENSION_OID.keyUsage);
+  const flags = keyUsage ? decodeKeyUsageFlags(keyUsage.value) : 0;
+  const san = exts.get(EXTENSION_OID.subjectAltName);
+  const eku = exts.get(EXTENSION_OID.extKeyUsage);
   return {
     sans: san ? decodeSans(san.value) : [],
-    ca: constraints?.cA ?? false,
-    ...(constraints?.pathLenConstraint !== undefined ? { pathLen: constraints.pathLenConstraint } : {}),
+    ca: constraints?.ca ?? false,
+    ...(constraints?.pathLen !== undefined ? { pathLen: constraints.pathLen } : {}),
     basicConstraintsCritical: basic?.critical ?? false,
     keyUsage: (Object.keys(KEY_USAGE_FLAGS) as KeyUsageName[]).filter((name) => flags & KEY_USAGE_FLAGS[name]),
-    extKeyUsage: eku ? [...AsnConvert.parse(eku.value, ExtendedKeyUsage)] : [],
+    extKeyUsage: eku ? decodeExtKeyUsage(eku.value) : [],
   };
 }
 
@@ -104,7 +92,7 @@ function parseCertificateUncached(der: Buffer): ParsedCertificate {
   if (!issuer || !subject) throw new MalformedDer('tbsCertificate: too few fields');
   const extensionsTag = fields.slice(at + 6).find((f) => isContextTag(f, 3));
   const exts = extensionsTag ? extensionsOf(elements(extensionsTag, 'extensions')[0]) : new Map<string, Extension>();
-  const ski = exts.get(id_ce_subjectKeyIdentifier);
+  const ski = exts.get(EXTENSION_OID.subjectKeyIdentifier);
   const subjectName = rawBytes(subject);
   const issuerName = rawBytes(issuer);
   return {
@@ -118,7 +106,7 @@ function parseCertificateUncached(der: Buffer): ParsedCertificate {
     publicKey: node.publicKey,
     keyType: keyTypeOf(node.publicKey),
     ...extensionFacts(exts),
-    ...(ski ? { subjectKeyId: Buffer.from(AsnConvert.parse(ski.value, SubjectKeyIdentifier).buffer) } : {}),
+    ...(ski ? { subjectKeyId: decodeSubjectKeyId(ski.value) } : {}),
     fingerprint: node.fingerprint256,
   };
 }

@@ -1,7 +1,5 @@
 /** subjectAltName entries: parameter forms, canonical text ("DNS:name", "IP:addr") and set comparison. */
 import { isIPv4, isIPv6 } from 'node:net';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
 
@@ -59,7 +57,7 @@ function ipSan(address: string): San {
   throw new TaskError(`bad IP address in SAN: "${address}"`);
 }
 
-function canonicalIPv6(address: string): string {
+export function canonicalIPv6(address: string): string {
   // The WHATWG URL parser prints IPv6 hosts in RFC 5952 form.
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
@@ -68,16 +66,6 @@ export function uniqueSans(sans: readonly San[]): San[] {
   const seen = new Map<string, San>();
   for (const san of sans) seen.set(sanText(san), san);
   return [...seen.values()];
-}
-
-/** Canonical text of the DNS and IP entries of a subjectAltName extension value; other kinds (email, URI) as their DER in hex. */
-export function decodeSans(extnValue: BufferSource): string[] {
-  return [...AsnConvert.parse(extnValue, SubjectAlternativeName)].map((name) => {
-    if (name.dNSName !== undefined) return `DNS:${name.dNSName.toLowerCase()}`;
-    if (name.iPAddress !== undefined && isIPv4(name.iPAddress)) return `IP:${name.iPAddress}`;
-    if (name.iPAddress !== undefined && isIPv6(name.iPAddress)) return `IP:${canonicalIPv6(name.iPAddress)}`;
-    return `other:${Buffer.from(AsnConvert.serialize(name)).toString('hex')}`;
-  });
 }
 
 /** "+IP:10.0.0.5 -DNS:old" (wanted but missing with +, present but unwanted with -); empty when equal as sets. */

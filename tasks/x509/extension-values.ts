@@ -1,0 +1,79 @@
+/**
+ * The extension values the checks compare (RFC 5280 4.2.1), decoded with asn1js alone. Going
+ * through @peculiar/asn1-x509's schema classes instead put its 240 KB of modules on every run's
+ * start and cost more per certificate than the rest of its reading.
+ */
+import * as asn1js from 'asn1js';
+import { MalformedDer, derBlock, elements, isContextTag, oidOf, rawBytes } from './der.ts';
+import { canonicalIPv6 } from './sans.ts';
+
+export const EXTENSION_OID = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  extKeyUsage: '2.5.29.37',
+} as const;
+
+export interface BasicConstraints {
+  ca: boolean;
+  pathLen?: number;
+}
+
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } */
+export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
+  const fields = elements(derBlock(value), 'basicConstraints');
+  let at = 0;
+  let ca = false;
+  if (fields[at] instanceof asn1js.Boolean) ca = (fields[at++] as asn1js.Boolean).valueBlock.value;
+  const pathLen = fields[at];
+  if (pathLen === undefined) return { ca };
+  if (!(pathLen instanceof asn1js.Integer) || fields.length > at + 1) throw new MalformedDer('basicConstraints: unexpected field');
+  return { ca, pathLen: pathLen.valueBlock.valueDec };
+}
+
+/**
+ * KeyUsage ::= BIT STRING, as flags: the named bit n (digitalSignature is 0) sets 1 << n, the
+ * numbering of KEY_USAGE_FLAGS.
+ */
+export function decodeKeyUsageFlags(value: Uint8Array): number {
+  const block = derBlock(value);
+  if (!(block instanceof asn1js.BitString) || block.idBlock.isConstructed) throw new MalformedDer('keyUsage: not a BIT STRING');
+  const bytes = block.valueBlock.valueHexView;
+  const bits = bytes.length * 8 - block.valueBlock.unusedBits;
+  let flags = 0;
+  for (let n = 0; n < bits && n < 31; n++) if (bytes[n >> 3]! & (0x80 >> (n & 7))) flags |= 1 << n;
+  return flags;
+}
+
+/** ExtKeyUsageSyntax ::= SEQUENCE OF KeyPurposeId (OIDs). */
+export function decodeExtKeyUsage(value: Uint8Array): string[] {
+  return elements(derBlock(value), 'extKeyUsage').map((purpose) => oidOf(purpose, 'extKeyUsage'));
+}
+
+/** SubjectKeyIdentifier ::= OCTET STRING */
+export function decodeSubjectKeyId(value: Uint8Array): Buffer {
+  const block = derBlock(value);
+  if (!(block instanceof asn1js.OctetString) || block.idBlock.isConstructed) throw new MalformedDer('subjectKeyIdentifier: not an OCTET STRING');
+  return Buffer.from(block.valueBlock.valueHexView);
+}
+
+/**
+ * Canonical text of the DNS ([2] IA5String) and IP ([7] OCTET STRING of 4 or 16 bytes) entries
+ * of GeneralNames; any other entry as "other:" and its DER in hex.
+ */
+export function decodeSans(value: Uint8Array): string[] {
+  return elements(derBlock(value), 'subjectAltName').map((name) => {
+    const content = name.idBlock.isConstructed ? undefined : (name as asn1js.Primitive).valueBlock.valueHexView;
+    if (content && isContextTag(name, 2)) return `DNS:${Buffer.from(content).toString('latin1').toLowerCase()}`;
+    if (content && isContextTag(name, 7) && content.length === 4) return `IP:${content.join('.')}`;
+    if (content && isContextTag(name, 7) && content.length === 16) return `IP:${canonicalIPv6(ipv6Text(content))}`;
+    return `other:${rawBytes(name).toString('hex')}`;
+  });
+}
+
+function ipv6Text(bytes: Uint8Array): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return groups.join(':');
+}
