@@ -1,17 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { _ } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import type { JsonSchema } from '../engine/task.ts';
 import { LOADER_SCHEMAS } from '../engine/load/playbook-schema.ts';
-import { createAjv, PRECOMPILED_MODULES, validatorName, type SchemaUse } from '../engine/load/schema-validators.ts';
+import { createAjv, PRECOMPILED_DIR, precompiledFile, validatorName, type SchemaUse } from '../engine/load/schema-validators.ts';
 import { taskRegistry } from './task-registry.ts';
 
 /**
  * Part of `npm run build`: compiles every schema a run validates against into standalone ajv
- * code, one module per use, written beside the bundle (engine/load/schema-validators.ts says why).
- * The modules import the format functions from the compiled engine and ajv's small runtime
- * helpers through require.
+ * code, one CommonJS file per use and schema, written beside the bundle (engine/load/schema-validators.ts
+ * says why). Each file exports a function of the format table that returns the validator; it
+ * takes ajv's small runtime helpers through require.
  */
 export function writePrecompiledValidators(bundleDir: string): void {
   const taskSchemas = [...taskRegistry().values()].map((def) => def.schema);
@@ -19,20 +19,20 @@ export function writePrecompiledValidators(bundleDir: string): void {
     load: [...LOADER_SCHEMAS, ...taskSchemas],
     run: taskSchemas,
   };
+  mkdirSync(join(bundleDir, PRECOMPILED_DIR), { recursive: true });
   for (const [use, schemas] of Object.entries(uses) as [SchemaUse, JsonSchema[]][]) {
-    const ajv = createAjv(use, { source: true, esm: true, formats: _`formats` });
-    const exports: Record<string, string> = {};
+    const ajv = createAjv(use, { source: true, formats: _`formats` });
+    const names = new Set<string>();
     for (const schema of schemas) {
       const name = validatorName(use, schema);
-      if (exports[name]) continue;
+      if (names.has(name)) continue;
       ajv.addSchema(schema, name);
-      exports[name] = name;
+      names.add(name);
     }
-    const header = [
-      "import { createRequire } from 'node:module';",
-      "import { SCHEMA_FORMATS as formats } from '../engine/load/schema-formats.js';",
-      'const require = createRequire(import.meta.url);',
-    ].join('\n');
-    writeFileSync(join(bundleDir, PRECOMPILED_MODULES[use]), `${header}\n${standalone.default(ajv, exports)}\n`);
+    for (const name of names) {
+      const code = standalone.default(ajv, { [name]: name });
+      const source = `'use strict';\nmodule.exports = function validatorWith(formats) {\nconst exports = {};\n${code}\nreturn exports[${JSON.stringify(name)}];\n};\n`;
+      writeFileSync(join(bundleDir, precompiledFile(name)), source);
+    }
   }
 }

@@ -36,7 +36,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   }
   const [command, ...rest] = argv;
   try {
-    if (command !== 'report' && command !== 'vault') await (await import('../engine/load/schema-validators.ts')).loadPrecompiledValidators();
+    if (command !== 'report' && command !== 'vault') (await import('../engine/load/schema-validators.ts')).usePrecompiledValidators();
     switch (command) {
       case 'run':
         return await runCommand(rest, false, io);
@@ -85,7 +85,7 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
   const connectionDefaults = connectionOptionVars(values, becomePassword);
   const {
     buildJsonReport, installInterruptHandler, loadAll, openConnection, ParamValidator, PlainReporter, ProgressReporter,
-    maskByKey, readVaultSecrets, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
+    maskByKey, playsMatchingNoHost, readVaultSecrets, renderRecap, runPlaybook, SecretMasker, selectHosts, taskRegistry, writeJsonReport,
   } = await import('./run-deps.ts');
   const registry = taskRegistry();
   const loaded = await loadAll({
@@ -100,7 +100,6 @@ async function runCommand(args: string[], validateOnly: boolean, io: CliIo): Pro
     return EXIT.ok;
   }
   if (values.inventory.length > 0 && !values['allow-no-hosts'] && !listing) {
-    const { playsMatchingNoHost } = await import('../engine/load/loader.ts');
     const empty = playsMatchingNoHost(loaded);
     if (empty.length > 0) throw new ValidationFailed(empty);
   }

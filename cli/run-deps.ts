@@ -3,7 +3,7 @@
 // schemas, ssh2 and listr2.
 export { openConnection } from '../engine/connections/index.ts';
 export { selectHosts } from '../engine/load/host-pattern.ts';
-export { loadAll } from '../engine/load/loader.ts';
+export { loadAll, playsMatchingNoHost } from '../engine/load/loader.ts';
 export { ParamValidator } from '../engine/run/param-validator.ts';
 export { buildJsonReport, writeJsonReport } from '../engine/report/json-report.ts';
 export { PlainReporter } from '../engine/report/plain.ts';

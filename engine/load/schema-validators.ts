@@ -3,12 +3,14 @@
  * for load time and one for run time (after templating, filling schema defaults in).
  *
  * Compiling a schema costs milliseconds, and a run compiles some twenty: about a third of a warm
- * 10-host run's controller CPU. The build therefore compiles every schema it knows ahead of time into modules
- * beside the bundle (cli/build-validators.ts); a run takes a validator from there when its
- * schema's content matches, and compiles any other (running from source, all of them).
+ * 10-host run's controller CPU. The build therefore compiles every schema it knows ahead of time
+ * into files beside the bundle (cli/build-validators.ts); a run reads a validator from there when
+ * its schema's content matches, and compiles any other (running from source, all of them). One
+ * file per schema, read on first use: a run reads the few its playbook needs, not all of them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
@@ -35,28 +37,36 @@ export function validatorName(use: SchemaUse, schema: JsonSchema): string {
   return `${use}_${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
 }
 
-/** The modules the build writes beside the bundle, one per use. */
-export const PRECOMPILED_MODULES: Readonly<Record<SchemaUse, string>> = { load: 'validators-load.js', run: 'validators-run.js' };
+/** The folder beside the bundle that holds the build's validators, one CommonJS file each. */
+export const PRECOMPILED_DIR = 'validators';
 
-let precompiled: ReadonlyMap<string, ValidateFunction> | undefined;
-
-/**
- * Loads the build's validators from dir (by default beside this module, which is where they are
- * when it runs from the bundle); a no-op when they are not there.
- */
-export async function loadPrecompiledValidators(dir: URL = new URL('.', import.meta.url)): Promise<void> {
-  if (precompiled) return;
-  const table = new Map<string, ValidateFunction>();
-  for (const file of Object.values(PRECOMPILED_MODULES)) {
-    const url = new URL(file, dir);
-    if (!existsSync(fileURLToPath(url))) return;
-    const exports = (await import(url.href)) as Record<string, ValidateFunction>;
-    for (const [name, fn] of Object.entries(exports)) table.set(name, fn);
-  }
-  precompiled = table;
+export function precompiledFile(name: string): string {
+  return `${PRECOMPILED_DIR}/${name}.cjs`;
 }
 
-/** How many validators were taken from the build's modules and how many compiled here (for tests). */
+/** A validator file exports this: the validator, given the format functions. */
+type PrecompiledFactory = (formats: typeof SCHEMA_FORMATS) => ValidateFunction;
+
+let precompiledDir: string | undefined;
+
+/**
+ * Takes the build's validators from dir (by default beside this module, which is where they are
+ * when it runs from the bundle), each read when a schema first needs it; a no-op when they are
+ * not there.
+ */
+export function usePrecompiledValidators(dir: URL = new URL('.', import.meta.url)): void {
+  const path = fileURLToPath(new URL(PRECOMPILED_DIR, dir));
+  if (existsSync(path)) precompiledDir = fileURLToPath(dir);
+}
+
+function precompiled(name: string): ValidateFunction | undefined {
+  if (!precompiledDir) return undefined;
+  const file = join(precompiledDir, precompiledFile(name));
+  if (!existsSync(file)) return undefined;
+  return (createRequire(import.meta.url)(file) as PrecompiledFactory)(SCHEMA_FORMATS);
+}
+
+/** How many validators were taken from the build's files and how many compiled here (for tests). */
 export const validatorOrigins = { precompiled: 0, compiled: 0 };
 
 const instances: Partial<Record<SchemaUse, Ajv>> = {};
@@ -65,7 +75,7 @@ const cache: Record<SchemaUse, WeakMap<object, ValidateFunction>> = { load: new 
 export function validatorFor(use: SchemaUse, schema: JsonSchema): ValidateFunction {
   let fn = cache[use].get(schema);
   if (!fn) {
-    fn = precompiled?.get(validatorName(use, schema));
+    fn = precompiled(validatorName(use, schema));
     if (fn) validatorOrigins.precompiled++;
     else {
       fn = (instances[use] ??= createAjv(use)).compile(schema);
