@@ -2,36 +2,50 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { writePrecompiledValidators } from './build-validators.ts';
+import { BUNDLE_FILE } from './compiled-main.ts';
 
 /**
  * `npm run build` (run by `npm ci` through `prepare`): compiles the sources to DIST (default
- * dist/), then bundles the CLI from there into DIST/bundle/, which bin/tackle.js runs. One
- * bundle, split where main.ts imports lazily, so a start resolves and reads a handful of files
- * instead of some hundreds (ours and the packages'); --help loads no more than before. Beside
- * the bundle go the schema validators, compiled ahead of time.
+ * dist/), then bundles the CLI from there into DIST/bundle/, which bin/tackle.js runs:
+ *   - entry.js, a small ES module: --help and --version, and the loader of the rest;
+ *   - main.cjs, the rest of the CLI in one CommonJS file, with the V8 code cache a training run
+ *     recorded for it (cli/compiled-main.ts says why);
+ *   - the schema validators, compiled ahead of time.
+ * One bundle means a start reads a handful of files instead of some hundreds (ours and the packages').
  *   node --import tsx cli/build.ts [DIST]
  */
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dist = resolve(process.argv[2] ?? join(repo, 'dist'));
+const bundleDir = join(dist, 'bundle');
 
 const tsc = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-rmSync(join(dist, 'bundle'), { recursive: true, force: true });
+rmSync(bundleDir, { recursive: true, force: true });
+
+/** In the bundled entry, main.ts is the compiled bundle's loader. */
+const mainIsTheBundle: Plugin = {
+  name: 'main-is-the-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: join(dist, 'cli', 'compiled-main.js') }));
+  },
+};
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' } as const;
+await build({ ...common, entryPoints: [join(dist, 'cli', 'entry.js')], outfile: join(bundleDir, 'entry.js'), format: 'esm', plugins: [mainIsTheBundle] });
 await build({
-  entryPoints: [join(dist, 'cli', 'entry.js')],
-  outdir: join(dist, 'bundle'),
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
+  ...common,
+  entryPoints: [join(dist, 'cli', 'main.js')],
+  outfile: join(bundleDir, BUNDLE_FILE),
+  format: 'cjs',
   // ssh2 loads its optional native crypto binding by a path of its own: it stays a package.
   external: ['ssh2'],
-  // The bundled CommonJS packages call require(); an ES module has none of its own.
-  banner: { js: "import { createRequire as tackleCreateRequire } from 'node:module'; const require = tackleCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
+  // What the modules ask of import.meta.url (files beside them) is the bundle's own URL.
+  define: { 'import.meta.url': '__tackleBundleUrl' },
+  banner: { js: "var __tackleBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-writePrecompiledValidators(join(dist, 'bundle'));
+writePrecompiledValidators(bundleDir);
+
+const training = spawnSync(process.execPath, [join(dist, 'cli', 'code-cache', 'train.js'), bundleDir, join(repo, 'cli', 'code-cache', 'training.yml')], { stdio: 'inherit' });
+if (training.status !== 0) process.stderr.write('build: the bundle runs without a code cache (starts are slower); see above\n');

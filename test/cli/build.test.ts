@@ -26,12 +26,14 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
     const entry = readFileSync(join(pkg, 'dist', 'cli', 'entry.js'), 'utf8');
     assert.match(entry, /from ["']\.\/quick-answers\.js["']/, 'relative imports point at the compiled .js files');
     assert.match(entry, /import\(["']\.\/main\.js["']\)/, 'the rest of the CLI is loaded only past --help and --version');
+    assert.doesNotMatch(build.stderr, /code cache/, 'the training run that records the code cache succeeded');
     const bundle = readdirSync(join(pkg, 'dist', 'bundle'));
-    assert.ok(bundle.includes('entry.js'), `no entry.js in dist/bundle: ${bundle.join(', ')}`);
+    for (const file of ['entry.js', 'main.cjs', 'main.cjs.cache']) assert.ok(bundle.includes(file), `no ${file} in dist/bundle: ${bundle.join(', ')}`);
     // The bundle holds our modules and the packages but ssh2 (its native binding has a path of its own).
-    const files = bundle.map((f) => readFileSync(join(pkg, 'dist', 'bundle', f), 'utf8')).join('\n');
-    assert.doesNotMatch(files, /from ["'](yaml|ajv|listr2)["']/);
-    assert.match(files, /from ["']ssh2["']/);
+    const main = readFileSync(join(pkg, 'dist', 'bundle', 'main.cjs'), 'utf8');
+    assert.doesNotMatch(main, /require\(["'](yaml|listr2)["']\)/);
+    assert.match(main, /require\(["']ssh2["']\)/);
+    assert.ok(readFileSync(join(pkg, 'dist', 'bundle', 'entry.js'), 'utf8').length < 20_000, '--help loads only the small entry module');
 
     const version = spawnSync(process.execPath, [join(pkg, 'bin', 'tackle.js'), '--version'], { encoding: 'utf8' });
     assert.equal(version.stdout, `tackle ${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -52,7 +54,7 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
     const validators = (await import(new URL('engine/load/schema-validators.js', dist).href)) as typeof import('../../engine/load/schema-validators.ts');
     const { taskRegistry } = (await import(new URL('cli/task-registry.js', dist).href)) as typeof import('../../cli/task-registry.ts');
     const playbookSchemas = (await import(new URL('engine/load/playbook-schema.js', dist).href)) as typeof import('../../engine/load/playbook-schema.ts');
-    await validators.loadPrecompiledValidators(new URL('bundle/', dist));
+    validators.usePrecompiledValidators(new URL('bundle/', dist));
     const defs = [...taskRegistry().values()];
     for (const def of defs) {
       validators.validatorFor('load', def.schema);
@@ -87,6 +89,32 @@ describe('compiled program: bin/tackle.js runs what `npm run build` writes to di
     assert.equal(builtLate!.status, 2, builtLate!.stdout + builtLate!.stderr);
     assert.match(builtLate!.stdout, /after templating: field 'path' must be an absolute path/);
     assert.deepEqual(builtLate, sourceLate);
+  });
+
+  test('the bundle compiles from the code cache the build recorded; a damaged cache is refused and the CLI runs as before', async () => {
+    const bundleDir = join(dir, 'built', 'dist', 'bundle');
+    const { loadBundle, CODE_CACHE_FILE } = (await import(pathToFileURL(join(dir, 'built', 'dist', 'cli', 'compiled-main.js')).href)) as typeof import('../../cli/compiled-main.ts');
+    const cacheFile = join(bundleDir, CODE_CACHE_FILE);
+    const cache = readFileSync(cacheFile);
+    assert.equal(loadBundle(bundleDir, cache).cacheRejected, false, 'V8 took the cache the build wrote');
+    assert.equal(loadBundle(bundleDir, cache.subarray(0, cache.length >> 1)).cacheRejected, true);
+
+    const playbook = join(dir, 'cache.yml');
+    writeFileSync(playbook, '- name: p\n  hosts: localhost\n  tasks:\n    - name: d\n      directory: { path: /tmp/x }\n');
+    const validate = () => spawnSync(process.execPath, [join(dir, 'built', 'bin', 'tackle.js'), 'validate', playbook], { encoding: 'utf8' });
+    const withCache = validate();
+    try {
+      for (const damaged of [cache.subarray(0, 100), Buffer.concat([Buffer.alloc(32), cache.subarray(32)]), Buffer.alloc(0)]) {
+        writeFileSync(cacheFile, damaged);
+        const r = validate();
+        assert.deepEqual([r.status, r.stdout, r.stderr], [withCache.status, withCache.stdout, withCache.stderr]);
+      }
+      rmSync(cacheFile);
+      const r = validate();
+      assert.deepEqual([r.status, r.stdout, r.stderr], [0, withCache.stdout, '']);
+    } finally {
+      writeFileSync(cacheFile, cache);
+    }
   });
 
   test('without dist/, bin/tackle.js says what to run and exits 1', () => {
