@@ -1,6 +1,7 @@
 import { parseDocument, stringify, isMap, isNode, type Document, type Node, type YAMLMap } from 'yaml';
 import { TaskError } from '../../engine/errors.ts';
 import { isPlainObject } from '../../engine/values.ts';
+import { ContentMemo } from '../shared/content-memo.ts';
 
 /**
  * YAML and JSON as data: serialise, parse, compare by value, and merge keys into an
@@ -15,8 +16,30 @@ const OUTPUT_OPTIONS = { ...SCHEMA_OPTIONS, lineWidth: 0 } as const;
 
 export type StructuredFormat = 'yaml' | 'json';
 
+/** YAML texts by the JSON of their value: every host of a play mostly writes the same config, and YAML's writer is slow. */
+const yamlTexts = new ContentMemo<string>(64);
+
 export function serialize(value: unknown, format: StructuredFormat): string {
-  return format === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, OUTPUT_OPTIONS);
+  if (format === 'json') return JSON.stringify(value, null, 2) + '\n';
+  if (!jsonIsFaithful(value, new Set())) return stringify(value, OUTPUT_OPTIONS);
+  return yamlTexts.get(JSON.stringify(value), () => stringify(value, OUTPUT_OPTIONS));
+}
+
+/**
+ * Whether two values with the same JSON text get the same YAML text: plain data only, with no
+ * number JSON cannot write (NaN, Infinity, -0), no undefined, no array holes, and no object met
+ * twice (YAML writes a repeated object as an anchor and its aliases, JSON writes it out again).
+ */
+function jsonIsFaithful(value: unknown, seen: Set<object>): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== 'object' || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonIsFaithful(value[i], seen)) return false;
+    return true;
+  }
+  return isPlainObject(value) && Object.values(value).every((v) => jsonIsFaithful(v, seen));
 }
 
 /** The parsed value, or undefined when the text does not parse (then it simply differs). */

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { TaskError } from '../../engine/errors.ts';
 import type { JsonSchema } from '../../engine/task.ts';
-import { ContentMemo } from './content-memo.ts';
+import { ContentMemo } from '../shared/content-memo.ts';
 
 export const KEY_TYPES = ['rsa2048', 'rsa4096', 'ec-p256'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];

@@ -8,7 +8,7 @@
  */
 import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type * as asn1js from 'asn1js';
-import { ContentMemo } from './content-memo.ts';
+import { ContentMemo } from '../shared/content-memo.ts';
 import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './constants.ts';

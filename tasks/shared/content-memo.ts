@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Results of pure, costly parses (certificates, keys) keyed by a hash of the input bytes: the
- * tasks of one host read the same CA several times in a run. Bounded: the oldest entry goes
+ * Results of pure, costly computations keyed by a hash of their input: the tasks of one host
+ * read the same CA several times in a run, and the hosts of a play mostly write the same
+ * config text. Bounded: the oldest entry goes
  * first, so a run over many hosts never holds more than `limit` results.
  */
 export class ContentMemo<V> {
