@@ -1,10 +1,9 @@
 /**
- * The extension values the checks compare (RFC 5280 4.2.1), decoded with asn1js alone. Going
- * through @peculiar/asn1-x509's schema classes instead put its 240 KB of modules on every run's
- * start and cost more per certificate than the rest of its reading.
+ * The extension values the checks compare (RFC 5280 4.2.1), decoded by der.ts. Going through
+ * @peculiar/asn1-x509's schema classes instead put its 240 KB of modules on every run's start
+ * and cost more per certificate than the rest of its reading.
  */
-import * as asn1js from 'asn1js';
-import { MalformedDer, derBlock, elements, isContextTag, oidOf, rawBytes } from './der.ts';
+import { MalformedDer, UNIVERSAL, bitStringOf, booleanOf, derBlock, elements, isContextTag, isUniversal, oidOf, primitiveContent, rawBytes, smallIntegerOf } from './der.ts';
 import { canonicalIPv6 } from './sans.ts';
 
 export const EXTENSION_OID = {
@@ -23,13 +22,12 @@ export interface BasicConstraints {
 /** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } */
 export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
   const fields = elements(derBlock(value), 'basicConstraints');
-  let at = 0;
-  let ca = false;
-  if (fields[at] instanceof asn1js.Boolean) ca = (fields[at++] as asn1js.Boolean).valueBlock.value;
-  const pathLen = fields[at];
-  if (pathLen === undefined) return { ca };
-  if (!(pathLen instanceof asn1js.Integer) || fields.length > at + 1) throw new MalformedDer('basicConstraints: unexpected field');
-  return { ca, pathLen: pathLen.valueBlock.valueDec };
+  const flagged = isUniversal(fields[0], UNIVERSAL.boolean);
+  const ca = flagged ? booleanOf(fields[0], 'basicConstraints cA') : false;
+  const rest = fields.slice(flagged ? 1 : 0);
+  if (rest.length === 0) return { ca };
+  if (rest.length > 1) throw new MalformedDer('basicConstraints: unexpected field');
+  return { ca, pathLen: smallIntegerOf(rest[0], 'basicConstraints pathLenConstraint') };
 }
 
 /**
@@ -37,10 +35,8 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
  * numbering of KEY_USAGE_FLAGS.
  */
 export function decodeKeyUsageFlags(value: Uint8Array): number {
-  const block = derBlock(value);
-  if (!(block instanceof asn1js.BitString) || block.idBlock.isConstructed) throw new MalformedDer('keyUsage: not a BIT STRING');
-  const bytes = block.valueBlock.valueHexView;
-  const bits = bytes.length * 8 - block.valueBlock.unusedBits;
+  const { bytes, unusedBits } = bitStringOf(derBlock(value), 'keyUsage');
+  const bits = bytes.length * 8 - unusedBits;
   let flags = 0;
   for (let n = 0; n < bits && n < 31; n++) if (bytes[n >> 3]! & (0x80 >> (n & 7))) flags |= 1 << n;
   return flags;
@@ -53,9 +49,7 @@ export function decodeExtKeyUsage(value: Uint8Array): string[] {
 
 /** SubjectKeyIdentifier ::= OCTET STRING */
 export function decodeSubjectKeyId(value: Uint8Array): Buffer {
-  const block = derBlock(value);
-  if (!(block instanceof asn1js.OctetString) || block.idBlock.isConstructed) throw new MalformedDer('subjectKeyIdentifier: not an OCTET STRING');
-  return Buffer.from(block.valueBlock.valueHexView);
+  return Buffer.from(primitiveContent(derBlock(value), UNIVERSAL.octetString, 'subjectKeyIdentifier'));
 }
 
 /**
@@ -64,7 +58,7 @@ export function decodeSubjectKeyId(value: Uint8Array): Buffer {
  */
 export function decodeSans(value: Uint8Array): string[] {
   return elements(derBlock(value), 'subjectAltName').map((name) => {
-    const content = name.idBlock.isConstructed ? undefined : (name as asn1js.Primitive).valueBlock.valueHexView;
+    const content = name.constructed ? undefined : name.content;
     if (content && isContextTag(name, 2)) return `DNS:${Buffer.from(content).toString('latin1').toLowerCase()}`;
     if (content && isContextTag(name, 7) && content.length === 4) return `IP:${content.join('.')}`;
     if (content && isContextTag(name, 7) && content.length === 16) return `IP:${canonicalIPv6(ipv6Text(content))}`;

@@ -1,6 +1,5 @@
 /** Distinguished names: the subject parameter, its DER form, comparison and openssl's -subj syntax. */
-import * as asn1js from 'asn1js';
-import { MalformedDer, elements, oidOf, rawBytes } from './der.ts';
+import { MalformedDer, UNIVERSAL, elements, oidOf, rawBytes, type DerNode } from './der.ts';
 import type { JsonSchema } from '../../engine/task.ts';
 
 export interface Subject {
@@ -46,7 +45,7 @@ export function subjectSchema(description: string, cnRequired: boolean): JsonSch
 }
 
 /** Attribute short name (or dotted OID) -> value, from a Name block; a repeated attribute keeps its values joined with "+". */
-export function decodeName(name: asn1js.AsnType): Record<string, string> {
+export function decodeName(name: DerNode): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rdn of elements(name, 'name')) {
     for (const attribute of elements(rdn, 'relative distinguished name')) {
@@ -55,11 +54,34 @@ export function decodeName(name: asn1js.AsnType): Record<string, string> {
       const id = oidOf(type, 'attribute type');
       const key = NAME_BY_OID.get(id) ?? id;
       // Any string type (UTF8, Printable, IA5, BMP, Teletex...) as text; anything else as hex of its encoding.
-      const text = value instanceof asn1js.BaseStringBlock ? value.valueBlock.value : rawBytes(value).toString('hex');
+      const text = stringValue(value) ?? rawBytes(value).toString('hex');
       out[key] = out[key] === undefined ? text : `${out[key]}+${text}`;
     }
   }
   return out;
+}
+
+/** Universal string types whose bytes are one character each (Numeric, Printable, Teletex, Videotex, IA5, Graphic, Visible, General, Character). */
+const BYTE_STRINGS = new Set([18, 19, 20, 21, 22, 25, 26, 27, 29]);
+
+/** The text of a string element, or undefined when it is not one. */
+function stringValue(node: DerNode): string | undefined {
+  if (node.tagClass !== 0 || node.constructed) return undefined;
+  const bytes = node.content;
+  if (node.tagNumber === UNIVERSAL.utf8String) return bytes.toString('utf8');
+  if (BYTE_STRINGS.has(node.tagNumber)) return bytes.toString('latin1');
+  if (node.tagNumber === UNIVERSAL.bmpString) {
+    if (bytes.length % 2) throw new MalformedDer('BMPString of an odd length');
+    return Buffer.from(bytes).swap16().toString('utf16le');
+  }
+  if (node.tagNumber === UNIVERSAL.universalString) {
+    if (bytes.length % 4) throw new MalformedDer('UniversalString of a length not a multiple of 4');
+    const points: number[] = [];
+    for (let i = 0; i < bytes.length; i += 4) points.push(bytes.readUInt32BE(i));
+    if (points.some((p) => p > 0x10ffff)) throw new MalformedDer('UniversalString beyond Unicode');
+    return String.fromCodePoint(...points);
+  }
+  return undefined;
 }
 
 /** "O QUAY -> ACME" for each attribute that differs; empty when equal. */

@@ -1,15 +1,14 @@
 /**
  * Reads certificates and requests back (whoever made them: this code, openssl, an operator)
  * into the facts the checks compare. node's X509Certificate and crypto.verify do the signature
- * and fingerprint work; the structure is read once with asn1js (der.ts), and only the extensions
+ * and fingerprint work; the structure is read by der.ts, and only the extensions
  * compared here are decoded (extension-values.ts), so an unusual extension elsewhere never makes
  * a certificate unreadable. Requests signed with parameters node cannot take from the
  * algorithm's OID alone (RSA-PSS) are verified by @peculiar/x509.
  */
 import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type * as asn1js from 'asn1js';
 import { ContentMemo } from '../shared/content-memo.ts';
-import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type Extension } from './der.ts';
+import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type DerNode, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './constants.ts';
 import { keyTypeOf } from './keys.ts';
@@ -158,7 +157,7 @@ export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
 }
 
 /** The extensions of the extensionRequest attribute, if the request has one. */
-function requestedExtensions(attributes: asn1js.AsnType | undefined): Map<string, Extension> {
+function requestedExtensions(attributes: DerNode | undefined): Map<string, Extension> {
   if (!attributes || !isContextTag(attributes, 0)) return new Map();
   for (const attribute of elements(attributes, 'attributes')) {
     const [type, values] = elements(attribute, 'attribute');
@@ -167,7 +166,7 @@ function requestedExtensions(attributes: asn1js.AsnType | undefined): Map<string
   return new Map();
 }
 
-async function csrSignatureValid(der: Buffer, info: asn1js.AsnType, algorithm: string, signature: asn1js.AsnType | undefined, key: KeyObject): Promise<boolean> {
+async function csrSignatureValid(der: Buffer, info: DerNode, algorithm: string, signature: DerNode | undefined, key: KeyObject): Promise<boolean> {
   if (!DIRECT_SIGNATURES.has(algorithm)) {
     // RSA-PSS and the like carry parameters: @peculiar reads them.
     const { x509 } = await import('./peculiar.ts');
