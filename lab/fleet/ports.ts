@@ -7,6 +7,8 @@
  * and no NAT rule uses, and after boot checks from the controller that the port answers with
  * the host's own SSH keys.
  */
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { podman, run, sleep } from '../sh.ts';
 
@@ -31,8 +33,37 @@ async function natRules(): Promise<string> {
   }
 }
 
-/** A loopback port the kernel has free now (it binds and closes it). */
-export function freeLoopbackPort(): Promise<number> {
+/**
+ * Where a port picked now is still free when podman binds it, seconds later: below the range the
+ * kernel takes outgoing connections' local ports from (ip_local_port_range), where any SSH
+ * connection made meanwhile could take it. [0, 0] when that range leaves too little below it.
+ */
+function pickRange(): [number, number] {
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (start !== undefined && start > LOWEST_PICK + 2000) return [LOWEST_PICK, start];
+  } catch {
+    // not Linux: the kernel's own pick
+  }
+  return [0, 0];
+}
+
+const LOWEST_PICK = 10_000;
+const range = pickRange();
+/** Each process walks the range from a random start of its own, so concurrent test processes rarely meet. */
+let nextPick = range[1] > 0 ? range[0] + randomInt(range[1] - range[0]) : 0;
+
+/** Whether a listener can bind the port on every address now (podman publishes on 0.0.0.0). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the kernel picks (it binds and closes it). */
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -41,6 +72,17 @@ export function freeLoopbackPort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port from the kernel'))));
     });
   });
+}
+
+/** A port nothing listens on now, outside the kernel's range for outgoing connections where it has one. */
+export async function freeLoopbackPort(): Promise<number> {
+  const [low, high] = range;
+  for (let i = 0; high > 0 && i < PORT_PICKS * 4; i++) {
+    const port = nextPick;
+    nextPick = port + 1 >= high ? low : port + 1;
+    if (await canListen(port)) return port;
+  }
+  return kernelPort();
 }
 
 let picking: Promise<unknown> = Promise.resolve();

@@ -5,25 +5,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../../lab/fleet/ports.ts';
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort };
 
 export async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -83,7 +75,7 @@ export async function startPostgres(): Promise<Postgres> {
   const data = join(dir, 'data');
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8'], { ...owner, cwd: dir });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { ...owner, cwd: dir, stdio: 'ignore' });
   running.add(child);
   await waitForPort(port, child, 'postgres');
@@ -127,7 +119,7 @@ export interface Redis {
 export async function startRedis(password: string): Promise<Redis> {
   if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server not found: install the Debian package "redis-server"');
   const dir = mkdtempSync(join(tmpdir(), 'tackle-redis-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   writeFileSync(join(dir, 'redis.conf'), `port ${port}\nbind 127.0.0.1\nrequirepass ${password}\nsave ""\nappendonly no\ndir ${dir}\n`);
   const child = spawn('redis-server', [join(dir, 'redis.conf')], { cwd: dir, stdio: 'ignore' });
   running.add(child);
