@@ -1,6 +1,6 @@
 /**
  * main.ts as the build ships it: bundled into one CommonJS file, main.cjs, and compiled with the
- * V8 code cache the build recorded for it, main.cjs.cache (cli/train-code-cache.ts). The bundled
+ * V8 code cache the build recorded for it, main.cjs.cache (cli/code-cache/train.ts). The bundled
  * entry imports this module where the sources import main.ts.
  *
  * Compiling the bundle's functions as they are first called took about a sixth of a 10-host

@@ -23,11 +23,12 @@ writeFileSync(inventory, 'all:\n  hosts:\n    training:\n      ansible_connectio
 const printed: string[] = [];
 const io = { out: { write: (text: string) => printed.push(text) }, err: { write: (text: string) => printed.push(text) } };
 
+const inputs = [playbook, '-i', inventory, '-e', `root=${join(work, 'root')}`];
 const runs: [string, string[]][] = [
-  ['converge', ['run', playbook, '-i', inventory, '-e', `root=${join(work, 'root')}`, '--no-progress']],
-  ['unchanged', ['run', playbook, '-i', inventory, '-e', `root=${join(work, 'root')}`, '--no-progress']],
-  ['check', ['run', playbook, '-i', inventory, '-e', `root=${join(work, 'root')}`, '--no-progress', '--check', '--diff']],
-  ['validate', ['validate', playbook, '-i', inventory, '-e', `root=${join(work, 'root')}`]],
+  ['converge', ['run', ...inputs, '--no-progress']],
+  ['unchanged', ['run', ...inputs, '--no-progress']],
+  ['check', ['run', ...inputs, '--no-progress', '--check', '--diff']],
+  ['validate', ['validate', ...inputs]],
 ];
 
 const cwd = process.cwd();

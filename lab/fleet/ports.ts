@@ -49,6 +49,8 @@ function pickRange(): [number, number] {
 }
 
 const LOWEST_PICK = 10_000;
+/** Ports tried below the range before the kernel's own pick is taken. */
+const RANGE_TRIES = 200;
 const range = pickRange();
 /** Each process walks the range from a random start of its own, so concurrent test processes rarely meet. */
 let nextPick = range[1] > 0 ? range[0] + randomInt(range[1] - range[0]) : 0;
@@ -77,7 +79,7 @@ function kernelPort(): Promise<number> {
 /** A port nothing listens on now, outside the kernel's range for outgoing connections where it has one. */
 export async function freeLoopbackPort(): Promise<number> {
   const [low, high] = range;
-  for (let i = 0; high > 0 && i < PORT_PICKS * 4; i++) {
+  for (let i = 0; high > 0 && i < RANGE_TRIES; i++) {
     const port = nextPick;
     nextPick = port + 1 >= high ? low : port + 1;
     if (await canListen(port)) return port;

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * Results of pure, costly computations keyed by a hash of their input: the tasks of one host
  * read the same CA several times in a run, and the hosts of a play mostly write the same
- * config text. Bounded: the oldest entry goes
- * first, so a run over many hosts never holds more than `limit` results.
+ * config text. Bounded: the oldest entry goes first, so a run over many hosts never holds more
+ * than `limit` results.
  */
 export class ContentMemo<V> {
   private readonly entries = new Map<string, V>();

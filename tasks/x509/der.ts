@@ -92,11 +92,6 @@ export function elements(node: DerNode | undefined, what: string): DerNode[] {
   return out;
 }
 
-/** The element's encoding as it stands in the input, header included. */
-export function rawBytes(node: DerNode): Buffer {
-  return node.raw;
-}
-
 export function isUniversal(node: DerNode | undefined, tagNumber: number): node is DerNode {
   return node !== undefined && node.tagClass === 0 && node.tagNumber === tagNumber;
 }

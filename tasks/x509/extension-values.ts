@@ -3,7 +3,7 @@
  * @peculiar/asn1-x509's schema classes instead put its 240 KB of modules on every run's start
  * and cost more per certificate than the rest of its reading.
  */
-import { MalformedDer, UNIVERSAL, bitStringOf, booleanOf, derBlock, elements, isContextTag, isUniversal, oidOf, primitiveContent, rawBytes, smallIntegerOf } from './der.ts';
+import { MalformedDer, UNIVERSAL, bitStringOf, booleanOf, derBlock, elements, isContextTag, isUniversal, oidOf, primitiveContent, smallIntegerOf } from './der.ts';
 import { canonicalIPv6 } from './sans.ts';
 
 export const EXTENSION_OID = {
@@ -59,10 +59,10 @@ export function decodeSubjectKeyId(value: Uint8Array): Buffer {
 export function decodeSans(value: Uint8Array): string[] {
   return elements(derBlock(value), 'subjectAltName').map((name) => {
     const content = name.constructed ? undefined : name.content;
-    if (content && isContextTag(name, 2)) return `DNS:${Buffer.from(content).toString('latin1').toLowerCase()}`;
+    if (content && isContextTag(name, 2)) return `DNS:${content.toString('latin1').toLowerCase()}`;
     if (content && isContextTag(name, 7) && content.length === 4) return `IP:${content.join('.')}`;
     if (content && isContextTag(name, 7) && content.length === 16) return `IP:${canonicalIPv6(ipv6Text(content))}`;
-    return `other:${rawBytes(name).toString('hex')}`;
+    return `other:${name.raw.toString('hex')}`;
   });
 }
 

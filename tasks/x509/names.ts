@@ -1,5 +1,5 @@
 /** Distinguished names: the subject parameter, its DER form, comparison and openssl's -subj syntax. */
-import { MalformedDer, UNIVERSAL, elements, oidOf, rawBytes, type DerNode } from './der.ts';
+import { MalformedDer, UNIVERSAL, elements, oidOf, type DerNode } from './der.ts';
 import type { JsonSchema } from '../../engine/task.ts';
 
 export interface Subject {
@@ -54,7 +54,7 @@ export function decodeName(name: DerNode): Record<string, string> {
       const id = oidOf(type, 'attribute type');
       const key = NAME_BY_OID.get(id) ?? id;
       // Any string type (UTF8, Printable, IA5, BMP, Teletex...) as text; anything else as hex of its encoding.
-      const text = stringValue(value) ?? rawBytes(value).toString('hex');
+      const text = stringValue(value) ?? value.raw.toString('hex');
       out[key] = out[key] === undefined ? text : `${out[key]}+${text}`;
     }
   }

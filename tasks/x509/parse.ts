@@ -8,7 +8,7 @@
  */
 import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { ContentMemo } from '../shared/content-memo.ts';
-import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, rawBytes, timeOf, type DerNode, type Extension } from './der.ts';
+import { MalformedDer, bitStringBytes, derBlock, elements, extensionsOf, isContextTag, oidOf, timeOf, type DerNode, type Extension } from './der.ts';
 import { pemDerOf } from '../shared/pem.ts';
 import { KEY_USAGE_FLAGS, type KeyUsageName } from './constants.ts';
 import { keyTypeOf } from './keys.ts';
@@ -92,8 +92,8 @@ function parseCertificateUncached(der: Buffer): ParsedCertificate {
   const extensionsTag = fields.slice(at + 6).find((f) => isContextTag(f, 3));
   const exts = extensionsTag ? extensionsOf(elements(extensionsTag, 'extensions')[0]) : new Map<string, Extension>();
   const ski = exts.get(EXTENSION_OID.subjectKeyIdentifier);
-  const subjectName = rawBytes(subject);
-  const issuerName = rawBytes(issuer);
+  const subjectName = subject.raw;
+  const issuerName = issuer.raw;
   return {
     der,
     x509: node,
@@ -143,7 +143,7 @@ export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
     const [info, algorithm, signature] = elements(derBlock(der), 'certificationRequest');
     const [, subject, spki, attributes] = elements(info, 'certificationRequestInfo');
     if (!subject || !spki) throw new MalformedDer('certificationRequestInfo: too few fields');
-    const publicKey = createPublicKey({ key: rawBytes(spki), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({ key: spki.raw, format: 'der', type: 'spki' });
     const { basicConstraintsCritical: _, ...facts } = extensionFacts(requestedExtensions(attributes));
     return {
       subject: decodeName(subject),
@@ -173,7 +173,7 @@ async function csrSignatureValid(der: Buffer, info: DerNode, algorithm: string, 
     return new x509.Pkcs10CertificateRequest(new Uint8Array(der)).verify();
   }
   try {
-    return verify(DIRECT_SIGNATURES.get(algorithm) ?? null, rawBytes(info), key, bitStringBytes(signature, 'signature'));
+    return verify(DIRECT_SIGNATURES.get(algorithm) ?? null, info.raw, key, bitStringBytes(signature, 'signature'));
   } catch {
     return false;
   }
